@@ -1,0 +1,48 @@
+# The two commands a new user needs:
+#   make run    install what is missing, build, run the main job
+#   make test   install what is missing, build, run every test
+# Others: make bench, make asan, make tsan, make clang, make format, make deps.
+
+PRESET ?= default
+BUILD_DIR := build/$(PRESET)
+
+.PHONY: all deps deps-dev configure build run test bench asan tsan clang format clean
+
+all: build
+
+deps:
+	@.ci/install-deps
+
+deps-dev:
+	@.ci/install-deps --dev
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build --preset $(PRESET)
+
+run: build
+	@$(BUILD_DIR)/lib/examples/cancelable_tour
+
+test: build
+	@ctest --preset $(PRESET)
+
+bench: build
+	@$(BUILD_DIR)/tests/bench/lib_bench --benchmark_counters_tabular=true
+
+# Sanitizer and static-analysis builds (need `make deps-dev` for clang).
+asan: deps-dev
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+tsan: deps-dev
+	@$(MAKE) --no-print-directory test PRESET=tsan
+
+clang: deps-dev
+	@$(MAKE) --no-print-directory build PRESET=clang
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	@rm -rf build
