@@ -1,0 +1,226 @@
+// Streams: iterate a range inside a scope, stopping cleanly on cancellation.
+//
+//   auto op = Cancelable::WithTimeout(absl::Seconds(10));
+//   absl::Status s = op.Run([&](Cancelable& self) -> absl::Status {
+//     auto lines = self.Stream(ReadLines(file), {.report_interval = 1000});
+//     for (const std::string& line : lines) Process(line);
+//     return lines.status();   // OK, or why it stopped early
+//   });
+//
+// Cancellation is checked before each pull from the underlying range, so no
+// item is pulled and then dropped. Iteration ends when the range ends or the
+// scope is cancelled; `status()` then says which (like a leveldb iterator).
+// Every `report_interval` items the scope gets progress "Processed N items"
+// with metadata {count, latest}. When the stream object is destroyed, on every
+// path (completed, cancelled, failed by an exception, abandoned early), the
+// scope's partial result is set to a StreamPartialResult<T> of one shape.
+//
+// Thread-safety: a stream is used by one thread at a time.
+#ifndef HOTHER_CANCELABLE_STREAM_H_
+#define HOTHER_CANCELABLE_STREAM_H_
+
+#include <cstddef>
+#include <deque>
+#include <iterator>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "hother/cancelable/cancelable.h"
+
+namespace hother::cancelable {
+
+template <typename T>
+struct StreamPartialResult {
+  size_t count = 0;       // items yielded
+  std::deque<T> buffer;   // the last items (oldest first), when buffering
+  bool completed = false; // the range was exhausted
+};
+
+template <typename View>
+class CancelableStream {
+ public:
+  using Item = std::ranges::range_value_t<View>;
+
+  CancelableStream(Cancelable op, View view, StreamOptions options)
+      : op_(std::move(op)), view_(std::move(view)), options_(options) {}
+  CancelableStream(const CancelableStream&) = delete;
+  CancelableStream& operator=(const CancelableStream&) = delete;
+  ~CancelableStream() {
+    op_.SetPartialResult(StreamPartialResult<Item>{count_, std::move(buffer_), completed_});
+  }
+
+  struct Sentinel {};
+  class Iterator {
+   public:
+    using value_type = Item;
+    using difference_type = std::ptrdiff_t;
+
+    decltype(auto) operator*() const { return *stream_->it_; }
+    Iterator& operator++() {
+      stream_->Advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const Iterator& it, Sentinel) { return it.stream_->done_; }
+
+   private:
+    friend class CancelableStream;
+    explicit Iterator(CancelableStream* stream) : stream_(stream) {}
+    CancelableStream* stream_;
+  };
+
+  // Begins the iteration (once per stream).
+  Iterator begin() {
+    if (CheckBeforePull()) {
+      it_ = std::ranges::begin(view_);
+      Arrive();
+    }
+    return Iterator(this);
+  }
+  Sentinel end() { return {}; }
+
+  // OK while running or once the range is exhausted; the cancellation status
+  // if the scope was cancelled before the range ended.
+  const absl::Status& status() const { return status_; }
+  size_t count() const { return count_; }
+  bool completed() const { return completed_; }
+
+ private:
+  // False (and done, with the status) when cancelled.
+  bool CheckBeforePull() {
+    if (!op_.IsCancelled()) return true;
+    status_ = op_.Check();
+    done_ = true;
+    return false;
+  }
+
+  void Advance() {
+    if (done_) return;
+    if (CheckBeforePull()) {
+      ++it_;
+      Arrive();
+    }
+  }
+
+  // At a new position: the end, or one more item.
+  void Arrive() {
+    if (it_ == std::ranges::end(view_)) {
+      completed_ = true;
+      done_ = true;
+      return;
+    }
+    ++count_;
+    if (options_.buffer_partial) {
+      buffer_.push_back(*it_);
+      if (buffer_.size() > options_.buffer_limit) buffer_.pop_front();
+    }
+    if (options_.report_interval != 0 && count_ % options_.report_interval == 0) {
+      Metadata metadata = {{"count", absl::StrCat(count_)}};
+      if constexpr (std::is_constructible_v<absl::AlphaNum, const Item&>) {
+        metadata["latest"] = absl::StrCat(*it_);
+      }
+      op_.ReportProgress(absl::StrCat("Processed ", count_, " items"), std::move(metadata));
+    }
+  }
+
+  Cancelable op_;
+  View view_;
+  const StreamOptions options_;
+  std::ranges::iterator_t<View> it_{};
+  size_t count_ = 0;
+  std::deque<Item> buffer_;
+  bool completed_ = false;
+  bool done_ = false;
+  absl::Status status_;
+};
+
+template <typename View>
+class ChunkedCancelableStream {
+ public:
+  using Item = std::ranges::range_value_t<View>;
+  using Chunk = std::vector<Item>;
+
+  ChunkedCancelableStream(Cancelable op, View view, size_t chunk_size)
+      : op_(op), items_(std::move(op), std::move(view), StreamOptions{}),
+        chunk_size_(chunk_size == 0 ? 1 : chunk_size) {}
+
+  struct Sentinel {};
+  class Iterator {
+   public:
+    using value_type = Chunk;
+    using difference_type = std::ptrdiff_t;
+    const Chunk& operator*() const { return stream_->chunk_; }
+    Iterator& operator++() {
+      stream_->Fill();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const Iterator& it, Sentinel) { return it.stream_->done_; }
+
+   private:
+    friend class ChunkedCancelableStream;
+    explicit Iterator(ChunkedCancelableStream* stream) : stream_(stream) {}
+    ChunkedCancelableStream* stream_;
+  };
+
+  Iterator begin() {
+    it_.emplace(items_.begin());
+    Fill();
+    return Iterator(this);
+  }
+  Sentinel end() { return {}; }
+
+  const absl::Status& status() const { return items_.status(); }
+
+ private:
+  // Collects the next chunk; done when nothing is left to yield. The item
+  // after a full chunk is pulled only when the next chunk is asked for.
+  void Fill() {
+    chunk_.clear();
+    if (started_ && !(*it_ == items_.end())) ++*it_;
+    started_ = true;
+    while (!(*it_ == items_.end())) {
+      chunk_.push_back(**it_);
+      if (chunk_.size() == chunk_size_) break;
+      ++*it_;
+    }
+    if (chunk_.empty()) {
+      done_ = true;
+      return;
+    }
+    const bool full = chunk_.size() == chunk_size_;
+    op_.ReportProgress(absl::StrCat(full ? "Processed chunk of " : "Processed final chunk of ",
+                                    chunk_.size(), " items"),
+                       {{"chunk_size", absl::StrCat(chunk_.size())}});
+  }
+
+  Cancelable op_;
+  CancelableStream<View> items_;
+  const size_t chunk_size_;
+  std::optional<typename CancelableStream<View>::Iterator> it_;
+  Chunk chunk_;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+template <std::ranges::input_range R>
+auto Cancelable::Stream(R&& range, StreamOptions options) const {
+  using View = std::views::all_t<R>;
+  return CancelableStream<View>(*this, std::views::all(std::forward<R>(range)), options);
+}
+
+template <std::ranges::input_range R>
+auto Cancelable::ChunkedStream(R&& range, size_t chunk_size) const {
+  using View = std::views::all_t<R>;
+  return ChunkedCancelableStream<View>(*this, std::views::all(std::forward<R>(range)),
+                                       chunk_size);
+}
+
+}  // namespace hother::cancelable
+
+#endif  // HOTHER_CANCELABLE_STREAM_H_

@@ -1,0 +1,170 @@
+#include "hother/cancelable/scheduler.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "hother/cancelable/log.h"
+
+namespace hother::cancelable {
+
+Scheduler::Scheduler(Clock& clock) : clock_(clock) {
+  clock_subscription_ = clock_.OnAdvance([this] {
+    absl::MutexLock lock(&mu_);
+    timer_cv_.Signal();
+  });
+  timer_thread_ = std::thread([this] { TimerLoop(); });
+  poll_thread_ = std::thread([this] { PollLoop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    timer_cv_.SignalAll();
+    poll_cv_.SignalAll();
+  }
+  timer_thread_.join();
+  poll_thread_.join();
+  clock_subscription_.reset();
+}
+
+Scheduler& Scheduler::Default() {
+  // Never destroyed: scopes may outlive static destruction order.
+  static Scheduler* const scheduler = new Scheduler(Clock::Real());
+  return *scheduler;
+}
+
+Scheduler::Timer Scheduler::At(absl::Time when, absl::AnyInvocable<void()> fn) {
+  Entry entry;
+  entry.fn = [fn = std::move(fn)]() mutable {
+    fn();
+    return false;
+  };
+  return Add(when, std::move(entry));
+}
+
+Scheduler::Timer Scheduler::Every(absl::Duration interval,
+                                  absl::AnyInvocable<bool()> fn) {
+  Entry entry;
+  entry.interval = std::max(interval, absl::Nanoseconds(1));
+  entry.fn = std::move(fn);
+  return Add(clock_.Now(), std::move(entry));
+}
+
+Scheduler::Timer Scheduler::Add(absl::Time when, Entry entry) {
+  absl::MutexLock lock(&mu_);
+  uint64_t id = next_id_++;
+  entry.id = id;
+  bool earliest = timeline_.empty() || Key{when, id} < timeline_.begin()->first;
+  timeline_.emplace(Key{when, id}, std::make_unique<Entry>(std::move(entry)));
+  when_by_id_[id] = when;
+  if (earliest) timer_cv_.Signal();
+  return Timer(this, id);
+}
+
+void Scheduler::Timer::Reset() {
+  if (scheduler_ != nullptr) std::exchange(scheduler_, nullptr)->Cancel(id_);
+}
+
+void Scheduler::Cancel(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = when_by_id_.find(id); it != when_by_id_.end()) {
+    timeline_.erase(Key{it->second, id});
+    when_by_id_.erase(it);
+    return;
+  }
+  auto queued = std::find_if(due_polls_.begin(), due_polls_.end(),
+                             [id](const auto& e) { return e->id == id; });
+  if (queued != due_polls_.end()) {
+    due_polls_.erase(queued);
+    return;
+  }
+  bool on_timer = running_timer_ == id;
+  bool on_poll = running_poll_ == id;
+  if (!on_timer && !on_poll) return;  // already ran, or stopped itself
+  cancelled_while_running_.insert(id);
+  // A function destroying its own handle must not wait for itself.
+  std::thread::id self = std::this_thread::get_id();
+  if ((on_timer && self == timer_thread_.get_id()) ||
+      (on_poll && self == poll_thread_.get_id())) {
+    return;
+  }
+  while (running_timer_ == id || running_poll_ == id) done_cv_.Wait(&mu_);
+}
+
+void Scheduler::RunLocked(std::unique_ptr<Entry> entry, uint64_t* running_id) {
+  const uint64_t id = entry->id;
+  *running_id = id;
+  mu_.Unlock();
+  bool again = false;
+  try {
+    again = entry->fn();
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, absl::StrCat("scheduled function threw: ", e.what()));
+  } catch (...) {
+    Log(LogLevel::kError, "scheduled function threw a non-exception");
+  }
+  mu_.Lock();
+  const bool cancelled = cancelled_while_running_.erase(id) > 0;
+  if (again && !cancelled && !stopping_) {
+    absl::Time when = clock_.Now() + entry->interval;
+    timeline_.emplace(Key{when, id}, std::move(entry));
+    when_by_id_[id] = when;
+    timer_cv_.Signal();
+  } else {
+    // TRICKY: destroy the function (and what it captured) outside the lock but
+    // before Cancel may return, so its owner never races with the destruction.
+    mu_.Unlock();
+    entry.reset();
+    mu_.Lock();
+  }
+  *running_id = 0;
+  done_cv_.SignalAll();
+}
+
+void Scheduler::TimerLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    if (timeline_.empty()) {
+      timer_cv_.Wait(&mu_);
+      continue;
+    }
+    auto first = timeline_.begin();
+    absl::Time when = first->first.first;
+    if (when > clock_.Now()) {
+      timer_cv_.WaitWithDeadline(&mu_, clock_.WakeTimeFor(when));
+      continue;
+    }
+    std::unique_ptr<Entry> entry = std::move(first->second);
+    timeline_.erase(first);
+    when_by_id_.erase(entry->id);
+    if (entry->interval > absl::ZeroDuration()) {
+      due_polls_.push_back(std::move(entry));
+      poll_cv_.Signal();
+      continue;
+    }
+    RunLocked(std::move(entry), &running_timer_);
+  }
+}
+
+void Scheduler::PollLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    if (due_polls_.empty()) {
+      poll_cv_.Wait(&mu_);
+      continue;
+    }
+    std::unique_ptr<Entry> entry = std::move(due_polls_.front());
+    due_polls_.pop_front();
+    RunLocked(std::move(entry), &running_poll_);
+  }
+}
+
+size_t Scheduler::PendingForTest() const {
+  absl::MutexLock lock(&mu_);
+  return timeline_.size() + due_polls_.size() + (running_timer_ != 0) +
+         (running_poll_ != 0);
+}
+
+}  // namespace hother::cancelable

@@ -1,0 +1,323 @@
+#include "lib/src/scope_state.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "hother/cancelable/errors.h"
+#include "hother/cancelable/log.h"
+#include "hother/cancelable/registry.h"
+#include "hother/cancelable/scheduler.h"
+#include "hother/cancelable/signal_watcher.h"
+#include "lib/src/token_state.h"
+#include "lib/src/uuid.h"
+
+namespace hother::cancelable::internal {
+namespace {
+
+// Calls a user callback; what it throws is logged and never changes the outcome.
+template <typename F, typename... Args>
+void SafeCall(const std::string& op_id, const F& fn, const Args&... args) {
+  try {
+    fn(args...);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, absl::StrCat("operation callback threw: ", e.what()),
+        {{"operation_id", op_id}});
+  } catch (...) {
+    Log(LogLevel::kError, "operation callback threw a non-exception",
+        {{"operation_id", op_id}});
+  }
+}
+
+std::string DefaultMessage(CancelReason reason) {
+  return reason == CancelReason::kManual
+             ? ManualMessage()
+             : absl::StrCat("Operation cancelled (", ToString(reason), ")");
+}
+
+}  // namespace
+
+ScopeState*& CurrentScopeSlot() {
+  thread_local ScopeState* current = nullptr;
+  return current;
+}
+
+ScopeState::ScopeState(std::string id, std::string name,
+                       std::shared_ptr<ScopeState> parent,
+                       const CancelableOptions& options)
+    : id_(std::move(id)),
+      name_(std::move(name)),
+      parent_(std::move(parent)),
+      token_(id_),
+      env_{options.scheduler != nullptr ? options.scheduler : &Scheduler::Default(),
+           options.signal_watcher != nullptr ? options.signal_watcher
+                                             : &SignalWatcher::Default()},
+      registry_(!options.register_globally ? nullptr
+                : options.registry != nullptr ? options.registry
+                                              : &OperationRegistry::Global()),
+      callbacks_(std::make_shared<ScopeCallbacks>()),
+      metadata_(options.metadata) {}
+
+ScopeState::~ScopeState() {
+  // Dropped while entered, without Exit: do not leave a dangling current.
+  absl::MutexLock lock(&mu_);
+  if (CurrentScopeSlot() == this) CurrentScopeSlot() = previous_current_;
+}
+
+bool ScopeState::Deliver(CancelReason reason, std::string message,
+                         std::shared_ptr<const CancellationDetails> cause) {
+  if (token_.IsCancelled()) return false;
+  if (message.empty()) message = DefaultMessage(reason);
+  {
+    absl::MutexLock lock(&mu_);
+    if (shield_depth_ > 0) {
+      if (held_ == nullptr) {
+        held_ = MakeDetails(reason, std::move(message), id_, std::move(cause));
+        return true;
+      }
+      return false;
+    }
+  }
+  return token_.Cancel(reason, std::move(message), std::move(cause));
+}
+
+void ScopeState::Follow(const CancellationToken& token, FollowRule rule) {
+  // The registration may run at once (the token is already cancelled), and
+  // Deliver takes mu_: register outside the lock.
+  CancellationToken::Registration registration = token.OnCancel(
+      [weak = weak_from_this(), token, rule](const CancellationDetails& d) {
+        std::shared_ptr<ScopeState> self = weak.lock();
+        if (self == nullptr) return;
+        if (rule == FollowRule::kPreserveReason) {
+          self->Deliver(d.reason, d.message, token.details());
+          return;
+        }
+        if (self->parent_ != nullptr && self->parent_->propagation_suppressed()) return;
+        self->Deliver(CancelReason::kParent,
+                      absl::StrCat("Parent operation ", ShortId(d.origin_id), " cancelled"),
+                      token.details());
+      });
+  absl::MutexLock lock(&mu_);
+  follows_.push_back(std::move(registration));
+}
+
+void ScopeState::SuppressPropagation() {
+  absl::MutexLock lock(&mu_);
+  suppress_propagation_ = true;
+}
+
+bool ScopeState::propagation_suppressed() const {
+  absl::MutexLock lock(&mu_);
+  return suppress_propagation_;
+}
+
+void ScopeState::AddSource(SourcePtr source) {
+  absl::Status valid = source == nullptr ? absl::InvalidArgumentError("A source is null")
+                                         : source->Validate();
+  absl::MutexLock lock(&mu_);
+  if (!valid.ok() && config_error_.ok()) config_error_ = valid;
+  if (source != nullptr) sources_.push_back(std::move(source));
+}
+
+std::vector<SourcePtr> ScopeState::sources() const {
+  absl::MutexLock lock(&mu_);
+  return sources_;
+}
+
+void ScopeState::MutateCallbacks(const std::function<void(ScopeCallbacks&)>& mutate) {
+  absl::MutexLock lock(&mu_);
+  // Copy on write: readers hold the old set without a lock.
+  auto next = std::make_shared<ScopeCallbacks>(*callbacks_);
+  mutate(*next);
+  callbacks_ = std::move(next);
+}
+
+FireFn ScopeState::MakeFire() {
+  return [weak = weak_from_this()](CancelReason reason, std::string message) {
+    if (std::shared_ptr<ScopeState> self = weak.lock()) {
+      self->Deliver(reason, std::move(message), nullptr);
+    }
+  };
+}
+
+absl::Status ScopeState::Enter() {
+  std::vector<SourcePtr> sources;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!config_error_.ok()) return config_error_;
+    if (entered_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("Operation ", id_, " was already entered; a scope runs once"));
+    }
+    entered_ = true;
+    status_ = OperationStatus::kRunning;
+    start_time_ = env_.scheduler->clock().Now();
+    sources = sources_;
+    previous_current_ = std::exchange(CurrentScopeSlot(), this);
+    entering_thread_ = std::this_thread::get_id();
+  }
+  absl::Status started;
+  if (registry_ != nullptr) started = registry_->Register(Cancelable(shared_from_this()));
+  std::vector<std::unique_ptr<SourceWatch>> watches;
+  for (const SourcePtr& source : sources) {
+    if (!started.ok()) break;
+    absl::StatusOr<std::unique_ptr<SourceWatch>> watch = source->Start(env_, MakeFire());
+    if (watch.ok()) {
+      watches.push_back(*std::move(watch));
+    } else {
+      started = watch.status();
+    }
+  }
+  if (!started.ok()) {
+    watches.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      exited_ = true;
+      status_ = OperationStatus::kFailed;
+      error_ = started.ToString();
+      end_time_ = env_.scheduler->clock().Now();
+    }
+    if (registry_ != nullptr && !absl::IsAlreadyExists(started)) registry_->Unregister(id_);
+    RestoreCurrent();
+    return started;
+  }
+  std::shared_ptr<const ScopeCallbacks> callbacks;
+  OperationContext snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    watches_ = std::move(watches);
+    callbacks = callbacks_;
+    snapshot = ContextLocked();
+  }
+  for (const auto& fn : callbacks->on_start) SafeCall(id_, fn, snapshot);
+  return absl::OkStatus();
+}
+
+void ScopeState::Exit(const absl::Status& outcome) {
+  std::vector<std::unique_ptr<SourceWatch>> watches;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!entered_ || exited_) return;
+    exited_ = true;
+    watches.swap(watches_);
+  }
+  // Stopping may wait for a source that is firing into Deliver: no lock held.
+  watches.clear();
+  std::shared_ptr<const ScopeCallbacks> callbacks;
+  OperationContext snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    snapshot = FinishLocked(outcome);
+    callbacks = callbacks_;
+  }
+  switch (snapshot.status) {
+    case OperationStatus::kCompleted:
+      for (const auto& fn : callbacks->on_complete) SafeCall(id_, fn, snapshot);
+      break;
+    case OperationStatus::kCancelled:
+    case OperationStatus::kTimeout:
+      for (const auto& fn : callbacks->on_cancel) SafeCall(id_, fn, snapshot);
+      break;
+    default:
+      for (const auto& fn : callbacks->on_error) SafeCall(id_, fn, snapshot, outcome);
+      break;
+  }
+  if (registry_ != nullptr) registry_->Unregister(id_);
+  RestoreCurrent();
+}
+
+OperationContext ScopeState::FinishLocked(const absl::Status& outcome) {
+  end_time_ = env_.scheduler->clock().Now();
+  final_cancel_ = token_.details();
+  std::optional<CancelReason> cancel_reason = ReasonOfStatus(outcome);
+  if (outcome.ok()) {
+    status_ = OperationStatus::kCompleted;
+  } else if (cancel_reason.has_value()) {
+    if (final_cancel_ == nullptr) {
+      // The body reported a cancellation of its own: record it as given.
+      final_cancel_ = MakeDetails(*cancel_reason, std::string(outcome.message()), id_, nullptr);
+    }
+    status_ = final_cancel_->reason == CancelReason::kTimeout ? OperationStatus::kTimeout
+                                                              : OperationStatus::kCancelled;
+  } else {
+    status_ = OperationStatus::kFailed;
+    error_ = outcome.message().empty() ? outcome.ToString() : std::string(outcome.message());
+  }
+  return ContextLocked();
+}
+
+void ScopeState::RestoreCurrent() {
+  ScopeState* previous;
+  std::thread::id thread;
+  {
+    absl::MutexLock lock(&mu_);
+    previous = previous_current_;
+    thread = entering_thread_;
+  }
+  if (thread == std::this_thread::get_id() && CurrentScopeSlot() == this) {
+    CurrentScopeSlot() = previous;
+  }
+}
+
+void ScopeState::AcquireShield() {
+  absl::MutexLock lock(&mu_);
+  if (shield_depth_++ == 0 && status_ == OperationStatus::kRunning) {
+    status_ = OperationStatus::kShielded;
+  }
+}
+
+void ScopeState::ReleaseShield() {
+  std::shared_ptr<const CancellationDetails> held;
+  {
+    absl::MutexLock lock(&mu_);
+    if (--shield_depth_ > 0) return;
+    if (status_ == OperationStatus::kShielded) status_ = OperationStatus::kRunning;
+    held = std::move(held_);
+  }
+  if (held != nullptr) token_.Cancel(held->reason, held->message, held->cause);
+}
+
+void ScopeState::ReportProgress(const std::string& message, const Metadata& metadata) {
+  std::shared_ptr<const ScopeCallbacks> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    callbacks = callbacks_;
+  }
+  for (const auto& fn : callbacks->on_progress) SafeCall(id_, fn, id_, message, metadata);
+}
+
+void ScopeState::SetMetadata(std::string key, std::string value) {
+  absl::MutexLock lock(&mu_);
+  metadata_[std::move(key)] = std::move(value);
+}
+
+void ScopeState::SetPartialResult(std::any result) {
+  absl::MutexLock lock(&mu_);
+  partial_result_ = std::move(result);
+}
+
+OperationContext ScopeState::Context() const {
+  absl::MutexLock lock(&mu_);
+  return ContextLocked();
+}
+
+OperationContext ScopeState::ContextLocked() const {
+  OperationContext ctx;
+  ctx.id = id_;
+  ctx.name = name_;
+  if (parent_ != nullptr) ctx.parent_id = parent_->id();
+  ctx.status = status_;
+  ctx.start_time = start_time_;
+  ctx.end_time = end_time_;
+  ctx.cancel_details = exited_ ? final_cancel_ : token_.details();
+  if (ctx.cancel_details != nullptr) {
+    ctx.cancel_reason = ctx.cancel_details->reason;
+    ctx.cancel_message = ctx.cancel_details->message;
+  }
+  ctx.error = error_;
+  ctx.metadata = metadata_;
+  ctx.partial_result = partial_result_;
+  return ctx;
+}
+
+}  // namespace hother::cancelable::internal
