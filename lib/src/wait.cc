@@ -9,7 +9,7 @@ absl::Status SleepFor(const CancellationToken& token, absl::Duration duration) {
   return token.Check();
 }
 
-absl::Status SleepFor(absl::Duration duration) {
+absl::Status SleepInCurrentOperation(absl::Duration duration) {
   if (std::optional<Cancelable> current = CurrentOperation()) {
     return SleepFor(current->token(), duration);
   }

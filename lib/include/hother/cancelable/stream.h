@@ -66,11 +66,12 @@ class CancelableStream {
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const Iterator& it, Sentinel) { return it.stream_->done_; }
+    friend bool operator==(const Iterator& it, Sentinel) { return it.AtEnd(); }
 
    private:
     friend class CancelableStream;
     explicit Iterator(CancelableStream* stream) : stream_(stream) {}
+    bool AtEnd() const { return stream_->done_; }
     CancelableStream* stream_;
   };
 
@@ -160,11 +161,12 @@ class ChunkedCancelableStream {
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const Iterator& it, Sentinel) { return it.stream_->done_; }
+    friend bool operator==(const Iterator& it, Sentinel) { return it.AtEnd(); }
 
    private:
     friend class ChunkedCancelableStream;
     explicit Iterator(ChunkedCancelableStream* stream) : stream_(stream) {}
+    bool AtEnd() const { return stream_->done_; }
     ChunkedCancelableStream* stream_;
   };
 

@@ -26,7 +26,8 @@ namespace hother::cancelable {
 absl::Status SleepFor(const CancellationToken& token, absl::Duration duration);
 
 // The same with the current operation's token (a plain sleep outside any).
-absl::Status SleepFor(absl::Duration duration);
+// (Not an overload of SleepFor: absl::SleepFor would make calls ambiguous.)
+absl::Status SleepInCurrentOperation(absl::Duration duration);
 
 // Waits on `cv` until `pred()` holds (true) or `token` is cancelled (false,
 // unless pred() holds too). `lock` is held on entry and on return.
