@@ -189,7 +189,7 @@ TEST_F(ScopeTest, OtherErrorIsFailedWithTheErrorTextAndErrorCallbacks) {
 
 TEST_F(ScopeTest, AnExceptionIsFailedAndPropagates) {
   Cancelable op(Opts());
-  EXPECT_THROW(op.Run([]() -> int { throw std::logic_error("bug"); }), std::logic_error);
+  EXPECT_THROW((void)op.Run([]() -> int { throw std::logic_error("bug"); }), std::logic_error);
   EXPECT_EQ(op.context().status, OperationStatus::kFailed);
   EXPECT_EQ(op.context().error, "bug");
   EXPECT_EQ(CurrentOperation(), std::nullopt);

@@ -21,6 +21,30 @@ inline bool Eventually(const std::function<bool()>& pred,
   return true;
 }
 
+// The ints [0, n) as a minimal range (no <ranges>: see stream.h), counting
+// how many times the range was advanced.
+class IntRange {
+ public:
+  explicit IntRange(int n, int* advances = nullptr) : n_(n), advances_(advances) {}
+  struct iterator {
+    int i;
+    int* advances;
+    int operator*() const { return i; }
+    iterator& operator++() {
+      ++i;
+      if (advances != nullptr) ++*advances;
+      return *this;
+    }
+    bool operator==(const iterator& other) const { return i == other.i; }
+  };
+  iterator begin() const { return {0, advances_}; }
+  iterator end() const { return {n_, advances_}; }
+
+ private:
+  int n_;
+  int* advances_;
+};
+
 }  // namespace hother::cancelable
 
 #endif  // HOTHER_CANCELABLE_TESTS_LIB_TEST_UTIL_H_

@@ -45,7 +45,6 @@
 #include <future>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -89,9 +88,9 @@ struct StreamOptions {
   size_t buffer_limit = 1000;
 };
 
-template <typename View>
+template <typename R>
 class CancelableStream;
-template <typename View>
+template <typename R>
 class ChunkedCancelableStream;
 
 using StatusCallback = std::function<void(const OperationContext&)>;
@@ -246,10 +245,10 @@ class Cancelable {
   auto RunInThread(F fn, Args... args) const;
 
   // Iterates `range`, checking cancellation before each pull (see stream.h).
-  template <std::ranges::input_range R>
+  template <typename R>
   auto Stream(R&& range, StreamOptions options = {}) const;
   // Yields vectors of `chunk_size` items, and a final shorter one.
-  template <std::ranges::input_range R>
+  template <typename R>
   auto ChunkedStream(R&& range, size_t chunk_size) const;
 
   friend bool operator==(const Cancelable& a, const Cancelable& b) {

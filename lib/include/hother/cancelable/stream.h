@@ -15,6 +15,11 @@
 // path (completed, cancelled, failed by an exception, abandoned early), the
 // scope's partial result is set to a StreamPartialResult<T> of one shape.
 //
+// The range is held by reference when given as an lvalue (it must outlive the
+// stream) and moved into the stream when given as an rvalue. Any type with
+// begin()/end() works; <ranges> is not required (clang 14 cannot compile
+// libstdc++ 12's views, and our clang build must stay clean).
+//
 // Thread-safety: a stream is used by one thread at a time.
 #ifndef HOTHER_CANCELABLE_STREAM_H_
 #define HOTHER_CANCELABLE_STREAM_H_
@@ -23,7 +28,6 @@
 #include <deque>
 #include <iterator>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -41,13 +45,21 @@ struct StreamPartialResult {
   bool completed = false; // the range was exhausted
 };
 
-template <typename View>
+namespace internal {
+template <typename R>
+using RangeIterator = decltype(std::begin(std::declval<R&>()));
+template <typename R>
+using RangeItem = std::decay_t<decltype(*std::begin(std::declval<R&>()))>;
+}  // namespace internal
+
+// R is `T&` for a borrowed range, `T` for an owned one.
+template <typename R>
 class CancelableStream {
  public:
-  using Item = std::ranges::range_value_t<View>;
+  using Item = internal::RangeItem<R>;
 
-  CancelableStream(Cancelable op, View view, StreamOptions options)
-      : op_(std::move(op)), view_(std::move(view)), options_(options) {}
+  CancelableStream(Cancelable op, R&& range, StreamOptions options)
+      : op_(std::move(op)), range_(std::forward<R>(range)), options_(options) {}
   CancelableStream(const CancelableStream&) = delete;
   CancelableStream& operator=(const CancelableStream&) = delete;
   ~CancelableStream() {
@@ -78,7 +90,7 @@ class CancelableStream {
   // Begins the iteration (once per stream).
   Iterator begin() {
     if (CheckBeforePull()) {
-      it_ = std::ranges::begin(view_);
+      it_ = std::begin(range_);
       Arrive();
     }
     return Iterator(this);
@@ -110,7 +122,7 @@ class CancelableStream {
 
   // At a new position: the end, or one more item.
   void Arrive() {
-    if (it_ == std::ranges::end(view_)) {
+    if (it_ == std::end(range_)) {
       completed_ = true;
       done_ = true;
       return;
@@ -130,9 +142,9 @@ class CancelableStream {
   }
 
   Cancelable op_;
-  View view_;
+  R range_;
   const StreamOptions options_;
-  std::ranges::iterator_t<View> it_{};
+  internal::RangeIterator<R> it_{};
   size_t count_ = 0;
   std::deque<Item> buffer_;
   bool completed_ = false;
@@ -140,14 +152,14 @@ class CancelableStream {
   absl::Status status_;
 };
 
-template <typename View>
+template <typename R>
 class ChunkedCancelableStream {
  public:
-  using Item = std::ranges::range_value_t<View>;
+  using Item = internal::RangeItem<R>;
   using Chunk = std::vector<Item>;
 
-  ChunkedCancelableStream(Cancelable op, View view, size_t chunk_size)
-      : op_(op), items_(std::move(op), std::move(view), StreamOptions{}),
+  ChunkedCancelableStream(Cancelable op, R&& range, size_t chunk_size)
+      : op_(op), items_(std::move(op), std::forward<R>(range), StreamOptions{}),
         chunk_size_(chunk_size == 0 ? 1 : chunk_size) {}
 
   struct Sentinel {};
@@ -202,25 +214,22 @@ class ChunkedCancelableStream {
   }
 
   Cancelable op_;
-  CancelableStream<View> items_;
+  CancelableStream<R> items_;
   const size_t chunk_size_;
-  std::optional<typename CancelableStream<View>::Iterator> it_;
+  std::optional<typename CancelableStream<R>::Iterator> it_;
   Chunk chunk_;
   bool started_ = false;
   bool done_ = false;
 };
 
-template <std::ranges::input_range R>
+template <typename R>
 auto Cancelable::Stream(R&& range, StreamOptions options) const {
-  using View = std::views::all_t<R>;
-  return CancelableStream<View>(*this, std::views::all(std::forward<R>(range)), options);
+  return CancelableStream<R>(*this, std::forward<R>(range), options);
 }
 
-template <std::ranges::input_range R>
+template <typename R>
 auto Cancelable::ChunkedStream(R&& range, size_t chunk_size) const {
-  using View = std::views::all_t<R>;
-  return ChunkedCancelableStream<View>(*this, std::views::all(std::forward<R>(range)),
-                                       chunk_size);
+  return ChunkedCancelableStream<R>(*this, std::forward<R>(range), chunk_size);
 }
 
 }  // namespace hother::cancelable
