@@ -27,7 +27,7 @@ class FakeClock::FakeSubscription : public Clock::Subscription {
   FakeSubscription(FakeClock* clock, std::function<void()> fn)
       : clock_(clock), fn_(std::move(fn)) {}
   ~FakeSubscription() override {
-    absl::MutexLock lock(&clock_->mu_);
+    internal::MutexLock lock(&clock_->mu_);
     auto& subs = clock_->subscribers_;
     subs.erase(std::remove(subs.begin(), subs.end(), this), subs.end());
   }
@@ -47,19 +47,19 @@ absl::Time FakeClock::Now() const {
 std::unique_ptr<Clock::Subscription> FakeClock::OnAdvance(
     std::function<void()> fn) {
   auto sub = std::make_unique<FakeSubscription>(this, std::move(fn));
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   subscribers_.push_back(sub.get());
   return sub;
 }
 
 void FakeClock::Advance(absl::Duration d) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   now_ns_.fetch_add(absl::ToInt64Nanoseconds(d), std::memory_order_acq_rel);
   Notify();
 }
 
 void FakeClock::SetTime(absl::Time t) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   now_ns_.store(absl::ToUnixNanos(t), std::memory_order_release);
   Notify();
 }

@@ -31,7 +31,7 @@ OperationRegistry& OperationRegistry::Global() {
 }
 
 absl::Status OperationRegistry::Register(const Cancelable& op) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   auto [it, inserted] = active_.try_emplace(op.id(), op);
   if (!inserted) {
     return absl::AlreadyExistsError(
@@ -43,14 +43,14 @@ absl::Status OperationRegistry::Register(const Cancelable& op) {
 void OperationRegistry::Unregister(const std::string& id) {
   std::optional<Cancelable> op;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     auto it = active_.find(id);
     if (it == active_.end()) return;
     op = std::move(it->second);
     active_.erase(it);
   }
   OperationContext snapshot = op->context();  // outside our lock
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   history_.push_back(std::move(snapshot));
   while (history_.size() > history_limit_) history_.pop_front();
 }
@@ -58,7 +58,7 @@ void OperationRegistry::Unregister(const std::string& id) {
 std::optional<OperationContext> OperationRegistry::Get(const std::string& id) const {
   std::optional<Cancelable> op;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     auto it = active_.find(id);
     if (it == active_.end()) return std::nullopt;
     op = it->second;
@@ -69,7 +69,7 @@ std::optional<OperationContext> OperationRegistry::Get(const std::string& id) co
 std::vector<Cancelable> OperationRegistry::Matching(const OperationFilter& filter) const {
   std::vector<Cancelable> all;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     all.reserve(active_.size());
     for (const auto& [id, op] : active_) all.push_back(op);
   }
@@ -90,7 +90,7 @@ bool OperationRegistry::Cancel(const std::string& id, CancelReason reason,
                                std::string message) {
   std::optional<Cancelable> op;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     auto it = active_.find(id);
     if (it == active_.end()) return false;
     op = it->second;
@@ -108,7 +108,7 @@ size_t OperationRegistry::CancelAll(const OperationFilter& filter, CancelReason 
 std::vector<OperationContext> OperationRegistry::History(
     size_t limit, std::optional<OperationStatus> status,
     std::optional<absl::Time> since) const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   std::vector<OperationContext> out;
   for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
     if (limit != 0 && out.size() >= limit) break;
@@ -121,7 +121,7 @@ std::vector<OperationContext> OperationRegistry::History(
 
 size_t OperationRegistry::CleanupCompleted(absl::Duration older_than, bool keep_failed) {
   const absl::Time cutoff = absl::Now() - older_than;
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   size_t before = history_.size();
   history_.erase(std::remove_if(history_.begin(), history_.end(),
                                 [&](const OperationContext& c) {
@@ -140,7 +140,7 @@ RegistryStatistics OperationRegistry::Statistics() const {
   std::vector<Cancelable> active = Matching({});
   stats.active = active.size();
   for (const Cancelable& op : active) ++stats.active_by_status[op.context().status];
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   stats.history_size = history_.size();
   absl::Duration total;
   for (const OperationContext& c : history_) {
@@ -158,7 +158,7 @@ RegistryStatistics OperationRegistry::Statistics() const {
 
 void OperationRegistry::Clear() {
   absl::flat_hash_map<std::string, Cancelable> active;  // released after the lock
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   active.swap(active_);
   history_.clear();
 }

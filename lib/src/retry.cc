@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "absl/random/random.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
 
 namespace hother::cancelable {
 
@@ -27,12 +27,12 @@ absl::Duration BackoffDelay(const RetryOptions& options, int attempt) {
 absl::Duration JitteredBackoffDelay(const RetryOptions& options, int attempt) {
   absl::Duration delay = BackoffDelay(options, attempt);
   if (options.jitter <= 0) return delay;
-  static absl::Mutex mu(absl::kConstInit);
+  static internal::Mutex mu;
   static absl::BitGen* gen = new absl::BitGen();
   double jitter = std::min(options.jitter, 1.0);
   double factor;
   {
-    absl::MutexLock lock(&mu);
+    internal::MutexLock lock(&mu);
     factor = absl::Uniform(*gen, 1.0 - jitter, 1.0 + jitter);
   }
   return std::min(delay * factor, options.max_delay);

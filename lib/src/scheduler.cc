@@ -10,7 +10,7 @@ namespace hother::cancelable {
 
 Scheduler::Scheduler(Clock& clock) : clock_(clock) {
   clock_subscription_ = clock_.OnAdvance([this] {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     timer_cv_.Signal();
   });
   timer_thread_ = std::thread([this] { TimerLoop(); });
@@ -19,7 +19,7 @@ Scheduler::Scheduler(Clock& clock) : clock_(clock) {
 
 Scheduler::~Scheduler() {
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     stopping_ = true;
     timer_cv_.SignalAll();
     poll_cv_.SignalAll();
@@ -53,13 +53,12 @@ Scheduler::Timer Scheduler::Every(absl::Duration interval,
 }
 
 Scheduler::Timer Scheduler::Add(absl::Time when, Entry entry) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   uint64_t id = next_id_++;
   entry.id = id;
-  bool earliest = timeline_.empty() || Key{when, id} < timeline_.begin()->first;
   timeline_.emplace(Key{when, id}, std::make_unique<Entry>(std::move(entry)));
   when_by_id_[id] = when;
-  if (earliest) timer_cv_.Signal();
+  if (when < wake_at_) timer_cv_.Signal();
   return Timer(this, id);
 }
 
@@ -68,7 +67,7 @@ void Scheduler::Timer::Reset() {
 }
 
 void Scheduler::Cancel(uint64_t id) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   if (auto it = when_by_id_.find(id); it != when_by_id_.end()) {
     timeline_.erase(Key{it->second, id});
     when_by_id_.erase(it);
@@ -111,7 +110,7 @@ void Scheduler::RunLocked(std::unique_ptr<Entry> entry, uint64_t* running_id) {
     absl::Time when = clock_.Now() + entry->interval;
     timeline_.emplace(Key{when, id}, std::move(entry));
     when_by_id_[id] = when;
-    timer_cv_.Signal();
+    if (when < wake_at_) timer_cv_.Signal();
   } else {
     // TRICKY: destroy the function (and what it captured) outside the lock but
     // before Cancel may return, so its owner never races with the destruction.
@@ -124,16 +123,20 @@ void Scheduler::RunLocked(std::unique_ptr<Entry> entry, uint64_t* running_id) {
 }
 
 void Scheduler::TimerLoop() {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   while (!stopping_) {
     if (timeline_.empty()) {
+      wake_at_ = absl::InfiniteFuture();
       timer_cv_.Wait(&mu_);
+      wake_at_ = absl::InfinitePast();
       continue;
     }
     auto first = timeline_.begin();
     absl::Time when = first->first.first;
     if (when > clock_.Now()) {
+      wake_at_ = when;
       timer_cv_.WaitWithDeadline(&mu_, clock_.WakeTimeFor(when));
+      wake_at_ = absl::InfinitePast();
       continue;
     }
     std::unique_ptr<Entry> entry = std::move(first->second);
@@ -149,7 +152,7 @@ void Scheduler::TimerLoop() {
 }
 
 void Scheduler::PollLoop() {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   while (!stopping_) {
     if (due_polls_.empty()) {
       poll_cv_.Wait(&mu_);
@@ -162,7 +165,7 @@ void Scheduler::PollLoop() {
 }
 
 size_t Scheduler::PendingForTest() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return timeline_.size() + due_polls_.size() + (running_timer_ != 0) +
          (running_poll_ != 0);
 }

@@ -60,7 +60,7 @@ ScopeState::ScopeState(std::string id, std::string name,
 
 ScopeState::~ScopeState() {
   // Dropped while entered, without Exit: do not leave a dangling current.
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   if (CurrentScopeSlot() == this) CurrentScopeSlot() = previous_current_;
 }
 
@@ -69,7 +69,7 @@ bool ScopeState::Deliver(CancelReason reason, std::string message,
   if (token_.IsCancelled()) return false;
   if (message.empty()) message = DefaultMessage(reason);
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (shield_depth_ > 0) {
       if (held_ == nullptr) {
         held_ = MakeDetails(reason, std::move(message), id_, std::move(cause));
@@ -97,35 +97,35 @@ void ScopeState::Follow(const CancellationToken& token, FollowRule rule) {
                       absl::StrCat("Parent operation ", ShortId(d.origin_id), " cancelled"),
                       token.details());
       });
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   follows_.push_back(std::move(registration));
 }
 
 void ScopeState::SuppressPropagation() {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   suppress_propagation_ = true;
 }
 
 bool ScopeState::propagation_suppressed() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return suppress_propagation_;
 }
 
 void ScopeState::AddSource(SourcePtr source) {
   absl::Status valid = source == nullptr ? absl::InvalidArgumentError("A source is null")
                                          : source->Validate();
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   if (!valid.ok() && config_error_.ok()) config_error_ = valid;
   if (source != nullptr) sources_.push_back(std::move(source));
 }
 
 std::vector<SourcePtr> ScopeState::sources() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return sources_;
 }
 
 void ScopeState::MutateCallbacks(const std::function<void(ScopeCallbacks&)>& mutate) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   // Copy on write: readers hold the old set without a lock.
   auto next = std::make_shared<ScopeCallbacks>(*callbacks_);
   mutate(*next);
@@ -143,7 +143,7 @@ FireFn ScopeState::MakeFire() {
 absl::Status ScopeState::Enter() {
   std::vector<SourcePtr> sources;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (!config_error_.ok()) return config_error_;
     if (entered_) {
       return absl::FailedPreconditionError(
@@ -171,7 +171,7 @@ absl::Status ScopeState::Enter() {
   if (!started.ok()) {
     watches.clear();
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       exited_ = true;
       status_ = OperationStatus::kFailed;
       error_ = started.ToString();
@@ -184,7 +184,7 @@ absl::Status ScopeState::Enter() {
   std::shared_ptr<const ScopeCallbacks> callbacks;
   OperationContext snapshot;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     watches_ = std::move(watches);
     callbacks = callbacks_;
     snapshot = ContextLocked();
@@ -196,7 +196,7 @@ absl::Status ScopeState::Enter() {
 void ScopeState::Exit(const absl::Status& outcome) {
   std::vector<std::unique_ptr<SourceWatch>> watches;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (!entered_ || exited_) return;
     exited_ = true;
     watches.swap(watches_);
@@ -206,7 +206,7 @@ void ScopeState::Exit(const absl::Status& outcome) {
   std::shared_ptr<const ScopeCallbacks> callbacks;
   OperationContext snapshot;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     snapshot = FinishLocked(outcome);
     callbacks = callbacks_;
   }
@@ -250,7 +250,7 @@ void ScopeState::RestoreCurrent() {
   ScopeState* previous;
   std::thread::id thread;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     previous = previous_current_;
     thread = entering_thread_;
   }
@@ -260,7 +260,7 @@ void ScopeState::RestoreCurrent() {
 }
 
 void ScopeState::AcquireShield() {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   if (shield_depth_++ == 0 && status_ == OperationStatus::kRunning) {
     status_ = OperationStatus::kShielded;
   }
@@ -269,7 +269,7 @@ void ScopeState::AcquireShield() {
 void ScopeState::ReleaseShield() {
   std::shared_ptr<const CancellationDetails> held;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (--shield_depth_ > 0) return;
     if (status_ == OperationStatus::kShielded) status_ = OperationStatus::kRunning;
     held = std::move(held_);
@@ -280,24 +280,24 @@ void ScopeState::ReleaseShield() {
 void ScopeState::ReportProgress(const std::string& message, const Metadata& metadata) {
   std::shared_ptr<const ScopeCallbacks> callbacks;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     callbacks = callbacks_;
   }
   for (const auto& fn : callbacks->on_progress) SafeCall(id_, fn, id_, message, metadata);
 }
 
 void ScopeState::SetMetadata(std::string key, std::string value) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   metadata_[std::move(key)] = std::move(value);
 }
 
 void ScopeState::SetPartialResult(std::any result) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   partial_result_ = std::move(result);
 }
 
 OperationContext ScopeState::Context() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return ContextLocked();
 }
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/cancelable.h"
 #include "hother/cancelable/source.h"
 
@@ -84,7 +84,7 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
   const SourceEnv env_;
   OperationRegistry* const registry_;  // null unless registering
 
-  mutable absl::Mutex mu_;
+  mutable internal::Mutex mu_;
   std::vector<SourcePtr> sources_ ABSL_GUARDED_BY(mu_);
   absl::Status config_error_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ScopeCallbacks> callbacks_ ABSL_GUARDED_BY(mu_);

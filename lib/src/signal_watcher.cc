@@ -70,7 +70,7 @@ absl::Status SignalWatcher::StartLocked() {
 absl::StatusOr<std::unique_ptr<SignalWatcher::Subscription>>
 SignalWatcher::Subscribe(std::vector<int> signals, std::function<void(int)> fn) {
   if (absl::Status valid = ValidateSignals(signals); !valid.ok()) return valid;
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   if (absl::Status started = StartLocked(); !started.ok()) return started;
   for (int signo : signals) {
     if (previous_.contains(signo)) continue;
@@ -93,7 +93,7 @@ SignalWatcher::Subscribe(std::vector<int> signals, std::function<void(int)> fn) 
 SignalWatcher::Subscription::~Subscription() { watcher_->Unsubscribe(id_); }
 
 void SignalWatcher::Unsubscribe(uint64_t id) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   subscribers_.erase(id);
   // Restore the handling of every signal nobody watches any more.
   for (auto it = previous_.begin(); it != previous_.end();) {
@@ -115,7 +115,7 @@ void SignalWatcher::Unsubscribe(uint64_t id) {
 void SignalWatcher::Run() {
   int fd;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     fd = read_fd_;
   }
   for (;;) {
@@ -132,7 +132,7 @@ void SignalWatcher::Run() {
       const int signo = buffer[i];
       std::vector<std::pair<uint64_t, std::function<void(int)>>> targets;
       {
-        absl::MutexLock lock(&mu_);
+        internal::MutexLock lock(&mu_);
         for (const auto& [id, sub] : subscribers_) {
           for (int s : sub.signals) {
             if (s == signo) targets.emplace_back(id, sub.fn);
@@ -141,7 +141,7 @@ void SignalWatcher::Run() {
       }
       for (auto& [id, fn] : targets) {
         {
-          absl::MutexLock lock(&mu_);
+          internal::MutexLock lock(&mu_);
           if (!subscribers_.contains(id)) continue;  // unsubscribed meanwhile
           running_ = id;
         }
@@ -150,7 +150,7 @@ void SignalWatcher::Run() {
         } catch (...) {
           Log(LogLevel::kError, "signal subscriber threw");
         }
-        absl::MutexLock lock(&mu_);
+        internal::MutexLock lock(&mu_);
         running_ = 0;
         done_cv_.SignalAll();
       }

@@ -62,14 +62,14 @@ TokenState::~TokenState() {
   // that will find this state expired.
   std::vector<std::unique_ptr<LinkRegistration>> links;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     links.swap(links_);
   }
 }
 
 bool TokenState::Cancel(std::shared_ptr<const CancellationDetails> details) {
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (details_ != nullptr) return false;
     details_ = std::move(details);
     cancelled_.store(true, std::memory_order_release);
@@ -98,7 +98,7 @@ void TokenState::RunCallbacks() {
   std::optional<std::stop_source> stop;
   std::shared_ptr<const CancellationDetails> details;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     links.swap(links_);
     stop = stop_source_;
     details = details_;
@@ -109,7 +109,7 @@ void TokenState::RunCallbacks() {
   for (;;) {
     CallbackNode* node;
     {
-      absl::MutexLock lock(&mu_);
+      internal::MutexLock lock(&mu_);
       node = head_;
       if (node == nullptr) break;
       UnlinkLocked(node);
@@ -118,14 +118,14 @@ void TokenState::RunCallbacks() {
     }
     // The node may be destroyed by its own callback: do not touch it after.
     InvokeCallback(node->fn, *details);
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     running_ = nullptr;
     cv_.SignalAll();
   }
 }
 
 std::shared_ptr<const CancellationDetails> TokenState::details() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return details_;
 }
 
@@ -140,7 +140,7 @@ void TokenState::UnlinkLocked(CallbackNode* node) {
 void TokenState::Register(CallbackNode* node) {
   std::shared_ptr<const CancellationDetails> details;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (details_ == nullptr) {
       node->prev = tail_;
       node->next = nullptr;
@@ -156,7 +156,7 @@ void TokenState::Register(CallbackNode* node) {
 }
 
 void TokenState::Deregister(CallbackNode* node) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   if (node->in_list) {
     UnlinkLocked(node);
     return;
@@ -182,7 +182,7 @@ void TokenState::LinkTo(const std::shared_ptr<TokenState>& source,
   };
   source->Register(&link->node);  // may run at once if the source is cancelled
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (details_ == nullptr) {
       links_.push_back(std::move(link));
       return;
@@ -192,12 +192,12 @@ void TokenState::LinkTo(const std::shared_ptr<TokenState>& source,
 }
 
 void TokenState::Wait() {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   while (details_ == nullptr) cv_.Wait(&mu_);
 }
 
 bool TokenState::WaitUntil(absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   while (details_ == nullptr) {
     if (cv_.WaitWithDeadline(&mu_, deadline)) return details_ != nullptr;
   }
@@ -208,7 +208,7 @@ std::stop_token TokenState::GetStopToken() {
   std::stop_source source;
   bool cancelled;
   {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (!stop_source_.has_value()) stop_source_.emplace();
     source = *stop_source_;
     cancelled = details_ != nullptr;
@@ -218,7 +218,7 @@ std::stop_token TokenState::GetStopToken() {
 }
 
 size_t TokenState::CallbackCount() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return pending_;
 }
 
@@ -228,13 +228,12 @@ CancellationToken::CancellationToken()
     : CancellationToken(internal::NewUuid()) {}
 
 CancellationToken::CancellationToken(std::string id)
-    : state_(std::make_shared<internal::TokenState>(std::move(id))) {}
+    : CancellationToken(std::make_shared<internal::TokenState>(std::move(id))) {}
+
+CancellationToken::CancellationToken(std::shared_ptr<internal::TokenState> state)
+    : state_(std::move(state)), flag_(state_->flag()) {}
 
 const std::string& CancellationToken::id() const { return state_->id(); }
-
-bool CancellationToken::IsCancelled() const noexcept {
-  return state_->cancelled();
-}
 
 bool CancellationToken::Cancel(
     CancelReason reason, std::string message,

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/token.h"
 
 namespace hother::cancelable::internal {
@@ -43,6 +43,7 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
   bool cancelled() const {
     return cancelled_.load(std::memory_order_acquire);
   }
+  const std::atomic<bool>* flag() const { return &cancelled_; }
 
   // Records `details` if this is the first cancel, then runs (or, inside a
   // running callback, queues) the callbacks. True if first.
@@ -80,8 +81,8 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
   // Set once, before the token is shared; destroyed with the state.
   std::shared_ptr<void> held_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar cv_;  // cancelled, or a running callback finished
+  mutable internal::Mutex mu_;
+  internal::CondVar cv_;  // cancelled, or a running callback finished
   std::shared_ptr<const CancellationDetails> details_ ABSL_GUARDED_BY(mu_);
   CallbackNode* head_ ABSL_GUARDED_BY(mu_) = nullptr;
   CallbackNode* tail_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
 
 namespace hother::cancelable {
 namespace {
@@ -34,13 +34,13 @@ class CompositeSource : public Source {
     if (absl::Status valid = Validate(); !valid.ok()) return valid;
     // For all-of: which children have fired. Shared by the children's FireFns.
     struct Fired {
-      absl::Mutex mu;
+      internal::Mutex mu;
       std::vector<bool> fired ABSL_GUARDED_BY(mu);
       size_t count ABSL_GUARDED_BY(mu) = 0;
     };
     auto state = std::make_shared<Fired>();
     {
-      absl::MutexLock lock(&state->mu);
+      internal::MutexLock lock(&state->mu);
       state->fired.assign(children_.size(), false);
     }
     const size_t n = children_.size();
@@ -50,7 +50,7 @@ class CompositeSource : public Source {
       if (all_) {
         child_fire = [fire, state, i, n](CancelReason, std::string) {
           {
-            absl::MutexLock lock(&state->mu);
+            internal::MutexLock lock(&state->mu);
             if (state->fired[i]) return;
             state->fired[i] = true;
             if (++state->count < n) return;

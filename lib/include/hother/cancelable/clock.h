@@ -21,7 +21,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace hother::cancelable {
@@ -73,7 +74,7 @@ class FakeClock : public Clock {
   // lock, while Advance calls subscribers (which take that lock) under mu_.
   std::atomic<int64_t> now_ns_;  // since the Unix epoch
 
-  mutable absl::Mutex mu_;
+  mutable internal::Mutex mu_;
   std::vector<FakeSubscription*> subscribers_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -25,7 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/cancelable.h"
 #include "hother/cancelable/operation_context.h"
@@ -99,7 +99,7 @@ class OperationRegistry {
   std::vector<Cancelable> Matching(const OperationFilter& filter) const;
 
   const size_t history_limit_;
-  mutable absl::Mutex mu_;
+  mutable internal::Mutex mu_;
   absl::flat_hash_map<std::string, Cancelable> active_ ABSL_GUARDED_BY(mu_);
   std::deque<OperationContext> history_ ABSL_GUARDED_BY(mu_);  // oldest first
 };

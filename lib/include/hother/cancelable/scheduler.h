@@ -32,7 +32,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/clock.h"
 
@@ -105,11 +106,14 @@ class Scheduler {
 
   Clock& clock_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar timer_cv_;  // earlier deadline, time advanced, or stopping
-  absl::CondVar poll_cv_;   // a poll became due, or stopping
-  absl::CondVar done_cv_;   // a running function returned
+  mutable internal::Mutex mu_;
+  internal::CondVar timer_cv_;  // earlier deadline, time advanced, or stopping
+  internal::CondVar poll_cv_;   // a poll became due, or stopping
+  internal::CondVar done_cv_;   // a running function returned
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The clock time the timer thread sleeps until (infinite past while awake):
+  // adding a later timer need not wake it.
+  absl::Time wake_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::btree_map<Key, std::unique_ptr<Entry>> timeline_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, absl::Time> when_by_id_ ABSL_GUARDED_BY(mu_);

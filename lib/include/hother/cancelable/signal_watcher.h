@@ -29,7 +29,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "hother/cancelable/internal/mutex.h"
 
 namespace hother::cancelable {
 
@@ -80,8 +80,8 @@ class SignalWatcher {
   void Unsubscribe(uint64_t id);
   void Run();
 
-  absl::Mutex mu_;
-  absl::CondVar done_cv_;
+  internal::Mutex mu_;
+  internal::CondVar done_cv_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   int read_fd_ ABSL_GUARDED_BY(mu_) = -1;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -37,6 +37,7 @@
 #ifndef HOTHER_CANCELABLE_TOKEN_H_
 #define HOTHER_CANCELABLE_TOKEN_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -78,8 +79,8 @@ class CancellationToken {
 
   const std::string& id() const;
 
-  // True once cancelled. One acquire load.
-  bool IsCancelled() const noexcept;
+  // True once cancelled. One acquire load, inlined.
+  bool IsCancelled() const noexcept { return flag_->load(std::memory_order_acquire); }
 
   // Cancels the token. Returns true if this call was the first; otherwise
   // returns false and changes nothing. An empty message is replaced by
@@ -139,8 +140,7 @@ class CancellationToken {
   size_t CallbackCountForTest() const;
 
  protected:
-  explicit CancellationToken(std::shared_ptr<internal::TokenState> state)
-      : state_(std::move(state)) {}
+  explicit CancellationToken(std::shared_ptr<internal::TokenState> state);
   const std::shared_ptr<internal::TokenState>& state() const { return state_; }
 
  private:
@@ -148,6 +148,8 @@ class CancellationToken {
   friend class LinkedCancellationToken;
   friend CancellationToken AllOf(const std::vector<CancellationToken>& inputs);
   std::shared_ptr<internal::TokenState> state_;
+  // The state's flag, cached so that IsCancelled() inlines to one load.
+  const std::atomic<bool>* flag_;
 };
 
 // A callback registration stored inline (no allocation for small callables),
