@@ -21,21 +21,25 @@ OperationRecorder::OperationRecorder(Cancelable& op) {
 }
 
 void OperationRecorder::Record(std::string event) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   events_.push_back(std::move(event));
+  recorded_.SignalAll();
 }
 
 std::vector<std::string> OperationRecorder::events() const {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   return events_;
 }
 
 bool OperationRecorder::WaitForEvent(const std::string& event, absl::Duration timeout) const {
-  auto seen = [this, &event]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return std::find(events_.begin(), events_.end(), event) != events_.end();
-  };
-  absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
+  const absl::Time deadline = absl::Now() + timeout;
+  internal::MutexLock lock(&mu_);
+  while (std::find(events_.begin(), events_.end(), event) == events_.end()) {
+    if (recorded_.WaitWithDeadline(&mu_, deadline)) {
+      return std::find(events_.begin(), events_.end(), event) != events_.end();
+    }
+  }
+  return true;
 }
 
 absl::Status ExpectCancelledWithin(const CancellationToken& token, absl::Duration min,

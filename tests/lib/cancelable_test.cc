@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "tests/lib/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
@@ -443,7 +443,7 @@ TEST_F(ScopeTest, OfSeveralDeadlinesTheEarliestWins) {
 
 TEST_F(ScopeTest, ACancelFromAnotherThreadWakesTheBodyPromptly) {
   Cancelable op(Opts());
-  absl::Notification waiting;
+  Notification waiting;
   std::thread canceller([&] {
     waiting.WaitForNotification();
     op.Cancel();

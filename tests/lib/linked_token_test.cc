@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "tests/lib/test_util.h"
 #include "gtest/gtest.h"
 
 namespace hother::cancelable {
@@ -107,7 +107,7 @@ TEST(LinkedToken, ConcurrentCancelOfBothEndsOfAMutualLinkDoesNotDeadlock) {
     LinkedCancellationToken a, b;
     a.Link(b);
     b.Link(a);
-    absl::Notification go;
+    Notification go;
     std::thread ta([&] {
       go.WaitForNotification();
       a.Cancel();

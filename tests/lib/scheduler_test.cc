@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "tests/lib/test_util.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
 #include "tests/lib/test_util.h"
@@ -25,7 +25,7 @@ TEST(FakeClock, MovesOnlyWhenTold) {
 TEST(Scheduler, TimerFiresWhenTheFakeClockReachesItsTime) {
   FakeClock clock;
   Scheduler scheduler(clock);
-  absl::Notification fired;
+  Notification fired;
   Scheduler::Timer timer = scheduler.After(absl::Seconds(10), [&] { fired.Notify(); });
   clock.Advance(absl::Seconds(9));
   EXPECT_FALSE(fired.WaitForNotificationWithTimeout(absl::Milliseconds(20)));
@@ -35,7 +35,7 @@ TEST(Scheduler, TimerFiresWhenTheFakeClockReachesItsTime) {
 
 TEST(Scheduler, PastTimeFiresAtOnce) {
   Scheduler scheduler;
-  absl::Notification fired;
+  Notification fired;
   auto timer = scheduler.At(absl::InfinitePast(), [&] { fired.Notify(); });
   EXPECT_TRUE(fired.WaitForNotificationWithTimeout(absl::Seconds(10)));
 }
@@ -44,7 +44,7 @@ TEST(Scheduler, TimersFireInTimeOrder) {
   FakeClock clock;
   Scheduler scheduler(clock);
   std::vector<int> order;
-  absl::Notification done;
+  Notification done;
   auto t3 = scheduler.After(absl::Seconds(3), [&] {
     order.push_back(3);
     done.Notify();
@@ -65,7 +65,7 @@ TEST(Scheduler, DestroyingTheHandleCancelsTheTimer) {
     EXPECT_EQ(scheduler.PendingForTest(), 1u);
   }
   EXPECT_EQ(scheduler.PendingForTest(), 0u);
-  absl::Notification later;
+  Notification later;
   auto marker = scheduler.After(absl::Seconds(2), [&] { later.Notify(); });
   clock.Advance(absl::Seconds(5));
   ASSERT_TRUE(later.WaitForNotificationWithTimeout(absl::Seconds(10)));
@@ -74,7 +74,7 @@ TEST(Scheduler, DestroyingTheHandleCancelsTheTimer) {
 
 TEST(Scheduler, DestroyingTheHandleWaitsForARunningFunction) {
   Scheduler scheduler;
-  absl::Notification started, release;
+  Notification started, release;
   std::atomic<bool> finished{false};
   auto timer = std::make_unique<Scheduler::Timer>(scheduler.At(absl::InfinitePast(), [&] {
     started.Notify();
@@ -93,7 +93,7 @@ TEST(Scheduler, DestroyingTheHandleWaitsForARunningFunction) {
 
 TEST(Scheduler, AFunctionMayDestroyItsOwnHandle) {
   Scheduler scheduler;
-  absl::Notification done;
+  Notification done;
   std::unique_ptr<Scheduler::Timer> self = std::make_unique<Scheduler::Timer>();
   *self = scheduler.Every(absl::Milliseconds(1), [&] {
     self.reset();
@@ -124,7 +124,7 @@ TEST(Scheduler, EveryRunsAtOnceThenEachIntervalUntilItReturnsFalse) {
 
 TEST(Scheduler, ASlowPollDoesNotDelayATimer) {
   Scheduler scheduler;
-  absl::Notification poll_started, release_poll, timer_fired;
+  Notification poll_started, release_poll, timer_fired;
   auto poll = scheduler.Every(absl::Seconds(100), [&] {
     poll_started.Notify();
     release_poll.WaitForNotification();
@@ -138,7 +138,7 @@ TEST(Scheduler, ASlowPollDoesNotDelayATimer) {
 
 TEST(Scheduler, AThrowingFunctionDoesNotStopTheScheduler) {
   Scheduler scheduler;
-  absl::Notification fired;
+  Notification fired;
   auto bad = scheduler.At(absl::InfinitePast(), [] { throw std::runtime_error("x"); });
   auto good = scheduler.At(absl::InfinitePast(), [&] { fired.Notify(); });
   EXPECT_TRUE(fired.WaitForNotificationWithTimeout(absl::Seconds(10)));

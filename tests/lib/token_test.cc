@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/notification.h"
+#include "tests/lib/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/errors.h"
@@ -41,7 +41,7 @@ TEST(TokenContract, TenThreadsRacingCancelYieldExactlyOneTrue) {
     std::atomic<int> callback_runs{0};
     CancellationCallback cb(token,
                             [&](const CancellationDetails&) { ++callback_runs; });
-    absl::Notification go;
+    Notification go;
     std::vector<std::thread> threads;
     for (int i = 0; i < 10; ++i) {
       threads.emplace_back([&] {
@@ -134,8 +134,8 @@ TEST(TokenContract, DestroyingARegistrationDeregistersIt) {
 
 TEST(TokenContract, DestructorWaitsForACallbackRunningOnAnotherThread) {
   CancellationToken token;
-  absl::Notification callback_started;
-  absl::Notification release_callback;
+  Notification callback_started;
+  Notification release_callback;
   std::atomic<bool> callback_finished{false};
   auto registration = std::make_unique<CancellationCallback>(
       token, [&](const CancellationDetails&) {
@@ -395,7 +395,7 @@ TEST(Token, ManyThreadsRegisteringDeregisteringAndCancellingAtOnce) {
     CancellationToken token;
     std::atomic<int> ran{0};
     std::atomic<int> registered_before_cancel_and_kept{0};
-    absl::Notification go;
+    Notification go;
     std::vector<std::thread> threads;
     for (int i = 0; i < 6; ++i) {
       threads.emplace_back([&, i] {

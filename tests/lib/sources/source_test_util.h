@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/scheduler.h"
 #include "hother/cancelable/signal_watcher.h"
@@ -23,25 +26,26 @@ class FireRecorder {
  public:
   FireFn fn() {
     return [this](CancelReason reason, std::string message) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       fired_.push_back({reason, std::move(message)});
+      cv_.notify_all();
     };
   }
   // Waits (up to 10 s) until at least `n` fires were recorded.
   std::vector<Fired> WaitFor(size_t n) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return fired_.size() >= n; };
-    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return fired_.size() >= n; });
     return fired_;
   }
   std::vector<Fired> fired() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return fired_;
   }
 
  private:
-  absl::Mutex mu_;
-  std::vector<Fired> fired_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // std, not absl: see Notification in test_util.h
+  std::condition_variable cv_;
+  std::vector<Fired> fired_;
 };
 
 struct FakeEnv {

@@ -19,9 +19,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/cancelable.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/scheduler.h"
 #include "hother/cancelable/token.h"
 
@@ -40,7 +40,8 @@ class OperationRecorder {
  private:
   void Record(std::string event);
 
-  mutable absl::Mutex mu_;
+  mutable internal::Mutex mu_;
+  mutable internal::CondVar recorded_;
   std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
 };
 
