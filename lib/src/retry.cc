@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/random/random.h"
-#include "hother/cancelable/internal/mutex.h"
+#include "lib/src/random.h"
 
 namespace hother::cancelable {
 
@@ -27,14 +26,9 @@ absl::Duration BackoffDelay(const RetryOptions& options, int attempt) {
 absl::Duration JitteredBackoffDelay(const RetryOptions& options, int attempt) {
   absl::Duration delay = BackoffDelay(options, attempt);
   if (options.jitter <= 0) return delay;
-  static internal::Mutex mu;
-  static absl::BitGen* gen = new absl::BitGen();
   double jitter = std::min(options.jitter, 1.0);
-  double factor;
-  {
-    internal::MutexLock lock(&mu);
-    factor = absl::Uniform(*gen, 1.0 - jitter, 1.0 + jitter);
-  }
+  double factor =
+      std::uniform_real_distribution<double>(1.0 - jitter, 1.0 + jitter)(internal::ThreadRandom());
   return std::min(delay * factor, options.max_delay);
 }
 

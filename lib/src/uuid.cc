@@ -2,14 +2,14 @@
 
 #include <cstdint>
 
-#include "absl/random/random.h"
+#include "lib/src/random.h"
 
 namespace hother::cancelable::internal {
 
 std::string NewUuid() {
-  thread_local absl::BitGen gen;
-  uint64_t hi = absl::Uniform<uint64_t>(gen);
-  uint64_t lo = absl::Uniform<uint64_t>(gen);
+  std::mt19937_64& random = ThreadRandom();
+  uint64_t hi = random();
+  uint64_t lo = random();
   hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};  // version 4
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // variant 1
   static constexpr char kHex[] = "0123456789abcdef";

@@ -93,13 +93,15 @@ TEST(Scheduler, DestroyingTheHandleWaitsForARunningFunction) {
 
 TEST(Scheduler, AFunctionMayDestroyItsOwnHandle) {
   Scheduler scheduler;
-  Notification done;
+  Notification assigned, done;
   std::unique_ptr<Scheduler::Timer> self = std::make_unique<Scheduler::Timer>();
   *self = scheduler.Every(absl::Milliseconds(1), [&] {
+    assigned.WaitForNotification();  // the handle is in place
     self.reset();
     done.Notify();
     return true;
   });
+  assigned.Notify();
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_EQ(self, nullptr);
 }
