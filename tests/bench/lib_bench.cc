@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/cancelable.h"
 #include "hother/cancelable/linked_token.h"
 #include "hother/cancelable/registry.h"
@@ -194,6 +196,27 @@ void BM_Stream(benchmark::State& state) {
 }
 BENCHMARK(BM_Stream)->Unit(benchmark::kMillisecond);
 
+// --- Why the library has its own mutex: Debian's absl::Mutex runs its
+// deadlock detector on every lock (see internal/mutex.h). ---
+
+void BM_AbslMutexLockUnlock(benchmark::State& state) {
+  absl::Mutex mu;
+  for (auto _ : state) {
+    mu.Lock();
+    mu.Unlock();
+  }
+}
+BENCHMARK(BM_AbslMutexLockUnlock);
+
+void BM_LibraryMutexLockUnlock(benchmark::State& state) {
+  internal::Mutex mu;
+  for (auto _ : state) {
+    mu.Lock();
+    mu.Unlock();
+  }
+}
+BENCHMARK(BM_LibraryMutexLockUnlock);
+
 // --- The ratio table. ---
 
 class RecordingReporter : public benchmark::ConsoleReporter {
@@ -232,6 +255,8 @@ void PrintTargets(const RecordingReporter& r) {
   row("scope enter+exit (with a timeout)", scope_timeout, "ns", "< 1000 ns", scope_timeout < 1000);
   double stream = (r.ns("BM_Stream") - r.ns("BM_PlainLoop")) / kStreamItems;
   row("stream overhead per item (stream - plain loop)", stream, "ns", "< 10 ns", stream < 10);
+  double mutex = r.ns("BM_AbslMutexLockUnlock") / r.ns("BM_LibraryMutexLockUnlock");
+  row("(info) Debian absl::Mutex / library mutex", mutex, "x", "why internal/mutex.h", true);
   double registry = r.ns("BM_RegistryRegisterUnregister");
   row("registry register+unregister", registry, "ns", "< 5000 ns (reference)", registry < 5000);
 }
