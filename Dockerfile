@@ -11,5 +11,7 @@ COPY . .
 RUN make test
 
 FROM debian:12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libabsl20220623 \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/default/lib/examples/cancelable_tour /usr/local/bin/cancelable_tour
 CMD ["/usr/local/bin/cancelable_tour"]
