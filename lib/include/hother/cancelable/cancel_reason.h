@@ -49,6 +49,8 @@ struct CancellationDetails {
   absl::Time time = absl::UnixEpoch();
   // The id of the token or operation on which this cancellation was recorded.
   std::string origin_id;
+  // Who asked, when known ("cancelctl uid=1000", "deadline"); may be empty.
+  std::string actor;
   // The cancellation that caused this one (for reason kParent and links), or
   // null when this one is the root.
   std::shared_ptr<const CancellationDetails> cause;
