@@ -1,0 +1,70 @@
+#include "daemon/core/event_log.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/src/enum_names.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+constexpr std::array<std::pair<EventType, absl::string_view>, 5> kNames = {{
+    {EventType::kRegistered, "registered"},
+    {EventType::kProgress, "progress"},
+    {EventType::kCancelRequested, "cancel_requested"},
+    {EventType::kFinished, "finished"},
+    {EventType::kLost, "lost"},
+}};
+
+}  // namespace
+
+absl::string_view ToString(EventType type) { return internal::NameOf(kNames, type); }
+
+EventLog::EventLog(size_t retain) : retain_(retain == 0 ? 1 : retain) {}
+
+uint64_t EventLog::Append(EventType type, std::shared_ptr<const Operation> snapshot,
+                          absl::Time time) {
+  internal::MutexLock lock(&mu_);
+  events_.push_back(Event{++sequence_, type, time, std::move(snapshot)});
+  if (events_.size() > retain_) events_.pop_front();
+  for (const auto& [id, fn] : subscribers_) fn(events_.back());
+  return sequence_;
+}
+
+uint64_t EventLog::current_sequence() const {
+  internal::MutexLock lock(&mu_);
+  return sequence_;
+}
+
+absl::StatusOr<std::unique_ptr<EventLog::Subscription>> EventLog::Subscribe(
+    uint64_t from_sequence, const std::function<void(uint64_t)>& on_start,
+    std::function<void(const Event&)> on_event) {
+  internal::MutexLock lock(&mu_);
+  if (from_sequence > sequence_) {
+    return absl::OutOfRangeError(absl::StrCat("from_sequence ", from_sequence,
+                                              " is ahead of the current sequence ", sequence_));
+  }
+  const uint64_t oldest = events_.empty() ? sequence_ + 1 : events_.front().sequence;
+  if (from_sequence != 0 && from_sequence + 1 < oldest) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "from_sequence ", from_sequence, " is older than the retained window (events from ",
+        oldest, " to ", sequence_, " are kept)"));
+  }
+  on_start(sequence_);
+  if (from_sequence != 0) {
+    for (const Event& e : events_) {
+      if (e.sequence > from_sequence) on_event(e);
+    }
+  }
+  uint64_t id = next_subscriber_++;
+  subscribers_[id] = std::move(on_event);
+  return std::unique_ptr<Subscription>(new Subscription(this, id));
+}
+
+EventLog::Subscription::~Subscription() {
+  internal::MutexLock lock(&log_->mu_);
+  log_->subscribers_.erase(id_);
+}
+
+}  // namespace hother::cancelable::daemon

@@ -1,0 +1,81 @@
+// EventLog: the numbered history of what happened to operations, for Watch.
+//
+// Every change (registered, progress, cancel requested, finished, lost) is
+// appended with the next sequence number and a snapshot of the operation. The
+// last `retain` events are kept, so a watcher that reconnects can resume from
+// the last sequence it saw.
+//
+//   auto sub = log.Subscribe(/*from_sequence=*/last_seen,
+//       [&](uint64_t current) { SendStart(current); },
+//       [&](const Event& e) { Send(e); });   // replayed, then live
+//
+// Thread-safety: thread-safe. Subscriber callbacks run with the log's lock
+// held, in sequence order: they must only queue the event, never block or
+// call back into the log. Destroying a subscription unsubscribes.
+#ifndef HOTHER_CANCELABLE_DAEMON_CORE_EVENT_LOG_H_
+#define HOTHER_CANCELABLE_DAEMON_CORE_EVENT_LOG_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "daemon/core/operation.h"
+#include "hother/cancelable/internal/mutex.h"
+
+namespace hother::cancelable::daemon {
+
+enum class EventType { kRegistered, kProgress, kCancelRequested, kFinished, kLost };
+absl::string_view ToString(EventType type);
+
+struct Event {
+  uint64_t sequence = 0;
+  EventType type = EventType::kRegistered;
+  absl::Time time;
+  std::shared_ptr<const Operation> operation;  // right after the event
+};
+
+class EventLog {
+ public:
+  explicit EventLog(size_t retain = 65536);
+
+  uint64_t Append(EventType type, std::shared_ptr<const Operation> snapshot, absl::Time time);
+  uint64_t current_sequence() const;
+
+  class Subscription {
+   public:
+    ~Subscription();
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+
+   private:
+    friend class EventLog;
+    Subscription(EventLog* log, uint64_t id) : log_(log), id_(id) {}
+    EventLog* const log_;
+    const uint64_t id_;
+  };
+
+  // Calls on_start(current sequence), then on_event for every retained event
+  // after `from_sequence` (none when it is 0), then for each new event.
+  // OUT_OF_RANGE when events after `from_sequence` were already dropped, or
+  // when it is ahead of the current sequence.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      uint64_t from_sequence, const std::function<void(uint64_t)>& on_start,
+      std::function<void(const Event&)> on_event);
+
+ private:
+  const size_t retain_;
+  mutable internal::Mutex mu_;
+  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<Event> events_ ABSL_GUARDED_BY(mu_);  // oldest first
+  uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::flat_hash_map<uint64_t, std::function<void(const Event&)>> subscribers_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_CORE_EVENT_LOG_H_

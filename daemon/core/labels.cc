@@ -1,0 +1,74 @@
+#include "daemon/core/labels.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace hother::cancelable::daemon {
+
+bool IsLabelChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+         c == '-' || c == '/';
+}
+
+namespace {
+
+absl::Status CheckCharset(absl::string_view field, absl::string_view what,
+                          absl::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!IsLabelChar(text[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", what, " '", text, "' has a character outside ",
+                       "[A-Za-z0-9._/-] at byte ", i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateLabelKey(absl::string_view field, absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty label key"));
+  if (key.size() > kMaxLabelKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": label key '", key, "' is longer than ", kMaxLabelKeyBytes, " bytes"));
+  }
+  if (!absl::ascii_isalnum(static_cast<unsigned char>(key[0]))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": label key '", key, "' must start with a letter or digit"));
+  }
+  return CheckCharset(field, "label key", key);
+}
+
+absl::Status ValidateLabelValue(absl::string_view field, absl::string_view value) {
+  if (value.size() > kMaxLabelValueBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": label value '", value,
+                                                   "' is longer than ", kMaxLabelValueBytes,
+                                                   " bytes"));
+  }
+  return CheckCharset(field, "label value", value);
+}
+
+absl::Status ValidateName(absl::string_view field, absl::string_view name) {
+  if (name.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty"));
+  if (name.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": longer than ", kMaxNameBytes, " bytes (", name.size(), ")"));
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (static_cast<unsigned char>(name[i]) < 0x20 || name[i] == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": control character at byte ", i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMessage(absl::string_view field, absl::string_view message) {
+  if (message.size() > kMaxMessageBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": longer than ", kMaxMessageBytes,
+                                                   " bytes (", message.size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hother::cancelable::daemon

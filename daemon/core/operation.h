@@ -1,0 +1,87 @@
+// What the daemon knows of one operation, and the filters that select them.
+//
+// `Operation` is both the record in the graph and the snapshot handed out
+// (copied under the graph's lock). Ids look like "7f3a9c01-42": this daemon
+// instance's random prefix and a counter, so an id is never reused during a
+// daemon's lifetime and a stale id from an earlier daemon cannot hit a new
+// operation by accident.
+//
+// Thread-safety: plain values.
+#ifndef HOTHER_CANCELABLE_DAEMON_CORE_OPERATION_H_
+#define HOTHER_CANCELABLE_DAEMON_CORE_OPERATION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "daemon/core/selector.h"
+#include "hother/cancelable/cancel_reason.h"
+
+namespace hother::cancelable::daemon {
+
+enum class OpState {
+  kRunning,
+  kCancelling,  // cancel requested, owner not done yet
+  kCompleted,
+  kCancelled,
+  kFailed,
+  kTimeout,
+  kLost,  // the owner's session ended first
+};
+
+absl::string_view ToString(OpState state);
+std::optional<OpState> ParseOpState(absl::string_view text);
+bool IsFinished(OpState state);
+
+struct Owner {
+  uint64_t session_id = 0;
+  std::string process_name;
+  int64_t pid = 0;
+  std::string host;
+};
+
+struct ProgressReport {
+  std::string message;
+  Labels metadata;
+  absl::Time time;
+};
+
+struct Operation {
+  std::string id;
+  std::string name;
+  Labels labels;
+  Labels metadata;
+  OpState state = OpState::kRunning;
+  Owner owner;
+  std::string parent_id;
+  std::vector<std::string> child_ids;  // live children
+  absl::Time created_time;
+  std::optional<absl::Time> finished_time;
+  std::optional<absl::Time> deadline;
+  std::shared_ptr<const CancellationDetails> cancel;  // with the cause chain
+  std::optional<absl::Time> cancel_requested_time;
+  std::optional<ProgressReport> last_progress;
+  std::string error;
+};
+
+// Which operations a List, CancelAll or Watch applies to. Every set part
+// must match.
+struct OperationFilter {
+  Selector selector;
+  std::string name_glob;
+  std::vector<OpState> states;  // any of; empty: all
+  std::string owner;            // process name or decimal session id
+
+  bool empty() const {
+    return selector.empty() && name_glob.empty() && states.empty() && owner.empty();
+  }
+  bool Matches(const Operation& op) const;
+};
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_CORE_OPERATION_H_

@@ -1,0 +1,388 @@
+#include "daemon/core/operation_graph.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hother/cancelable/errors.h"
+#include "lib/src/random.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+std::string NewInstancePrefix() {
+  return absl::StrFormat("%08x", static_cast<uint32_t>(internal::ThreadRandom()()));
+}
+
+std::shared_ptr<const CancellationDetails> Details(
+    CancelReason reason, std::string message, absl::Time time, std::string origin_id,
+    std::string actor, std::shared_ptr<const CancellationDetails> cause) {
+  auto details = std::make_shared<CancellationDetails>();
+  details->reason = reason;
+  details->message = std::move(message);
+  details->time = time;
+  details->origin_id = std::move(origin_id);
+  details->actor = std::move(actor);
+  details->cause = std::move(cause);
+  return details;
+}
+
+std::string OwnerText(const Owner& owner) {
+  return absl::StrCat(owner.process_name.empty() ? "unknown" : owner.process_name,
+                      " pid=", owner.pid, " session=", owner.session_id);
+}
+
+}  // namespace
+
+OperationGraph::OperationGraph(Clock& clock, Scheduler& scheduler, EventLog& events,
+                               CancelListener& listener, GraphOptions options)
+    : clock_(clock),
+      scheduler_(scheduler),
+      events_(events),
+      listener_(listener),
+      options_(options),
+      instance_prefix_(NewInstancePrefix()) {}
+
+OperationGraph::~OperationGraph() {
+  // Timers first, outside the lock: a firing deadline takes the lock.
+  std::vector<Scheduler::Timer> timers;
+  {
+    internal::MutexLock lock(&mu_);
+    for (auto& [seq, rec] : by_seq_) timers.push_back(std::move(rec->deadline_timer));
+  }
+}
+
+OperationGraph::Record* OperationGraph::FindLocked(const std::string& id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+Operation OperationGraph::SnapshotLocked(const Record& rec) const {
+  Operation op = rec.op;
+  op.child_ids.assign(rec.children.begin(), rec.children.end());
+  std::sort(op.child_ids.begin(), op.child_ids.end());
+  return op;
+}
+
+void OperationGraph::EmitLocked(EventType type, const Record& rec) {
+  events_.Append(type, std::make_shared<const Operation>(SnapshotLocked(rec)), clock_.Now());
+}
+
+std::string OperationGraph::NewIdLocked(const std::string& previous_id) {
+  // An id from an earlier daemon is kept when free; ours are never reused.
+  if (!previous_id.empty() && !absl::StartsWith(previous_id, instance_prefix_) &&
+      !by_id_.contains(previous_id)) {
+    return previous_id;
+  }
+  return absl::StrCat(instance_prefix_, "-", next_seq_);
+}
+
+absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, RegisterSpec spec) {
+  Outbox out;
+  RegisterResult result;
+  {
+    internal::MutexLock lock(&mu_);
+    if (live_ >= options_.max_operations) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the daemon holds its maximum of ", options_.max_operations,
+                       " live operations (--max-operations)"));
+    }
+    Record* parent = nullptr;
+    if (!spec.parent_id.empty()) {
+      parent = FindLocked(spec.parent_id);
+      if (parent == nullptr) {
+        return absl::NotFoundError(
+            absl::StrCat("parent_id: no operation '", spec.parent_id, "'"));
+      }
+    }
+    auto rec = std::make_unique<Record>();
+    rec->seq = next_seq_;
+    Operation& op = rec->op;
+    op.id = NewIdLocked(spec.previous_id);
+    ++next_seq_;
+    op.name = std::move(spec.name);
+    op.labels = std::move(spec.labels);
+    op.metadata = std::move(spec.metadata);
+    op.owner = owner;
+    op.parent_id = std::move(spec.parent_id);
+    op.created_time = clock_.Now();
+    if (spec.timeout.has_value()) {
+      op.deadline = op.created_time + *spec.timeout;
+      rec->deadline_timer =
+          scheduler_.At(*op.deadline, [this, id = op.id] { OnDeadline(id); });
+    }
+    Record& r = *rec;
+    by_id_[op.id] = rec.get();
+    live_by_session_[owner.session_id].insert(op.id);
+    by_seq_.emplace(rec->seq, std::move(rec));
+    ++live_;
+    EmitLocked(EventType::kRegistered, r);
+    // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
+    if (parent != nullptr && !IsFinished(parent->op.state)) parent->children.insert(r.op.id);
+    if (parent != nullptr && parent->op.cancel != nullptr) {
+      bool lost = parent->op.state == OpState::kLost ||
+                  parent->op.cancel->reason == CancelReason::kOwnerLost;
+      MarkCancelledLocked(
+          r,
+          Details(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
+                  absl::StrCat("Parent operation ", parent->op.id,
+                               lost ? " lost its owner" : " cancelled"),
+                  clock_.Now(), r.op.id, parent->op.cancel->actor, parent->op.cancel),
+          out);
+      out.deliveries.clear();  // the caller learns it from the result
+      out.order.clear();
+      result.cancelled = r.op.cancel;
+    }
+    result.id = r.op.id;
+  }
+  Flush(out);
+  return result;
+}
+
+absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::string& id,
+                                            std::string message, Labels metadata) {
+  internal::MutexLock lock(&mu_);
+  Record* rec = FindLocked(id);
+  if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+  if (rec->op.owner.session_id != session_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner)));
+  }
+  if (IsFinished(rec->op.state)) {
+    return absl::FailedPreconditionError(absl::StrCat("operation '", id, "' has finished"));
+  }
+  rec->op.last_progress = ProgressReport{std::move(message), std::move(metadata), clock_.Now()};
+  EmitLocked(EventType::kProgress, *rec);
+  return absl::OkStatus();
+}
+
+absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, OpState state,
+                                    std::string error) {
+  if (!IsFinished(state) || state == OpState::kLost) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("status: ", ToString(state),
+                     " is not a final status (completed, cancelled, failed, timeout)"));
+  }
+  Outbox out;
+  {
+    internal::MutexLock lock(&mu_);
+    Record* rec = FindLocked(id);
+    if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+    if (rec->op.owner.session_id != session_id) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner)));
+    }
+    if (IsFinished(rec->op.state)) return absl::OkStatus();
+    rec->op.error = std::move(error);
+    EndLocked(*rec, state, out);
+  }
+  Flush(out);
+  return absl::OkStatus();
+}
+
+void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
+  rec.op.state = state;
+  rec.op.finished_time = clock_.Now();
+  out.timers.push_back(std::move(rec.deadline_timer));
+  if (Record* parent = rec.op.parent_id.empty() ? nullptr : FindLocked(rec.op.parent_id)) {
+    parent->children.erase(rec.op.id);
+  }
+  auto session = live_by_session_.find(rec.op.owner.session_id);
+  if (session != live_by_session_.end()) {
+    session->second.erase(rec.op.id);
+    if (session->second.empty()) live_by_session_.erase(session);
+  }
+  --live_;
+  EmitLocked(state == OpState::kLost ? EventType::kLost : EventType::kFinished, rec);
+  finished_.push_back(rec.seq);
+  while (finished_.size() > options_.finished_retention) {
+    auto it = by_seq_.find(finished_.front());
+    finished_.pop_front();
+    if (it == by_seq_.end()) continue;
+    by_id_.erase(it->second->op.id);
+    by_seq_.erase(it);
+  }
+}
+
+void OperationGraph::MarkCancelledLocked(Record& rec,
+                                         std::shared_ptr<const CancellationDetails> details,
+                                         Outbox& out) {
+  rec.op.cancel = std::move(details);
+  rec.op.cancel_requested_time = rec.op.cancel->time;
+  if (rec.op.state == OpState::kRunning) rec.op.state = OpState::kCancelling;
+  out.timers.push_back(std::move(rec.deadline_timer));
+  EmitLocked(EventType::kCancelRequested, rec);
+  const uint64_t session = rec.op.owner.session_id;
+  auto [it, inserted] = out.deliveries.try_emplace(session);
+  if (inserted) out.order.push_back(session);
+  it->second.push_back(CancelDelivery{rec.op.id, rec.op.cancel});
+}
+
+int OperationGraph::CascadeLocked(const Record& root, CancelReason reason,
+                                  const std::string& actor, Outbox& out) {
+  // Breadth-first, iteratively: trees of any depth.
+  int reached = 0;
+  std::deque<const Record*> queue = {&root};
+  while (!queue.empty()) {
+    const Record* parent = queue.front();
+    queue.pop_front();
+    std::vector<std::string> children(parent->children.begin(), parent->children.end());
+    std::sort(children.begin(), children.end());
+    for (const std::string& child_id : children) {
+      Record* child = FindLocked(child_id);
+      if (child == nullptr || IsFinished(child->op.state)) continue;
+      if (child->op.cancel == nullptr) {
+        MarkCancelledLocked(
+            *child,
+            Details(reason,
+                    absl::StrCat("Parent operation ", parent->op.id,
+                                 reason == CancelReason::kOwnerLost ? " lost its owner"
+                                                                    : " cancelled"),
+                    clock_.Now(), child->op.id, actor, parent->op.cancel),
+            out);
+        ++reached;
+      }
+      queue.push_back(child);
+    }
+  }
+  return reached;
+}
+
+int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string message,
+                                 std::string actor, bool cascade, Outbox& out) {
+  if (IsFinished(rec.op.state) || rec.op.cancel != nullptr) return 0;
+  if (message.empty()) message = ManualMessage();
+  MarkCancelledLocked(rec, Details(reason, std::move(message), clock_.Now(), rec.op.id, actor, nullptr),
+                      out);
+  int reached = 1;
+  if (cascade) reached += CascadeLocked(rec, CancelReason::kParent, actor, out);
+  return reached;
+}
+
+absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::string message,
+                                                    std::string actor, bool cascade) {
+  Outbox out;
+  CancelResult result;
+  {
+    internal::MutexLock lock(&mu_);
+    Record* rec = FindLocked(id);
+    if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+    result.reached = CancelLocked(*rec, CancelReason::kManual, std::move(message),
+                                  std::move(actor), cascade, out);
+    result.first = result.reached > 0;
+    result.operation = SnapshotLocked(*rec);
+  }
+  Flush(out);
+  return result;
+}
+
+CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::string message,
+                                          std::string actor, bool dry_run) {
+  Outbox out;
+  CancelAllResult result;
+  {
+    internal::MutexLock lock(&mu_);
+    std::vector<Record*> matched;
+    for (auto& [seq, rec] : by_seq_) {
+      if (!IsFinished(rec->op.state) && rec->op.cancel == nullptr && filter.Matches(rec->op)) {
+        matched.push_back(rec.get());
+      }
+    }
+    for (Record* rec : matched) {
+      if (!dry_run) {
+        result.cancelled += CancelLocked(*rec, CancelReason::kManual, message, actor,
+                                         /*cascade=*/true, out) > 0;
+      }
+      result.matched.push_back(SnapshotLocked(*rec));
+    }
+  }
+  Flush(out);
+  return result;
+}
+
+void OperationGraph::OnDeadline(const std::string& id) {
+  Outbox out;
+  {
+    internal::MutexLock lock(&mu_);
+    Record* rec = FindLocked(id);
+    if (rec == nullptr || !rec->op.deadline.has_value()) return;
+    CancelLocked(*rec, CancelReason::kTimeout,
+                 TimeoutMessage(*rec->op.deadline - rec->op.created_time), "deadline",
+                 /*cascade=*/true, out);
+  }
+  Flush(out);
+}
+
+absl::StatusOr<Operation> OperationGraph::Get(const std::string& id) const {
+  internal::MutexLock lock(&mu_);
+  Record* rec = FindLocked(id);
+  if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+  return SnapshotLocked(*rec);
+}
+
+absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter& filter,
+                                                          size_t page_size,
+                                                          const std::string& page_token) const {
+  uint64_t start = 0;
+  if (!page_token.empty() && !absl::SimpleAtoi(page_token, &start)) {
+    return absl::InvalidArgumentError(absl::StrCat("page_token: '", page_token, "' is not valid"));
+  }
+  Page page;
+  internal::MutexLock lock(&mu_);
+  for (auto it = by_seq_.lower_bound(start); it != by_seq_.end(); ++it) {
+    if (!filter.Matches(it->second->op)) continue;
+    if (page.operations.size() == page_size) {
+      page.next_page_token = absl::StrCat(it->first);
+      break;
+    }
+    page.operations.push_back(SnapshotLocked(*it->second));
+  }
+  return page;
+}
+
+void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
+  Outbox out;
+  {
+    internal::MutexLock lock(&mu_);
+    auto it = live_by_session_.find(owner.session_id);
+    if (it == live_by_session_.end()) return;
+    std::vector<Record*> lost;
+    for (const std::string& id : it->second) lost.push_back(FindLocked(id));
+    std::sort(lost.begin(), lost.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
+    for (Record* rec : lost) {
+      if (rec->op.cancel == nullptr) {
+        rec->op.cancel = Details(
+            CancelReason::kOwnerLost,
+            absl::StrCat("Owner of operation ", rec->op.id, " (", OwnerText(owner), ") ", why),
+            clock_.Now(), rec->op.id, "daemon", nullptr);
+        rec->op.cancel_requested_time = rec->op.cancel->time;
+      }
+      EndLocked(*rec, OpState::kLost, out);
+    }
+    // The dead owner hears nothing; descendants elsewhere learn why.
+    for (Record* rec : lost) CascadeLocked(*rec, CancelReason::kOwnerLost, "daemon", out);
+    if (auto self = out.deliveries.find(owner.session_id); self != out.deliveries.end()) {
+      out.deliveries.erase(self);
+      out.order.erase(std::remove(out.order.begin(), out.order.end(), owner.session_id),
+                      out.order.end());
+    }
+  }
+  Flush(out);
+}
+
+size_t OperationGraph::live_count() const {
+  internal::MutexLock lock(&mu_);
+  return live_;
+}
+
+void OperationGraph::Flush(Outbox& out) {
+  out.timers.clear();
+  for (uint64_t session : out.order) {
+    listener_.DeliverCancels(session, std::move(out.deliveries[session]));
+  }
+}
+
+}  // namespace hother::cancelable::daemon

@@ -1,0 +1,85 @@
+#include "daemon/core/session_table.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace hother::cancelable::daemon {
+
+SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout,
+                           size_t max_sessions)
+    : scheduler_(scheduler), lease_timeout_(lease_timeout), max_sessions_(max_sessions) {
+  lease_check_ = scheduler_.Every(std::max(lease_timeout_ / 4, absl::Milliseconds(10)), [this] {
+    CheckLeases();
+    return true;
+  });
+}
+
+SessionTable::~SessionTable() { lease_check_.Reset(); }
+
+absl::StatusOr<Owner> SessionTable::Open(Owner owner, std::shared_ptr<SessionSink> sink) {
+  internal::MutexLock lock(&mu_);
+  if (sessions_.size() >= max_sessions_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the daemon holds its maximum of ", max_sessions_, " sessions (--max-sessions)"));
+  }
+  owner.session_id = next_id_++;
+  sessions_[owner.session_id] = Session{owner, std::move(sink), scheduler_.clock().Now()};
+  return owner;
+}
+
+void SessionTable::Touch(uint64_t session_id) {
+  internal::MutexLock lock(&mu_);
+  auto it = sessions_.find(session_id);
+  if (it != sessions_.end()) it->second.last_seen = scheduler_.clock().Now();
+}
+
+void SessionTable::Close(uint64_t session_id) {
+  std::shared_ptr<SessionSink> sink;  // released outside the lock
+  internal::MutexLock lock(&mu_);
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return;
+  sink = std::move(it->second.sink);
+  sessions_.erase(it);
+}
+
+size_t SessionTable::size() const {
+  internal::MutexLock lock(&mu_);
+  return sessions_.size();
+}
+
+std::vector<std::shared_ptr<SessionSink>> SessionTable::Sinks() const {
+  internal::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<SessionSink>> sinks;
+  for (const auto& [id, session] : sessions_) sinks.push_back(session.sink);
+  return sinks;
+}
+
+void SessionTable::DeliverCancels(uint64_t session_id, std::vector<CancelDelivery> items) {
+  std::shared_ptr<SessionSink> sink;
+  {
+    internal::MutexLock lock(&mu_);
+    auto it = sessions_.find(session_id);
+    if (it == sessions_.end()) return;  // gone: its operations are LOST
+    sink = it->second.sink;
+  }
+  sink->DeliverCancels(std::move(items));
+}
+
+void SessionTable::CheckLeases() {
+  std::vector<std::shared_ptr<SessionSink>> expired;
+  {
+    internal::MutexLock lock(&mu_);
+    const absl::Time cutoff = scheduler_.clock().Now() - lease_timeout_;
+    for (auto& [id, session] : sessions_) {
+      if (!session.expired && session.last_seen < cutoff) {
+        session.expired = true;
+        expired.push_back(session.sink);
+      }
+    }
+  }
+  for (auto& sink : expired) sink->LeaseExpired();
+}
+
+}  // namespace hother::cancelable::daemon

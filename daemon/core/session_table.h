@@ -1,0 +1,76 @@
+// SessionTable: the client processes connected to the daemon, each with a
+// lease that its messages renew.
+//
+// A session is opened by the first message of a Session stream (Hello) and
+// closed when the stream ends. Any message from the client renews the lease;
+// a session silent for longer than the lease timeout is told so
+// (SessionSink::LeaseExpired), and its stream is then ended by the service,
+// which reports the end to the graph. The table also routes the graph's
+// cancellations to the right session.
+//
+// Thread-safety: thread-safe. Sinks are called without the table's lock.
+#ifndef HOTHER_CANCELABLE_DAEMON_CORE_SESSION_TABLE_H_
+#define HOTHER_CANCELABLE_DAEMON_CORE_SESSION_TABLE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "daemon/core/operation.h"
+#include "daemon/core/operation_graph.h"
+#include "hother/cancelable/internal/mutex.h"
+#include "hother/cancelable/scheduler.h"
+
+namespace hother::cancelable::daemon {
+
+// The daemon's side of one session stream.
+class SessionSink {
+ public:
+  virtual ~SessionSink() = default;
+  // Cancellations of operations this session owns (at least once, in order).
+  virtual void DeliverCancels(std::vector<CancelDelivery> items) = 0;
+  // The client was silent for longer than the lease timeout.
+  virtual void LeaseExpired() = 0;
+};
+
+class SessionTable : public CancelListener {
+ public:
+  // Checks leases every lease_timeout / 4 on `scheduler`.
+  SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions);
+  ~SessionTable() override;
+
+  // RESOURCE_EXHAUSTED at max_sessions. Returns the owner with its new id.
+  [[nodiscard]] absl::StatusOr<Owner> Open(Owner owner, std::shared_ptr<SessionSink> sink);
+  void Touch(uint64_t session_id);
+  void Close(uint64_t session_id);
+  size_t size() const;
+  // Every open session's sink (for shutdown).
+  std::vector<std::shared_ptr<SessionSink>> Sinks() const;
+
+  void DeliverCancels(uint64_t session_id, std::vector<CancelDelivery> items) override;
+
+ private:
+  struct Session {
+    Owner owner;
+    std::shared_ptr<SessionSink> sink;
+    absl::Time last_seen;
+    bool expired = false;
+  };
+  void CheckLeases();
+
+  Scheduler& scheduler_;
+  const absl::Duration lease_timeout_;
+  const size_t max_sessions_;
+  mutable internal::Mutex mu_;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::flat_hash_map<uint64_t, Session> sessions_ ABSL_GUARDED_BY(mu_);
+  Scheduler::Timer lease_check_;  // last: stops before the rest is destroyed
+};
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_CORE_SESSION_TABLE_H_
