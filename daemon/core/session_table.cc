@@ -79,7 +79,11 @@ void SessionTable::CheckLeases() {
       }
     }
   }
-  for (auto& sink : expired) sink->LeaseExpired();
+  for (auto& sink : expired) {
+    sink->End(absl::DeadlineExceededError(absl::StrCat(
+        "lease expired: no message from the client for ",
+        absl::FormatDuration(lease_timeout_))));
+  }
 }
 
 }  // namespace hother::cancelable::daemon

@@ -3,9 +3,9 @@
 //
 // A session is opened by the first message of a Session stream (Hello) and
 // closed when the stream ends. Any message from the client renews the lease;
-// a session silent for longer than the lease timeout is told so
-// (SessionSink::LeaseExpired), and its stream is then ended by the service,
-// which reports the end to the graph. The table also routes the graph's
+// a session silent for longer than the lease timeout is ended
+// (SessionSink::End with DEADLINE_EXCEEDED), and the service then reports the
+// end to the graph. The table also routes the graph's
 // cancellations to the right session.
 //
 // Thread-safety: thread-safe. Sinks are called without the table's lock.
@@ -33,8 +33,8 @@ class SessionSink {
   virtual ~SessionSink() = default;
   // Cancellations of operations this session owns (at least once, in order).
   virtual void DeliverCancels(std::vector<CancelDelivery> items) = 0;
-  // The client was silent for longer than the lease timeout.
-  virtual void LeaseExpired() = 0;
+  // Ends the session's stream with `why` (lease expired, daemon shutting down).
+  virtual void End(absl::Status why) = 0;
 };
 
 class SessionTable : public CancelListener {

@@ -1,0 +1,167 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <condition_variable>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "daemon/service/canceld_service.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/log.h"
+#include "hother/cancelable/signal_watcher.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+// Whether something accepts connections on the unix socket at `path`.
+bool SocketIsLive(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  bool live = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return live;
+}
+
+// Refuses a live socket, removes a stale one.
+absl::Status PrepareSocketPath(const std::string& path) {
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen: unix socket path '", path, "' is longer than ",
+                     sizeof(sockaddr_un{}.sun_path) - 1, " bytes"));
+  }
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return absl::OkStatus();  // nothing there
+  if (!S_ISSOCK(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("listen: '", path, "' exists and is not a socket; not replacing it"));
+  }
+  if (SocketIsLive(path)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "another canceld is already listening on ", path, "; stop it first or use --listen"));
+  }
+  if (unlink(path.c_str()) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot remove the stale socket ", path, ": ", std::strerror(errno)));
+  }
+  Log(LogLevel::kInfo, "replaced a stale socket", {{"path", path}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options, Clock& clock) {
+  std::unique_ptr<Daemon> daemon(new Daemon());
+  daemon->options_ = options;
+  std::vector<std::string> listen = options.listen;
+  if (listen.empty()) listen.push_back(ResolveEndpoint());
+
+  daemon->state_ = std::make_unique<DaemonState>(clock, options.limits);
+  daemon->service_ = std::make_unique<CanceldService>(*daemon->state_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.RegisterService(daemon->service_.get());
+  std::vector<std::unique_ptr<int>> ports;
+  for (const std::string& raw : listen) {
+    const std::string endpoint = NormalizeEndpoint(raw);
+    if (std::optional<std::string> path = UnixSocketPath(endpoint)) {
+      if (absl::Status s = PrepareSocketPath(*path); !s.ok()) return s;
+      daemon->socket_paths_.push_back(*path);
+      ports.push_back(nullptr);
+    } else {
+      ports.push_back(std::make_unique<int>(0));
+    }
+    builder.AddListeningPort(endpoint, grpc::InsecureServerCredentials(), ports.back().get());
+  }
+  // The socket files are created by BuildAndStart: give them 0660 from birth.
+  mode_t old_umask = umask(0117);
+  daemon->server_ = builder.BuildAndStart();
+  umask(old_umask);
+  if (daemon->server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat("could not listen on ", absl::StrJoin(listen, ", "),
+                                               " (address in use, or not permitted)"));
+  }
+  for (size_t i = 0; i < listen.size(); ++i) {
+    std::string endpoint = NormalizeEndpoint(listen[i]);
+    if (ports[i] != nullptr) {
+      if (*ports[i] == 0) {
+        return absl::UnavailableError(absl::StrCat("could not listen on ", endpoint));
+      }
+      endpoint = absl::StrCat(endpoint.substr(0, endpoint.rfind(':')), ":", *ports[i]);
+    }
+    daemon->endpoints_.push_back(endpoint);
+  }
+  for (const std::string& path : daemon->socket_paths_) chmod(path.c_str(), 0660);
+  daemon->server_->GetHealthCheckService()->SetServingStatus(true);
+  Log(LogLevel::kInfo, "canceld serving", {{"endpoints", absl::StrJoin(daemon->endpoints_, ",")}});
+  return daemon;
+}
+
+void Daemon::Shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  state_->draining.store(true);
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  service_->EndAllStreams();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+  server_->Wait();
+  for (const std::string& path : socket_paths_) unlink(path.c_str());
+  Log(LogLevel::kInfo, "canceld stopped");
+}
+
+Daemon::~Daemon() {
+  if (server_ != nullptr) Shutdown();
+}
+
+int RunDaemon(const DaemonOptions& options) {
+  StderrLog log(options.log_level, options.log_format);
+  SetLogSink(&log);
+  // Signals are turned into a notification on the watcher thread.
+  std::mutex mu;
+  std::condition_variable cv;
+  int received = 0;
+  auto subscription = SignalWatcher::Default().Subscribe({SIGTERM, SIGINT}, [&](int signo) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (received == 0) received = signo;
+    cv.notify_all();
+  });
+  if (!subscription.ok()) {
+    Log(LogLevel::kError, absl::StrCat("cannot watch signals: ", subscription.status().message()));
+    SetLogSink(nullptr);
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<Daemon>> daemon = Daemon::Start(options);
+  if (!daemon.ok()) {
+    Log(LogLevel::kError, absl::StrCat("canceld could not start: ", daemon.status().message()));
+    SetLogSink(nullptr);
+    return 1;
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return received != 0; });
+  }
+  Log(LogLevel::kInfo, "draining", {{"signal", SignalName(received)}});
+  (*daemon)->Shutdown();
+  daemon->reset();
+  SetLogSink(nullptr);
+  return 0;
+}
+
+}  // namespace hother::cancelable::daemon

@@ -1,0 +1,77 @@
+// Daemon: canceld as a library. Binds its listeners, serves the Canceld
+// service (plus grpc.health.v1.Health and server reflection), and drains on
+// request. `main.cc` only turns flags into DaemonOptions and calls
+// RunDaemon; tests start a Daemon in-process on a socket in a temp dir.
+//
+//   DaemonOptions options;
+//   options.listen = {"unix:/tmp/t/canceld.sock"};
+//   absl::StatusOr<std::unique_ptr<Daemon>> d = Daemon::Start(options);
+//   ...
+//   (*d)->Shutdown();   // health NOT_SERVING, streams end UNAVAILABLE, stop
+//
+// Unix sockets are created read-write for owner and group only; a stale
+// socket file is replaced; a live one (another daemon answers on it) makes
+// Start fail with FAILED_PRECONDITION.
+//
+// Thread-safety: Shutdown and Wait may be called from any thread.
+#ifndef HOTHER_CANCELABLE_DAEMON_DAEMON_H_
+#define HOTHER_CANCELABLE_DAEMON_DAEMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "daemon/service/daemon_state.h"
+#include "daemon/stderr_log.h"
+#include "hother/cancelable/clock.h"
+
+namespace grpc {
+class Server;
+}  // namespace grpc
+
+namespace hother::cancelable::daemon {
+
+class CanceldService;
+
+struct DaemonOptions {
+  std::vector<std::string> listen;  // empty: the resolved default endpoint
+  DaemonLimits limits;
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kText;
+  absl::Duration drain_timeout = absl::Seconds(3);
+};
+
+class Daemon {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Daemon>> Start(
+      const DaemonOptions& options, Clock& clock = Clock::Real());
+  ~Daemon();
+
+  // The endpoints actually bound (a TCP port 0 replaced by the chosen port).
+  const std::vector<std::string>& endpoints() const { return endpoints_; }
+  DaemonState& state() { return *state_; }
+
+  // Drains and stops; idempotent. Returns once the server has stopped.
+  void Shutdown();
+
+ private:
+  Daemon() = default;
+
+  DaemonOptions options_;
+  std::unique_ptr<DaemonState> state_;
+  std::unique_ptr<CanceldService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> endpoints_;
+  std::vector<std::string> socket_paths_;
+  bool stopped_ = false;
+};
+
+// Runs canceld until SIGTERM or SIGINT, then drains. Logs to stderr. Returns
+// the process exit code (0 after a clean drain, 1 if it could not start).
+int RunDaemon(const DaemonOptions& options);
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_DAEMON_H_

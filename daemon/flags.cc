@@ -1,0 +1,66 @@
+#include "daemon/flags.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+// A CLI11 option that parses an absl duration ("300ms", "2s") into `out`.
+void AddDuration(CLI::App& app, const std::string& name, absl::Duration& out,
+                 const std::string& help) {
+  app.add_option_function<std::string>(
+         name,
+         [&out, name](const std::string& text) {
+           absl::Duration d;
+           if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+             throw CLI::ValidationError(name, "'" + text +
+                                                  "' is not a positive duration like 300ms or 2s");
+           }
+           out = d;
+         },
+         help)
+      ->type_name("DURATION");
+}
+
+}  // namespace
+
+void AddDaemonFlags(CLI::App& app, DaemonOptions& options, bool& version) {
+  app.add_option("--listen", options.listen,
+                 "Endpoint to listen on: unix:/path or host:port (repeatable). Default: "
+                 "$CANCELD_ENDPOINT, /run/canceld/canceld.sock, $XDG_RUNTIME_DIR/canceld.sock, "
+                 "/tmp/canceld-$UID.sock");
+  AddDuration(app, "--heartbeat-interval", options.limits.heartbeat_interval,
+              "How often clients send heartbeats (default 2s)");
+  AddDuration(app, "--lease-timeout", options.limits.lease_timeout,
+              "A session silent for this long is ended and its operations LOST (default 10s)");
+  app.add_option("--max-operations", options.limits.max_operations,
+                 "Live operations at most (default 1000000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-sessions", options.limits.max_sessions,
+                 "Client sessions at most (default 10000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option_function<std::string>(
+         "--log-level",
+         [&options](const std::string& text) {
+           std::optional<LogLevel> level = ParseLogLevel(text);
+           if (!level) throw CLI::ValidationError("--log-level", "'" + text + "': use debug, info, warning or error");
+           options.log_level = *level;
+         },
+         "debug, info (default), warning or error")
+      ->type_name("LEVEL");
+  app.add_option_function<std::string>(
+         "--log-format",
+         [&options](const std::string& text) {
+           std::optional<LogFormat> format = ParseLogFormat(text);
+           if (!format) throw CLI::ValidationError("--log-format", "'" + text + "': use text or json");
+           options.log_format = *format;
+         },
+         "text (default) or json")
+      ->type_name("FORMAT");
+  app.add_flag("--version", version, "Print the version and exit");
+}
+
+}  // namespace hother::cancelable::daemon

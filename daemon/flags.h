@@ -1,0 +1,24 @@
+// canceld's command-line flags, bound to DaemonOptions (CLI11).
+//
+//   --listen ENDPOINT (repeatable)  unix:/path or host:port; default: resolved
+//   --heartbeat-interval 2s  --lease-timeout 10s
+//   --max-operations N  --max-sessions N
+//   --log-level debug|info|warning|error  --log-format text|json  --version
+//
+// Durations are written as absl parses them: "300ms", "2s", "1m30s".
+#ifndef HOTHER_CANCELABLE_DAEMON_FLAGS_H_
+#define HOTHER_CANCELABLE_DAEMON_FLAGS_H_
+
+#include "CLI/CLI.hpp"
+#include "daemon/daemon.h"
+
+namespace hother::cancelable::daemon {
+
+inline constexpr char kVersion[] = "0.1.0";
+
+// Adds the flags to `app`; values land in `options` when `app` parses.
+void AddDaemonFlags(CLI::App& app, DaemonOptions& options, bool& version);
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_FLAGS_H_

@@ -1,0 +1,129 @@
+#include "daemon/service/canceld_service.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "daemon/core/labels.h"
+#include "daemon/service/convert.h"
+#include "daemon/service/session_reactor.h"
+#include "daemon/service/validate.h"
+#include "hother/cancelable/log.h"
+#include "lib/src/status_macros.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+constexpr size_t kDefaultPageSize = 100;
+constexpr size_t kMaxPageSize = 1000;
+
+grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpc(status));
+  return reactor;
+}
+
+absl::Status CheckServing(const DaemonState& state) {
+  if (state.draining.load()) return absl::UnavailableError("canceld is shutting down");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void CanceldService::EndAllStreams() {
+  const absl::Status unavailable = absl::UnavailableError("canceld is shutting down");
+  for (const auto& sink : state_.sessions.Sinks()) sink->End(unavailable);
+  watchers_.EndAll(ToGrpc(unavailable));
+}
+
+grpc::ServerBidiReactor<pb::SessionRequest, pb::SessionResponse>* CanceldService::Session(
+    grpc::CallbackServerContext*) {
+  return new SessionReactor(state_);
+}
+
+grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* context,
+                                                 const pb::CancelRequest* request,
+                                                 pb::CancelResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(CheckServing(state_));
+    CANCELABLE_RETURN_IF_ERROR(ValidateCancelRequest(*request));
+    std::string actor = request->actor().empty() ? context->peer() : request->actor();
+    CANCELABLE_ASSIGN_OR_RETURN(
+        CancelResult result,
+        state_.graph.Cancel(request->id(), request->message(), actor, !request->no_cascade()));
+    response->set_first(result.first);
+    response->set_reached(result.reached);
+    ToProto(result.operation, state_.clock.Now(), response->mutable_operation());
+    Log(LogLevel::kInfo, "cancel",
+        {{"id", request->id()}, {"first", result.first ? "true" : "false"},
+         {"reached", absl::StrCat(result.reached)}, {"actor", actor}});
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext* context,
+                                                    const pb::CancelAllRequest* request,
+                                                    pb::CancelAllResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(CheckServing(state_));
+    CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request->message()));
+    CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
+    if (filter.empty() && !request->all()) {
+      return absl::InvalidArgumentError(
+          "filter: empty; set all = true to cancel every operation");
+    }
+    std::string actor = request->actor().empty() ? context->peer() : request->actor();
+    CancelAllResult result =
+        state_.graph.CancelAll(filter, request->message(), actor, request->dry_run());
+    const absl::Time now = state_.clock.Now();
+    for (const Operation& op : result.matched) ToProto(op, now, response->add_operations());
+    response->set_cancelled(result.cancelled);
+    if (!request->dry_run()) {
+      Log(LogLevel::kInfo, "cancel-all",
+          {{"cancelled", absl::StrCat(result.cancelled)}, {"actor", actor}});
+    }
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::ListOperations(grpc::CallbackServerContext* context,
+                                                         const pb::ListOperationsRequest* request,
+                                                         pb::ListOperationsResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
+    if (request->page_size() < 0) {
+      return absl::InvalidArgumentError("page_size: must not be negative");
+    }
+    size_t page_size = request->page_size() == 0 ? kDefaultPageSize
+                                                 : std::min<size_t>(request->page_size(),
+                                                                    kMaxPageSize);
+    CANCELABLE_ASSIGN_OR_RETURN(OperationGraph::Page page,
+                                state_.graph.List(filter, page_size, request->page_token()));
+    const absl::Time now = state_.clock.Now();
+    for (const Operation& op : page.operations) ToProto(op, now, response->add_operations());
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::GetOperation(grpc::CallbackServerContext* context,
+                                                       const pb::GetOperationRequest* request,
+                                                       pb::Operation* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(ValidateId("id", request->id(), true));
+    CANCELABLE_ASSIGN_OR_RETURN(Operation op, state_.graph.Get(request->id()));
+    ToProto(op, state_.clock.Now(), response);
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerWriteReactor<pb::WatchEvent>* CanceldService::Watch(
+    grpc::CallbackServerContext*, const pb::WatchRequest* request) {
+  return new WatchReactor(state_, watchers_, *request);
+}
+
+}  // namespace hother::cancelable::daemon

@@ -1,0 +1,46 @@
+// CanceldService: the gRPC edge of canceld on the callback API. Unary RPCs
+// are answered at once from the graph; Session and Watch get a reactor each,
+// so thousands of sessions and watchers need no thread of their own.
+#ifndef HOTHER_CANCELABLE_DAEMON_SERVICE_CANCELD_SERVICE_H_
+#define HOTHER_CANCELABLE_DAEMON_SERVICE_CANCELD_SERVICE_H_
+
+#include "daemon/service/daemon_state.h"
+#include "daemon/service/watch_reactor.h"
+#include "hother/cancelable/v1/cancelable.grpc.pb.h"
+
+namespace hother::cancelable::daemon {
+
+namespace pb = ::hother::cancelable::v1;
+
+class CanceldService final : public pb::Canceld::CallbackService {
+ public:
+  explicit CanceldService(DaemonState& state) : state_(state) {}
+
+  // Ends every session and watcher with UNAVAILABLE (the daemon is draining).
+  void EndAllStreams();
+
+  grpc::ServerBidiReactor<pb::SessionRequest, pb::SessionResponse>* Session(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
+                                   const pb::CancelRequest* request,
+                                   pb::CancelResponse* response) override;
+  grpc::ServerUnaryReactor* CancelAll(grpc::CallbackServerContext* context,
+                                      const pb::CancelAllRequest* request,
+                                      pb::CancelAllResponse* response) override;
+  grpc::ServerUnaryReactor* ListOperations(grpc::CallbackServerContext* context,
+                                           const pb::ListOperationsRequest* request,
+                                           pb::ListOperationsResponse* response) override;
+  grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
+                                         const pb::GetOperationRequest* request,
+                                         pb::Operation* response) override;
+  grpc::ServerWriteReactor<pb::WatchEvent>* Watch(grpc::CallbackServerContext* context,
+                                                  const pb::WatchRequest* request) override;
+
+ private:
+  DaemonState& state_;
+  WatcherSet watchers_;
+};
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_SERVICE_CANCELD_SERVICE_H_

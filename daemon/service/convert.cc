@@ -1,0 +1,175 @@
+#include "daemon/service/convert.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace hother::cancelable::daemon {
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+pb::CancelReason ToProto(CancelReason reason) {
+  switch (reason) {
+    case CancelReason::kTimeout:
+      return pb::CANCEL_REASON_TIMEOUT;
+    case CancelReason::kManual:
+      return pb::CANCEL_REASON_MANUAL;
+    case CancelReason::kSignal:
+      return pb::CANCEL_REASON_SIGNAL;
+    case CancelReason::kCondition:
+      return pb::CANCEL_REASON_CONDITION;
+    case CancelReason::kParent:
+      return pb::CANCEL_REASON_PARENT;
+    case CancelReason::kError:
+      return pb::CANCEL_REASON_ERROR;
+    case CancelReason::kOwnerLost:
+      return pb::CANCEL_REASON_OWNER_LOST;
+    case CancelReason::kShutdown:
+      return pb::CANCEL_REASON_SHUTDOWN;
+  }
+  return pb::CANCEL_REASON_UNSPECIFIED;
+}
+
+pb::OperationStatus ToProto(OpState state) {
+  switch (state) {
+    case OpState::kRunning:
+      return pb::OPERATION_STATUS_RUNNING;
+    case OpState::kCancelling:
+      return pb::OPERATION_STATUS_CANCELLING;
+    case OpState::kCompleted:
+      return pb::OPERATION_STATUS_COMPLETED;
+    case OpState::kCancelled:
+      return pb::OPERATION_STATUS_CANCELLED;
+    case OpState::kFailed:
+      return pb::OPERATION_STATUS_FAILED;
+    case OpState::kTimeout:
+      return pb::OPERATION_STATUS_TIMEOUT;
+    case OpState::kLost:
+      return pb::OPERATION_STATUS_LOST;
+  }
+  return pb::OPERATION_STATUS_UNSPECIFIED;
+}
+
+std::optional<OpState> StateFromProto(pb::OperationStatus status) {
+  for (OpState s : {OpState::kRunning, OpState::kCancelling, OpState::kCompleted,
+                    OpState::kCancelled, OpState::kFailed, OpState::kTimeout, OpState::kLost}) {
+    if (ToProto(s) == status) return s;
+  }
+  return std::nullopt;
+}
+
+std::optional<OpState> FinalStateFromProto(pb::OperationStatus status) {
+  std::optional<OpState> state = StateFromProto(status);
+  if (!state.has_value() || !IsFinished(*state) || *state == OpState::kLost) return std::nullopt;
+  return state;
+}
+
+pb::WatchEventType ToProto(EventType type) {
+  switch (type) {
+    case EventType::kRegistered:
+      return pb::WATCH_EVENT_TYPE_REGISTERED;
+    case EventType::kProgress:
+      return pb::WATCH_EVENT_TYPE_PROGRESS;
+    case EventType::kCancelRequested:
+      return pb::WATCH_EVENT_TYPE_CANCEL_REQUESTED;
+    case EventType::kFinished:
+      return pb::WATCH_EVENT_TYPE_FINISHED;
+    case EventType::kLost:
+      return pb::WATCH_EVENT_TYPE_LOST;
+  }
+  return pb::WATCH_EVENT_TYPE_UNSPECIFIED;
+}
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(time);
+  out->set_seconds(nanos / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+}
+
+void ToProto(absl::Duration duration, google::protobuf::Duration* out) {
+  const int64_t nanos = absl::ToInt64Nanoseconds(duration);
+  out->set_seconds(nanos / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+}
+
+absl::Duration FromProto(const google::protobuf::Duration& duration) {
+  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+}
+
+namespace {
+
+void HopToProto(const CancellationDetails& hop, pb::Cancellation* out) {
+  out->set_reason(ToProto(hop.reason));
+  out->set_message(hop.message);
+  ToProto(hop.time, out->mutable_time());
+  out->set_actor(hop.actor);
+  out->set_origin_id(hop.origin_id);
+}
+
+}  // namespace
+
+void ToProto(const CancellationDetails& details, pb::CancelDetails* out) {
+  HopToProto(details, out->mutable_cancellation());
+  for (const CancellationDetails* hop = details.cause.get(); hop != nullptr;
+       hop = hop->cause.get()) {
+    HopToProto(*hop, out->add_cause_chain());
+  }
+}
+
+void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
+  out->set_id(op.id);
+  out->set_name(op.name);
+  out->mutable_labels()->insert(op.labels.begin(), op.labels.end());
+  out->mutable_metadata()->insert(op.metadata.begin(), op.metadata.end());
+  out->set_status(ToProto(op.state));
+  pb::Owner* owner = out->mutable_owner();
+  owner->set_session_id(op.owner.session_id);
+  owner->set_process_name(op.owner.process_name);
+  owner->set_pid(op.owner.pid);
+  owner->set_host(op.owner.host);
+  out->set_parent_id(op.parent_id);
+  for (const std::string& child : op.child_ids) out->add_child_ids(child);
+  ToProto(op.created_time, out->mutable_created_time());
+  if (op.finished_time) ToProto(*op.finished_time, out->mutable_finished_time());
+  if (op.deadline) ToProto(*op.deadline, out->mutable_deadline());
+  if (op.cancel != nullptr) ToProto(*op.cancel, out->mutable_cancel());
+  if (op.state == OpState::kCancelling && op.cancel_requested_time) {
+    ToProto(now - *op.cancel_requested_time, out->mutable_cancelling_for());
+  }
+  if (op.last_progress) {
+    pb::Progress* progress = out->mutable_last_progress();
+    progress->set_message(op.last_progress->message);
+    progress->mutable_metadata()->insert(op.last_progress->metadata.begin(),
+                                         op.last_progress->metadata.end());
+    ToProto(op.last_progress->time, progress->mutable_time());
+  }
+  out->set_error(op.error);
+}
+
+absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
+                                          absl::string_view field) {
+  OperationFilter out;
+  absl::StatusOr<Selector> selector = Selector::Parse(filter.selector());
+  if (!selector.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".", selector.status().message()));
+  }
+  out.selector = *std::move(selector);
+  out.name_glob = filter.name_glob();
+  for (int i = 0; i < filter.statuses_size(); ++i) {
+    std::optional<OpState> state = StateFromProto(filter.statuses(i));
+    if (!state.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".statuses[", i, "]: ",
+                                                     pb::OperationStatus_Name(filter.statuses(i)),
+                                                     " is not a daemon status"));
+    }
+    out.states.push_back(*state);
+  }
+  out.owner = filter.owner();
+  return out;
+}
+
+}  // namespace hother::cancelable::daemon

@@ -1,0 +1,46 @@
+// Conversion between the daemon's core types and the wire (protobuf) types,
+// and between absl::Status and grpc::Status: the one place the daemon does
+// either.
+//
+// Thread-safety: stateless functions.
+#ifndef HOTHER_CANCELABLE_DAEMON_SERVICE_CONVERT_H_
+#define HOTHER_CANCELABLE_DAEMON_SERVICE_CONVERT_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "daemon/core/event_log.h"
+#include "daemon/core/operation.h"
+#include "grpcpp/support/status.h"
+#include "hother/cancelable/v1/cancelable.pb.h"
+
+namespace hother::cancelable::daemon {
+
+namespace pb = ::hother::cancelable::v1;
+
+grpc::Status ToGrpc(const absl::Status& status);
+
+pb::CancelReason ToProto(CancelReason reason);
+pb::OperationStatus ToProto(OpState state);
+// The final states a client may report; nullopt for anything else.
+std::optional<OpState> FinalStateFromProto(pb::OperationStatus status);
+std::optional<OpState> StateFromProto(pb::OperationStatus status);
+pb::WatchEventType ToProto(EventType type);
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out);
+void ToProto(absl::Duration duration, google::protobuf::Duration* out);
+absl::Duration FromProto(const google::protobuf::Duration& duration);
+
+void ToProto(const CancellationDetails& details, pb::CancelDetails* out);
+// `now` gives cancelling_for.
+void ToProto(const Operation& op, absl::Time now, pb::Operation* out);
+
+// INVALID_ARGUMENT naming the field ("filter.selector: position 3: ...").
+absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
+                                          absl::string_view field);
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_SERVICE_CONVERT_H_

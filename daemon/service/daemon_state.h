@@ -1,0 +1,49 @@
+// DaemonState: what every RPC handler of canceld shares: the clock, the
+// scheduler (deadlines, leases), the event log, the session table, the
+// operation graph and the daemon's options.
+//
+// Thread-safety: the members are thread-safe; `draining` is atomic.
+#ifndef HOTHER_CANCELABLE_DAEMON_SERVICE_DAEMON_STATE_H_
+#define HOTHER_CANCELABLE_DAEMON_SERVICE_DAEMON_STATE_H_
+
+#include <atomic>
+#include <cstddef>
+
+#include "absl/time/time.h"
+#include "daemon/core/event_log.h"
+#include "daemon/core/operation_graph.h"
+#include "daemon/core/session_table.h"
+#include "hother/cancelable/clock.h"
+#include "hother/cancelable/scheduler.h"
+
+namespace hother::cancelable::daemon {
+
+struct DaemonLimits {
+  absl::Duration heartbeat_interval = absl::Seconds(2);
+  absl::Duration lease_timeout = absl::Seconds(10);
+  size_t max_operations = 1'000'000;
+  size_t max_sessions = 10'000;
+  size_t watch_queue_limit = 10'000;  // events queued for one slow watcher
+};
+
+struct DaemonState {
+  DaemonState(Clock& clock, const DaemonLimits& limits)
+      : clock(clock),
+        limits(limits),
+        scheduler(clock),
+        sessions(scheduler, limits.lease_timeout, limits.max_sessions),
+        graph(clock, scheduler, events, sessions,
+              GraphOptions{.max_operations = limits.max_operations}) {}
+
+  Clock& clock;
+  const DaemonLimits limits;
+  Scheduler scheduler;
+  EventLog events;
+  SessionTable sessions;
+  OperationGraph graph;
+  std::atomic<bool> draining{false};
+};
+
+}  // namespace hother::cancelable::daemon
+
+#endif  // HOTHER_CANCELABLE_DAEMON_SERVICE_DAEMON_STATE_H_

@@ -1,0 +1,225 @@
+#include "daemon/service/session_reactor.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "daemon/service/convert.h"
+#include "daemon/service/validate.h"
+#include "hother/cancelable/log.h"
+
+namespace hother::cancelable::daemon {
+
+// The session's sink in the table: outlives the reactor, forwards to it while
+// it is alive.
+class SessionReactor::Channel : public SessionSink {
+ public:
+  explicit Channel(SessionReactor* reactor) : reactor_(reactor) {}
+
+  void DeliverCancels(std::vector<CancelDelivery> items) override {
+    pb::SessionResponse response;
+    pb::CancelNotice* notice = response.mutable_cancel();
+    for (const CancelDelivery& item : items) {
+      pb::CancelItem* out = notice->add_items();
+      out->set_operation_id(item.operation_id);
+      ToProto(*item.details, out->mutable_cancel());
+    }
+    internal::MutexLock lock(&mu_);
+    if (reactor_ != nullptr) reactor_->writes_.Push(std::move(response));
+  }
+
+  void End(absl::Status why) override {
+    internal::MutexLock lock(&mu_);
+    if (reactor_ != nullptr) reactor_->writes_.Finish(ToGrpc(why));
+  }
+
+  void Detach() {
+    internal::MutexLock lock(&mu_);
+    reactor_ = nullptr;
+  }
+
+ private:
+  internal::Mutex mu_;
+  SessionReactor* reactor_ ABSL_GUARDED_BY(mu_);
+};
+
+SessionReactor::SessionReactor(DaemonState& state)
+    : state_(state), channel_(std::make_shared<Channel>(this)) {
+  StartRead(&request_);
+}
+
+void SessionReactor::OnReadDone(bool ok) {
+  if (!ok) {  // the client closed its side, or the stream broke
+    writes_.Finish(grpc::Status::OK);
+    return;
+  }
+  if (!owner_.has_value()) {
+    if (!request_.has_hello()) {
+      writes_.Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                  "the first message of a session must be a Hello"));
+      return;
+    }
+    HandleHello(request_.hello());
+  } else {
+    state_.sessions.Touch(owner_->session_id);
+    switch (request_.kind_case()) {
+      case pb::SessionRequest::kRegister:
+        HandleRegister(request_.register_());
+        break;
+      case pb::SessionRequest::kProgress:
+        HandleProgress(request_.progress());
+        break;
+      case pb::SessionRequest::kFinish:
+        HandleFinish(request_.finish());
+        break;
+      case pb::SessionRequest::kHeartbeat: {
+        pb::SessionResponse beat;
+        beat.mutable_heartbeat();
+        writes_.Push(std::move(beat));
+        break;
+      }
+      case pb::SessionRequest::kHello:
+        writes_.Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                    "a session sends one Hello, first"));
+        return;
+      case pb::SessionRequest::KIND_NOT_SET:
+        writes_.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                    "kind: a SessionRequest must carry a message"));
+        return;
+    }
+  }
+  request_.Clear();
+  StartRead(&request_);
+}
+
+void SessionReactor::HandleHello(const pb::Hello& hello) {
+  if (state_.draining.load()) {
+    writes_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "canceld is shutting down"));
+    return;
+  }
+  if (absl::Status valid = ValidateHello(hello); !valid.ok()) {
+    writes_.Finish(ToGrpc(valid));
+    return;
+  }
+  Owner owner;
+  owner.process_name = hello.process_name();
+  owner.pid = hello.pid();
+  owner.host = hello.host();
+  absl::StatusOr<Owner> opened = state_.sessions.Open(owner, channel_);
+  if (!opened.ok()) {
+    writes_.Finish(ToGrpc(opened.status()));
+    return;
+  }
+  owner_ = *opened;
+  Log(LogLevel::kInfo, "session opened",
+      {{"session", absl::StrCat(owner_->session_id)},
+       {"process", owner_->process_name},
+       {"pid", absl::StrCat(owner_->pid)}});
+  pb::SessionResponse response;
+  pb::Welcome* welcome = response.mutable_welcome();
+  welcome->set_session_id(owner_->session_id);
+  ToProto(state_.limits.heartbeat_interval, welcome->mutable_heartbeat_interval());
+  ToProto(state_.limits.lease_timeout, welcome->mutable_lease_timeout());
+  writes_.Push(std::move(response));
+}
+
+void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
+  pb::SessionResponse registered;
+  pb::SessionResponse errors;
+  for (int i = 0; i < request.items_size(); ++i) {
+    const pb::RegisterItem& item = request.items(i);
+    absl::Status status = ValidateRegisterItem(absl::StrCat("register.items[", i, "]"), item);
+    absl::StatusOr<RegisterResult> result = status;
+    if (status.ok()) {
+      RegisterSpec spec;
+      spec.name = item.name();
+      spec.labels.insert(item.labels().begin(), item.labels().end());
+      spec.metadata.insert(item.metadata().begin(), item.metadata().end());
+      spec.parent_id = item.parent_id();
+      if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
+      spec.previous_id = item.previous_id();
+      result = state_.graph.Register(*owner_, std::move(spec));
+    }
+    if (!result.ok()) {
+      pb::SessionError* error = errors.mutable_errors()->add_items();
+      error->set_ref(item.ref());
+      error->set_code(static_cast<int32_t>(result.status().code()));
+      error->set_message(std::string(result.status().message()));
+      continue;
+    }
+    pb::RegisteredItem* out = registered.mutable_registered()->add_items();
+    out->set_ref(item.ref());
+    out->set_operation_id(result->id);
+    if (result->cancelled != nullptr) ToProto(*result->cancelled, out->mutable_cancel());
+    if (LogEnabled()) {
+      Log(LogLevel::kDebug, "operation registered",
+          {{"id", result->id}, {"name", item.name()}, {"session", absl::StrCat(owner_->session_id)}});
+    }
+  }
+  if (registered.has_registered()) writes_.Push(std::move(registered));
+  if (errors.has_errors()) writes_.Push(std::move(errors));
+}
+
+void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
+  pb::SessionResponse errors;
+  for (int i = 0; i < request.items_size(); ++i) {
+    const pb::ProgressItem& item = request.items(i);
+    absl::Status status = ValidateProgressItem(absl::StrCat("progress.items[", i, "]"), item);
+    if (status.ok()) {
+      status = state_.graph.ReportProgress(owner_->session_id, item.operation_id(), item.message(),
+                                           Labels(item.metadata().begin(), item.metadata().end()));
+    }
+    if (!status.ok()) {
+      pb::SessionError* error = errors.mutable_errors()->add_items();
+      error->set_operation_id(item.operation_id());
+      error->set_code(static_cast<int32_t>(status.code()));
+      error->set_message(std::string(status.message()));
+    }
+  }
+  if (errors.has_errors()) writes_.Push(std::move(errors));
+}
+
+void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
+  pb::SessionResponse errors;
+  for (int i = 0; i < request.items_size(); ++i) {
+    const pb::FinishItem& item = request.items(i);
+    absl::Status status =
+        ValidateId(absl::StrCat("finish.items[", i, "].operation_id"), item.operation_id(), true);
+    std::optional<OpState> state = FinalStateFromProto(item.status());
+    if (status.ok() && !state.has_value()) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "finish.items[", i, "].status: ", pb::OperationStatus_Name(item.status()),
+          " is not a final status (COMPLETED, CANCELLED, FAILED, TIMEOUT)"));
+    }
+    if (status.ok()) {
+      status = state_.graph.Finish(owner_->session_id, item.operation_id(), *state, item.error());
+    }
+    if (!status.ok()) {
+      pb::SessionError* error = errors.mutable_errors()->add_items();
+      error->set_operation_id(item.operation_id());
+      error->set_code(static_cast<int32_t>(status.code()));
+      error->set_message(std::string(status.message()));
+    }
+  }
+  if (errors.has_errors()) writes_.Push(std::move(errors));
+}
+
+void SessionReactor::OnCancel() {
+  writes_.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the session was cancelled"));
+}
+
+void SessionReactor::OnDone() {
+  channel_->Detach();
+  if (owner_.has_value()) {
+    state_.sessions.Close(owner_->session_id);
+    if (!state_.draining.load()) {
+      state_.graph.SessionEnded(*owner_, "ended its session without finishing it");
+    }
+    Log(LogLevel::kInfo, "session closed",
+        {{"session", absl::StrCat(owner_->session_id)}, {"process", owner_->process_name}});
+  }
+  delete this;
+}
+
+}  // namespace hother::cancelable::daemon

@@ -1,0 +1,73 @@
+#include "daemon/stderr_log.h"
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+std::string JsonEscape(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<LogLevel> ParseLogLevel(absl::string_view text) {
+  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
+    if (ToString(level) == text) return level;
+  }
+  return std::nullopt;
+}
+
+std::optional<LogFormat> ParseLogFormat(absl::string_view text) {
+  if (text == "text") return LogFormat::kText;
+  if (text == "json") return LogFormat::kJson;
+  return std::nullopt;
+}
+
+void StderrLog::Write(const LogRecord& record) {
+  if (record.level < min_level_) return;
+  const std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  std::string line;
+  if (format_ == LogFormat::kJson) {
+    absl::StrAppend(&line, "{\"time\":\"", time, "\",\"level\":\"", ToString(record.level),
+                    "\",\"msg\":\"", JsonEscape(record.message), "\"");
+    for (const auto& [key, value] : record.fields) {
+      absl::StrAppend(&line, ",\"", JsonEscape(key), "\":\"", JsonEscape(value), "\"");
+    }
+    line += "}\n";
+  } else {
+    absl::StrAppend(&line, time, " ", ToString(record.level), " ", record.message);
+    for (const auto& [key, value] : record.fields) absl::StrAppend(&line, " ", key, "=", value);
+    line += "\n";
+  }
+  internal::MutexLock lock(&mu_);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace hother::cancelable::daemon
