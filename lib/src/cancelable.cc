@@ -119,8 +119,7 @@ void Cancelable::Exit(const absl::Status& outcome) { state_->Exit(outcome); }
 
 bool Cancelable::Cancel(CancelReason reason, std::string message,
                         bool propagate_to_children) const {
-  if (!propagate_to_children) state_->SuppressPropagation();
-  return state_->Deliver(reason, std::move(message), nullptr);
+  return state_->Deliver(reason, std::move(message), nullptr, propagate_to_children);
 }
 
 const CancellationToken& Cancelable::token() const { return state_->token(); }
@@ -152,14 +151,16 @@ const std::string& Cancelable::id() const { return state_->id(); }
 const std::string& Cancelable::name() const { return state_->name(); }
 
 std::optional<Cancelable> CurrentOperation() {
-  internal::ScopeState* current = internal::CurrentScopeSlot();
+  std::shared_ptr<internal::ScopeState> current = internal::CurrentScopeSlot().lock();
   if (current == nullptr) return std::nullopt;
-  return Cancelable(current->shared_from_this());
+  return Cancelable(std::move(current));
 }
 
 CurrentOperationScope::CurrentOperationScope(const Cancelable& op)
-    : previous_(std::exchange(internal::CurrentScopeSlot(), op.state_.get())) {}
+    : op_(op.state_), previous_(std::exchange(internal::CurrentScopeSlot(), op.state_)) {}
 
-CurrentOperationScope::~CurrentOperationScope() { internal::CurrentScopeSlot() = previous_; }
+CurrentOperationScope::~CurrentOperationScope() {
+  internal::CurrentScopeSlot() = std::move(previous_);
+}
 
 }  // namespace hother::cancelable

@@ -8,6 +8,8 @@ namespace hother::cancelable {
 
 Cancelable ScopeSpec::Make() const {
   CancelableOptions opts = options;
+  opts.id.clear();
+  opts.parent = parent.has_value() ? &*parent : nullptr;
   if (opts.name.empty()) opts.name = name.empty() ? "wrapped" : name;
   Cancelable scope = token.has_value() ? Cancelable::WithToken(*token, std::move(opts))
                                        : Cancelable(std::move(opts));

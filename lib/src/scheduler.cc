@@ -67,16 +67,27 @@ void Scheduler::Timer::Reset() {
 }
 
 void Scheduler::Cancel(uint64_t id) {
+  // The function (and what it captured) is destroyed after the lock is
+  // released: its captures may own handles of this scheduler.
+  std::unique_ptr<Entry> dropped;
   internal::MutexLock lock(&mu_);
   if (auto it = when_by_id_.find(id); it != when_by_id_.end()) {
-    timeline_.erase(Key{it->second, id});
+    auto node = timeline_.extract(Key{it->second, id});
     when_by_id_.erase(it);
+    dropped = std::move(node.mapped());
+    mu_.Unlock();
+    dropped.reset();
+    mu_.Lock();
     return;
   }
   auto queued = std::find_if(due_polls_.begin(), due_polls_.end(),
                              [id](const auto& e) { return e->id == id; });
   if (queued != due_polls_.end()) {
+    dropped = std::move(*queued);
     due_polls_.erase(queued);
+    mu_.Unlock();
+    dropped.reset();
+    mu_.Lock();
     return;
   }
   bool on_timer = running_timer_ == id;
@@ -118,6 +129,7 @@ void Scheduler::RunLocked(std::unique_ptr<Entry> entry, uint64_t* running_id) {
     entry.reset();
     mu_.Lock();
   }
+  cancelled_while_running_.erase(id);  // a Cancel during the reset above
   *running_id = 0;
   done_cv_.SignalAll();
 }

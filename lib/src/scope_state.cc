@@ -37,8 +37,8 @@ std::string DefaultMessage(CancelReason reason) {
 
 }  // namespace
 
-ScopeState*& CurrentScopeSlot() {
-  thread_local ScopeState* current = nullptr;
+std::weak_ptr<ScopeState>& CurrentScopeSlot() {
+  thread_local std::weak_ptr<ScopeState> current;
   return current;
 }
 
@@ -58,27 +58,31 @@ ScopeState::ScopeState(std::string id, std::string name,
       callbacks_(std::make_shared<ScopeCallbacks>()),
       metadata_(options.metadata) {}
 
-ScopeState::~ScopeState() {
-  // Dropped while entered, without Exit: do not leave a dangling current.
-  internal::MutexLock lock(&mu_);
-  if (CurrentScopeSlot() == this) CurrentScopeSlot() = previous_current_;
-}
-
 bool ScopeState::Deliver(CancelReason reason, std::string message,
-                         std::shared_ptr<const CancellationDetails> cause) {
+                         std::shared_ptr<const CancellationDetails> cause, bool propagate) {
   if (token_.IsCancelled()) return false;
   if (message.empty()) message = DefaultMessage(reason);
+  auto details = MakeDetails(reason, std::move(message), id_, std::move(cause));
+  const std::shared_ptr<TokenState>& token = TokenAccess::State(token_);
   {
+    // TRICKY: the shield's decision and the token's flag change together
+    // under mu_, so a shield taken meanwhile cannot be crossed. Callbacks run
+    // after the lock is released (Dispatch).
     internal::MutexLock lock(&mu_);
     if (shield_depth_ > 0) {
-      if (held_ == nullptr) {
-        held_ = MakeDetails(reason, std::move(message), id_, std::move(cause));
-        return true;
-      }
+      if (held_ != nullptr || token->cancelled()) return false;
+      held_ = std::move(details);
+      held_propagates_ = propagate;
+      return true;
+    }
+    if (!propagate) no_propagate_ = details;
+    if (!token->Mark(details)) {
+      if (!propagate) no_propagate_ = nullptr;
       return false;
     }
   }
-  return token_.Cancel(reason, std::move(message), std::move(cause));
+  token->Dispatch();
+  return true;
 }
 
 void ScopeState::Follow(const CancellationToken& token, FollowRule rule) {
@@ -89,26 +93,21 @@ void ScopeState::Follow(const CancellationToken& token, FollowRule rule) {
         std::shared_ptr<ScopeState> self = weak.lock();
         if (self == nullptr) return;
         if (rule == FollowRule::kPreserveReason) {
-          self->Deliver(d.reason, d.message, token.details());
+          self->Deliver(d.reason, d.message, token.details(), /*propagate=*/true);
           return;
         }
-        if (self->parent_ != nullptr && self->parent_->propagation_suppressed()) return;
+        if (self->parent_ != nullptr && self->parent_->IsUnpropagated(d)) return;
         self->Deliver(CancelReason::kParent,
                       absl::StrCat("Parent operation ", ShortId(d.origin_id), " cancelled"),
-                      token.details());
+                      token.details(), /*propagate=*/true);
       });
   internal::MutexLock lock(&mu_);
   follows_.push_back(std::move(registration));
 }
 
-void ScopeState::SuppressPropagation() {
+bool ScopeState::IsUnpropagated(const CancellationDetails& details) const {
   internal::MutexLock lock(&mu_);
-  suppress_propagation_ = true;
-}
-
-bool ScopeState::propagation_suppressed() const {
-  internal::MutexLock lock(&mu_);
-  return suppress_propagation_;
+  return no_propagate_.get() == &details;
 }
 
 void ScopeState::AddSource(SourcePtr source) {
@@ -135,7 +134,7 @@ void ScopeState::MutateCallbacks(const std::function<void(ScopeCallbacks&)>& mut
 FireFn ScopeState::MakeFire() {
   return [weak = weak_from_this()](CancelReason reason, std::string message) {
     if (std::shared_ptr<ScopeState> self = weak.lock()) {
-      self->Deliver(reason, std::move(message), nullptr);
+      self->Deliver(reason, std::move(message), nullptr, /*propagate=*/true);
     }
   };
 }
@@ -153,11 +152,15 @@ absl::Status ScopeState::Enter() {
     status_ = OperationStatus::kRunning;
     start_time_ = env_.scheduler->clock().Now();
     sources = sources_;
-    previous_current_ = std::exchange(CurrentScopeSlot(), this);
+    previous_current_ = std::exchange(CurrentScopeSlot(), weak_from_this());
     entering_thread_ = std::this_thread::get_id();
   }
   absl::Status started;
-  if (registry_ != nullptr) started = registry_->Register(Cancelable(shared_from_this()));
+  bool registered = false;
+  if (registry_ != nullptr) {
+    started = registry_->Register(Cancelable(shared_from_this()));
+    registered = started.ok();
+  }
   std::vector<std::unique_ptr<SourceWatch>> watches;
   for (const SourcePtr& source : sources) {
     if (!started.ok()) break;
@@ -173,11 +176,12 @@ absl::Status ScopeState::Enter() {
     {
       internal::MutexLock lock(&mu_);
       exited_ = true;
+      finished_ = true;
       status_ = OperationStatus::kFailed;
       error_ = started.ToString();
       end_time_ = env_.scheduler->clock().Now();
     }
-    if (registry_ != nullptr && !absl::IsAlreadyExists(started)) registry_->Unregister(id_);
+    if (registered) registry_->Unregister(id_);
     RestoreCurrent();
     return started;
   }
@@ -227,6 +231,7 @@ void ScopeState::Exit(const absl::Status& outcome) {
 }
 
 OperationContext ScopeState::FinishLocked(const absl::Status& outcome) {
+  finished_ = true;
   end_time_ = env_.scheduler->clock().Now();
   final_cancel_ = token_.details();
   std::optional<CancelReason> cancel_reason = ReasonOfStatus(outcome);
@@ -247,16 +252,15 @@ OperationContext ScopeState::FinishLocked(const absl::Status& outcome) {
 }
 
 void ScopeState::RestoreCurrent() {
-  ScopeState* previous;
+  std::weak_ptr<ScopeState> previous;
   std::thread::id thread;
   {
     internal::MutexLock lock(&mu_);
     previous = previous_current_;
     thread = entering_thread_;
   }
-  if (thread == std::this_thread::get_id() && CurrentScopeSlot() == this) {
-    CurrentScopeSlot() = previous;
-  }
+  std::weak_ptr<ScopeState>& slot = CurrentScopeSlot();
+  if (thread == std::this_thread::get_id() && slot.lock().get() == this) slot = previous;
 }
 
 void ScopeState::AcquireShield() {
@@ -267,14 +271,17 @@ void ScopeState::AcquireShield() {
 }
 
 void ScopeState::ReleaseShield() {
-  std::shared_ptr<const CancellationDetails> held;
+  const std::shared_ptr<TokenState>& token = TokenAccess::State(token_);
   {
     internal::MutexLock lock(&mu_);
     if (--shield_depth_ > 0) return;
     if (status_ == OperationStatus::kShielded) status_ = OperationStatus::kRunning;
-    held = std::move(held_);
+    if (held_ == nullptr) return;
+    std::shared_ptr<const CancellationDetails> held = std::move(held_);
+    if (!held_propagates_) no_propagate_ = held;
+    if (!token->Mark(std::move(held))) return;
   }
-  if (held != nullptr) token_.Cancel(held->reason, held->message, held->cause);
+  token->Dispatch();
 }
 
 void ScopeState::ReportProgress(const std::string& message, const Metadata& metadata) {
@@ -309,7 +316,7 @@ OperationContext ScopeState::ContextLocked() const {
   ctx.status = status_;
   ctx.start_time = start_time_;
   ctx.end_time = end_time_;
-  ctx.cancel_details = exited_ ? final_cancel_ : token_.details();
+  ctx.cancel_details = finished_ ? final_cancel_ : token_.details();
   if (ctx.cancel_details != nullptr) {
     ctx.cancel_reason = ctx.cancel_details->reason;
     ctx.cancel_message = ctx.cancel_details->message;

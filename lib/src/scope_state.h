@@ -36,7 +36,6 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
  public:
   ScopeState(std::string id, std::string name, std::shared_ptr<ScopeState> parent,
              const CancelableOptions& options);
-  ~ScopeState();
 
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
@@ -45,14 +44,15 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
   const SourceEnv& env() const { return env_; }
   OperationRegistry* registry() const { return registry_; }
 
-  // Cancels the token unless a shield holds the cancellation back.
+  // Cancels the token unless a shield holds the cancellation back. Without
+  // `propagate`, children following this scope ignore this cancellation.
   bool Deliver(CancelReason reason, std::string message,
-               std::shared_ptr<const CancellationDetails> cause);
+               std::shared_ptr<const CancellationDetails> cause, bool propagate);
 
   // Delivers `token`'s cancellation to this scope by `rule`.
   void Follow(const CancellationToken& token, FollowRule rule);
-  void SuppressPropagation();
-  bool propagation_suppressed() const;
+  // Whether `details` is this scope's cancel made without propagation.
+  bool IsUnpropagated(const CancellationDetails& details) const;
 
   void AddSource(SourcePtr source);
   std::vector<SourcePtr> sources() const;
@@ -89,13 +89,16 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
   absl::Status config_error_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ScopeCallbacks> callbacks_ ABSL_GUARDED_BY(mu_);
   std::vector<CancellationToken::Registration> follows_ ABSL_GUARDED_BY(mu_);
-  bool suppress_propagation_ ABSL_GUARDED_BY(mu_) = false;
+  // The winning cancel, when made with propagate_to_children = false.
+  std::shared_ptr<const CancellationDetails> no_propagate_ ABSL_GUARDED_BY(mu_);
   int shield_depth_ ABSL_GUARDED_BY(mu_) = 0;
   std::shared_ptr<const CancellationDetails> held_ ABSL_GUARDED_BY(mu_);
+  bool held_propagates_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<std::unique_ptr<SourceWatch>> watches_ ABSL_GUARDED_BY(mu_);
   bool entered_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;
-  ScopeState* previous_current_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // final status decided
+  std::weak_ptr<ScopeState> previous_current_ ABSL_GUARDED_BY(mu_);
   std::thread::id entering_thread_ ABSL_GUARDED_BY(mu_);
   // The context fields a scope owns (id, name, parent come from above).
   OperationStatus status_ ABSL_GUARDED_BY(mu_) = OperationStatus::kPending;
@@ -108,8 +111,9 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
   std::shared_ptr<const CancellationDetails> final_cancel_ ABSL_GUARDED_BY(mu_);
 };
 
-// The thread's innermost entered scope.
-ScopeState*& CurrentScopeSlot();
+// The thread's innermost entered scope (weak: a scope dropped without Exit
+// leaves no dangling pointer).
+std::weak_ptr<ScopeState>& CurrentScopeSlot();
 
 }  // namespace hother::cancelable::internal
 

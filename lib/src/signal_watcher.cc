@@ -31,7 +31,10 @@ absl::Status ValidateSignals(const std::vector<int>& signals) {
     return absl::InvalidArgumentError("At least one signal is required");
   }
   for (int signo : signals) {
-    if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP) {
+    // 32 and 33 are glibc's own (thread cancellation, setxid): not ours to take.
+    const bool reserved = signo > 31 && signo < SIGRTMIN;
+    if (signo <= 0 || signo >= NSIG || signo > 255 || reserved || signo == SIGKILL ||
+        signo == SIGSTOP) {
       return absl::InvalidArgumentError(
           absl::StrCat("Not a signal that can be watched: ", signo));
     }
@@ -72,6 +75,7 @@ SignalWatcher::Subscribe(std::vector<int> signals, std::function<void(int)> fn) 
   if (absl::Status valid = ValidateSignals(signals); !valid.ok()) return valid;
   internal::MutexLock lock(&mu_);
   if (absl::Status started = StartLocked(); !started.ok()) return started;
+  std::vector<int> installed;  // by this call, rolled back on failure
   for (int signo : signals) {
     if (previous_.contains(signo)) continue;
     struct sigaction action = {};
@@ -80,10 +84,16 @@ SignalWatcher::Subscribe(std::vector<int> signals, std::function<void(int)> fn) 
     sigemptyset(&action.sa_mask);
     struct sigaction old = {};
     if (sigaction(signo, &action, &old) != 0) {
-      return absl::InternalError(
+      absl::Status error = absl::InternalError(
           absl::StrCat("sigaction(", SignalName(signo), "): ", strerror(errno)));
+      for (int done : installed) {
+        sigaction(done, &previous_[done], nullptr);
+        previous_.erase(done);
+      }
+      return error;
     }
     previous_[signo] = old;
+    installed.push_back(signo);
   }
   uint64_t id = next_id_++;
   subscribers_[id] = Subscriber{std::move(signals), std::move(fn)};
@@ -93,8 +103,12 @@ SignalWatcher::Subscribe(std::vector<int> signals, std::function<void(int)> fn) 
 SignalWatcher::Subscription::~Subscription() { watcher_->Unsubscribe(id_); }
 
 void SignalWatcher::Unsubscribe(uint64_t id) {
+  Subscriber removed;  // its function is destroyed after the lock is released
   internal::MutexLock lock(&mu_);
-  subscribers_.erase(id);
+  if (auto it = subscribers_.find(id); it != subscribers_.end()) {
+    removed = std::move(it->second);
+    subscribers_.erase(it);
+  }
   // Restore the handling of every signal nobody watches any more.
   for (auto it = previous_.begin(); it != previous_.end();) {
     bool watched = false;
@@ -131,6 +145,7 @@ void SignalWatcher::Run() {
     for (ssize_t i = 0; i < n; ++i) {
       const int signo = buffer[i];
       std::vector<std::pair<uint64_t, std::function<void(int)>>> targets;
+      bool ours = false;
       {
         internal::MutexLock lock(&mu_);
         for (const auto& [id, sub] : subscribers_) {
@@ -138,6 +153,13 @@ void SignalWatcher::Run() {
             if (s == signo) targets.emplace_back(id, sub.fn);
           }
         }
+        ours = previous_.contains(signo);
+      }
+      if (targets.empty() && !ours) {
+        // It arrived as the last watcher left: deliver it to the handling
+        // that is back in place (which may end the process, as it should).
+        raise(signo);
+        continue;
       }
       for (auto& [id, fn] : targets) {
         {

@@ -1,5 +1,6 @@
 #include "hother/cancelable/token.h"
 
+#include <algorithm>
 #include <deque>
 #include <exception>
 #include <utility>
@@ -21,10 +22,10 @@ constexpr char kDefaultTokenMessage[] = "Operation cancelled via token";
 // chain, so the outermost Cancel on a thread owns a queue: nested winning
 // cancels mark their token at once and append it here; the outermost one runs
 // the callbacks of every queued token in order.
-struct Dispatch {
+struct DispatchQueue {
   std::deque<std::shared_ptr<TokenState>> queue;
 };
-thread_local Dispatch* t_dispatch = nullptr;
+thread_local DispatchQueue* t_dispatch = nullptr;
 
 }  // namespace
 
@@ -67,45 +68,64 @@ TokenState::~TokenState() {
   }
 }
 
-bool TokenState::Cancel(std::shared_ptr<const CancellationDetails> details) {
+bool TokenState::Mark(std::shared_ptr<const CancellationDetails> details) {
+  internal::MutexLock lock(&mu_);
+  if (details_ != nullptr) return false;
+  details_ = std::move(details);
+  cancelled_.store(true, std::memory_order_release);
+  cv_.SignalAll();
+  return true;
+}
+
+void TokenState::RequestStop() {
+  std::optional<std::stop_source> stop;
   {
     internal::MutexLock lock(&mu_);
-    if (details_ != nullptr) return false;
-    details_ = std::move(details);
-    cancelled_.store(true, std::memory_order_release);
-    cv_.SignalAll();
+    stop = stop_source_;
   }
+  if (stop.has_value()) stop->request_stop();
+}
+
+void TokenState::Dispatch() {
+  // TRICKY: a callback may drop the last reference to this state (its token
+  // and its own registration): hold one until every callback has run.
+  std::shared_ptr<TokenState> self = shared_from_this();
   if (t_dispatch != nullptr) {
-    t_dispatch->queue.push_back(shared_from_this());
-    return true;
+    // std::stop_token waiters wake at once; callbacks run after the current one.
+    RequestStop();
+    t_dispatch->queue.push_back(std::move(self));
+    return;
   }
-  Dispatch dispatch;
+  DispatchQueue dispatch;
   t_dispatch = &dispatch;
   struct Reset {
     ~Reset() { t_dispatch = nullptr; }
   } reset;
+  RequestStop();
   RunCallbacks();
   while (!dispatch.queue.empty()) {
     std::shared_ptr<TokenState> next = std::move(dispatch.queue.front());
     dispatch.queue.pop_front();
     next->RunCallbacks();
   }
+}
+
+bool TokenState::Cancel(std::shared_ptr<const CancellationDetails> details) {
+  if (!Mark(std::move(details))) return false;
+  Dispatch();
   return true;
 }
 
 void TokenState::RunCallbacks() {
   std::vector<std::unique_ptr<LinkRegistration>> links;
-  std::optional<std::stop_source> stop;
   std::shared_ptr<const CancellationDetails> details;
   {
     internal::MutexLock lock(&mu_);
     links.swap(links_);
-    stop = stop_source_;
     details = details_;
   }
   // Once cancelled, this token's own links to its sources are moot.
   links.clear();
-  if (stop.has_value()) stop->request_stop();
   for (;;) {
     CallbackNode* node;
     {
@@ -162,8 +182,11 @@ void TokenState::Deregister(CallbackNode* node) {
     return;
   }
   // A callback destroying its own registration runs on running_thread_: it
-  // must not wait for itself.
-  if (running_thread_ == std::this_thread::get_id()) return;
+  // must not wait for itself. Forget the node, whose memory may be reused.
+  if (running_thread_ == std::this_thread::get_id()) {
+    if (running_ == node) running_ = nullptr;
+    return;
+  }
   while (running_ == node) cv_.Wait(&mu_);
 }
 
@@ -181,9 +204,15 @@ void TokenState::LinkTo(const std::shared_ptr<TokenState>& source,
     if (auto details = make(s->details(), t->id())) t->Cancel(std::move(details));
   };
   source->Register(&link->node);  // may run at once if the source is cancelled
+  std::vector<std::unique_ptr<LinkRegistration>> expired;  // released unlocked
   {
     internal::MutexLock lock(&mu_);
     if (details_ == nullptr) {
+      // Links to sources that died can never fire: drop them as we go.
+      for (auto& l : links_) {
+        if (l->source.expired()) expired.push_back(std::move(l));
+      }
+      links_.erase(std::remove(links_.begin(), links_.end(), nullptr), links_.end());
       links_.push_back(std::move(link));
       return;
     }

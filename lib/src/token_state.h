@@ -46,8 +46,15 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
   const std::atomic<bool>* flag() const { return &cancelled_; }
 
   // Records `details` if this is the first cancel, then runs (or, inside a
-  // running callback, queues) the callbacks. True if first.
+  // running callback, queues) the callbacks. True if first. Same as Mark,
+  // then Dispatch if marked.
   bool Cancel(std::shared_ptr<const CancellationDetails> details);
+  // The two halves of Cancel, for callers that must decide under their own
+  // lock (a scope's shield): Mark sets the flag (true if first) and takes only
+  // this state's lock; Dispatch, called after, outside the caller's lock, by
+  // the thread whose Mark won, wakes stop_token waiters and runs callbacks.
+  bool Mark(std::shared_ptr<const CancellationDetails> details);
+  void Dispatch();
   std::shared_ptr<const CancellationDetails> details() const;
 
   // Appends `node`, or runs it at once when already cancelled.
@@ -74,6 +81,7 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
 
  private:
   void RunCallbacks();
+  void RequestStop();
   void UnlinkLocked(CallbackNode* node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string id_;
@@ -91,6 +99,13 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
   std::thread::id running_thread_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<LinkRegistration>> links_ ABSL_GUARDED_BY(mu_);
   std::optional<std::stop_source> stop_source_ ABSL_GUARDED_BY(mu_);
+};
+
+// Library-internal access to a token's state.
+struct TokenAccess {
+  static const std::shared_ptr<TokenState>& State(const CancellationToken& token) {
+    return token.state_;
+  }
 };
 
 // Runs `fn(details)`, catching and logging anything it throws.

@@ -344,6 +344,50 @@ TEST_F(ScopeTest, CancelWithoutPropagationLeavesChildrenRunning) {
   EXPECT_FALSE(child.IsCancelled());
 }
 
+TEST_F(ScopeTest, ALosingCancelWithoutPropagationChangesNothing) {
+  Cancelable parent(Opts());
+  parent.Cancel(CancelReason::kManual, "first, propagating");
+  EXPECT_FALSE(parent.Cancel(CancelReason::kManual, "second", /*propagate_to_children=*/false));
+  CancelableOptions co = Opts();
+  co.parent = &parent;
+  Cancelable late_child(co);  // cancel-before-start still wins
+  EXPECT_TRUE(late_child.IsCancelled());
+}
+
+TEST_F(ScopeTest, AShieldTakenWhileACancelRacesIsNeverCrossed) {
+  for (int round = 0; round < 300; ++round) {
+    Cancelable op(Opts());
+    ASSERT_TRUE(op.Enter().ok());
+    Notification go;
+    std::thread canceller([&] {
+      go.WaitForNotification();
+      op.Cancel();
+    });
+    go.Notify();
+    {
+      ShieldGuard shield = op.Shield();
+      const bool at_acquire = op.IsCancelled();
+      for (int i = 0; i < 50; ++i) ASSERT_EQ(op.IsCancelled(), at_acquire);
+    }
+    canceller.join();
+    EXPECT_TRUE(op.IsCancelled());  // delivered, inside or after the shield
+    op.Exit(op.Check());
+  }
+}
+
+TEST_F(ScopeTest, CurrentOperationSurvivesOutOfOrderExitAndDestruction) {
+  auto b = std::make_unique<Cancelable>(Opts("b"));
+  {
+    Cancelable a(Opts("a"));
+    ASSERT_TRUE(a.Enter().ok());
+    ASSERT_TRUE(b->Enter().ok());
+    a.Exit();  // out of order: b is still current
+    EXPECT_EQ(CurrentOperation()->name(), "b");
+  }  // a is gone
+  b->Exit();  // restores "a", which no longer exists
+  EXPECT_EQ(CurrentOperation(), std::nullopt);
+}
+
 TEST_F(ScopeTest, AParentTimeoutReachesTheChildWithReasonParentAndTheCause) {
   // The reference propagated manual cancels only.
   auto parent = Cancelable::WithTimeout(absl::Seconds(3), Opts("parent"));

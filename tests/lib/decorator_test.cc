@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
+#include "hother/cancelable/registry.h"
 #include "hother/cancelable/scheduler.h"
 #include "tests/lib/test_util.h"
 
@@ -66,6 +67,28 @@ TEST(Cancellable, TheTimeoutOfASpecFires) {
     return op.Check();
   });
   EXPECT_TRUE(absl::IsDeadlineExceeded(fn()));
+}
+
+TEST(Cancellable, EachCallGetsAFreshIdEvenWhenTheSpecNamesOne) {
+  OperationRegistry registry;
+  ScopeSpec spec;
+  spec.options.id = "fixed";
+  spec.options.register_globally = true;
+  spec.options.registry = &registry;
+  auto fn = Cancellable(spec, [](Cancelable& op) { return op.id(); });
+  absl::StatusOr<std::string> first = fn();
+  absl::StatusOr<std::string> second = fn();
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(*first, *second);
+}
+
+TEST(Cancellable, ASpecParentReachesEveryCall) {
+  Cancelable parent;
+  ScopeSpec spec;
+  spec.parent = parent;
+  parent.Cancel(CancelReason::kManual, "stop all calls");
+  auto fn = Cancellable(spec, [](Cancelable& op) { return op.Check(); });
+  EXPECT_TRUE(absl::IsCancelled(fn()));
 }
 
 TEST(RunWithTimeout, ReturnsTheResultOrATimeoutError) {

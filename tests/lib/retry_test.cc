@@ -89,7 +89,7 @@ TEST(Retry, StopsAtOnceOnCancellationEvenMidSleep) {
   EXPECT_EQ(calls, 1);
 }
 
-TEST(Retry, NonRetryableErrorsAndCancellationsReturnAtOnce) {
+TEST(Retry, NonRetryableErrorsAndLibraryCancellationsReturnAtOnce) {
   Cancelable op;
   RetryOptions o = Fast(5);
   o.retryable = [](const absl::Status& s) { return absl::IsUnavailable(s); };
@@ -98,11 +98,24 @@ TEST(Retry, NonRetryableErrorsAndCancellationsReturnAtOnce) {
     ++calls;
     return absl::InvalidArgumentError("bad");
   })));
-  EXPECT_TRUE(absl::IsCancelled(Retry(op, Fast(5), [&] {
+  CancellationToken elsewhere;  // e.g. the callee's own scope was cancelled
+  elsewhere.Cancel(CancelReason::kTimeout, "inner deadline");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(Retry(op, Fast(5), [&] {
     ++calls;
-    return absl::CancelledError("gave up");
+    return elsewhere.Check();
   })));
   EXPECT_EQ(calls, 2);
+}
+
+TEST(Retry, APlainDeadlineExceededFromTheCallIsRetried) {
+  Cancelable op;
+  int calls = 0;
+  absl::StatusOr<int> r = Retry(op, Fast(3), [&]() -> absl::StatusOr<int> {
+    if (++calls < 3) return absl::DeadlineExceededError("rpc deadline");
+    return 1;
+  });
+  EXPECT_EQ(*r, 1);
+  EXPECT_EQ(calls, 3);
 }
 
 }  // namespace

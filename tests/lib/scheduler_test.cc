@@ -106,6 +106,15 @@ TEST(Scheduler, AFunctionMayDestroyItsOwnHandle) {
   EXPECT_EQ(self, nullptr);
 }
 
+TEST(Scheduler, CancellingATimerWhoseFunctionOwnsAnotherTimerDoesNotDeadlock) {
+  Scheduler scheduler;
+  auto inner = std::make_shared<Scheduler::Timer>(scheduler.After(absl::Hours(1), [] {}));
+  Scheduler::Timer outer = scheduler.After(absl::Hours(1), [inner] {});
+  inner.reset();
+  outer.Reset();  // destroys the function, whose capture cancels the inner timer
+  EXPECT_EQ(scheduler.PendingForTest(), 0u);
+}
+
 TEST(Scheduler, EveryRunsAtOnceThenEachIntervalUntilItReturnsFalse) {
   FakeClock clock;
   Scheduler scheduler(clock);

@@ -245,7 +245,34 @@ TEST(TokenContract, CancelFromInsideACallbackRunsItsCallbacksAfterTheCurrentOne)
   EXPECT_THAT(order, ElementsAre("a-after-cancel-b", "b"));
 }
 
+TEST(TokenContract, ACallbackMayDropTheLastReferenceToItsToken) {
+  // The token handle and the registration are the only owners; both go
+  // inside the callback. The cancel must not touch freed state (ASan).
+  auto token = std::make_unique<CancellationToken>();
+  auto registration = std::make_unique<CancellationToken::Registration>();
+  bool second_ran = false;
+  CancellationToken::Registration later;  // registered second, runs after the drop
+  *registration = token->OnCancel([&](const CancellationDetails&) {
+    token.reset();
+    later.Reset();
+    registration.reset();  // last: this destroys the callback's own captures
+  });
+  later = token->OnCancel([&](const CancellationDetails&) { second_ran = true; });
+  CancellationToken* raw = token.get();
+  raw->Cancel();  // no other reference keeps the state alive
+  EXPECT_FALSE(second_ran);  // deregistered by the first callback, never run
+}
+
 // --- The rest of the API. ---
+
+TEST(Token, AMovedFromTokenStaysValid) {
+  CancellationToken a;
+  CancellationToken b = std::move(a);
+  EXPECT_FALSE(a.IsCancelled());  // NOLINT(bugprone-use-after-move): moves copy
+  b.Cancel();
+  EXPECT_TRUE(a.IsCancelled());
+  EXPECT_EQ(a, b);
+}
 
 TEST(Token, StartsActive) {
   CancellationToken token;

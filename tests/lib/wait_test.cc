@@ -64,6 +64,21 @@ TEST(WaitUntil, ReturnsFalseWhenCancelledFirst) {
   t.join();
 }
 
+TEST(WaitUntilFor, AnInfiniteTimeoutWaitsForTheCancellation) {
+  CancellationToken token;
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::thread t([&] {
+    absl::SleepFor(absl::Milliseconds(30));
+    token.Cancel();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  EXPECT_FALSE(WaitUntilFor(cv, lock, token, absl::InfiniteDuration(), [] { return false; }));
+  EXPECT_TRUE(token.IsCancelled());  // it waited, rather than returning at once
+  lock.unlock();
+  t.join();
+}
+
 TEST(WaitUntilFor, GivesUpAfterTheTimeout) {
   CancellationToken token;
   std::mutex mu;

@@ -63,6 +63,7 @@ TEST(SignalSource, NonSignalInputIsRejected) {
   EXPECT_TRUE(absl::IsInvalidArgument(SignalSource({SIGKILL})->Validate()));
   EXPECT_TRUE(absl::IsInvalidArgument(SignalSource({})->Validate()));
   EXPECT_TRUE(absl::IsInvalidArgument(SignalSource({100000})->Validate()));
+  EXPECT_TRUE(absl::IsInvalidArgument(SignalSource({SIGUSR1, 32})->Validate()));  // glibc's
   FakeEnv e;
   FireRecorder rec;
   auto watch = SignalSource({-3})->Start(e.env, rec.fn());

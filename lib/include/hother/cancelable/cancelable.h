@@ -277,7 +277,8 @@ class CurrentOperationScope {
   CurrentOperationScope& operator=(const CurrentOperationScope&) = delete;
 
  private:
-  internal::ScopeState* previous_;
+  std::shared_ptr<internal::ScopeState> op_;  // alive while current
+  std::weak_ptr<internal::ScopeState> previous_;
 };
 
 // Enters `op` on construction and exits it on destruction: with the outcome

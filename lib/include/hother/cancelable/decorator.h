@@ -42,7 +42,10 @@ struct ScopeSpec {
   absl::Duration condition_interval = absl::Seconds(1);
   std::string condition_name = "condition";
   std::vector<SourcePtr> sources;  // any others, combined
-  CancelableOptions options;       // registry, scheduler, parent, metadata...
+  std::optional<Cancelable> parent;
+  // Registry, scheduler, metadata... (`id` and `parent` are ignored: each
+  // call needs a fresh id, and the parent is held above.)
+  CancelableOptions options;
 
   // A new scope with every source of this spec.
   Cancelable Make() const;

@@ -7,8 +7,9 @@
 //
 // Before each attempt the scope is checked; between attempts it sleeps the
 // backoff delay interruptibly. Each failed attempt is reported as progress
-// ("Attempt 2/5 failed: <error>; retrying in 0.2s"). A cancellation status
-// returned by the callable is never retried.
+// ("Attempt 2/5 failed: <error>; retrying in 0.2s"). A status from this
+// library's cancellation (it carries the reason payload), or any error once
+// the scope is cancelled, is returned at once, never retried.
 //
 // Thread-safety: as the callable.
 #ifndef HOTHER_CANCELABLE_RETRY_H_
@@ -55,7 +56,11 @@ auto Retry(const Cancelable& op, const RetryOptions& options, F fn)
     if (absl::Status cancelled = op.Check(); !cancelled.ok()) return Result(cancelled);
     Result result = internal::CallAsResult(fn);
     const absl::Status& status = internal::StatusOf(result);
-    if (status.ok() || ReasonOfStatus(status).has_value() || attempt >= attempts ||
+    // A cancellation of this library ends the loop; a DEADLINE_EXCEEDED of
+    // the call itself (an RPC's own deadline) is an error like any other.
+    if (status.ok() || status.GetPayload(kReasonPayloadKey).has_value()) return result;
+    if (absl::Status cancelled = op.Check(); !cancelled.ok()) return Result(cancelled);
+    if (attempt >= attempts ||
         (options.retryable && !options.retryable(status))) {
       return result;
     }

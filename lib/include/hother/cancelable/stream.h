@@ -128,17 +128,30 @@ class CancelableStream {
       return;
     }
     ++count_;
-    if (options_.buffer_partial) {
-      buffer_.push_back(*it_);
-      if (buffer_.size() > options_.buffer_limit) buffer_.pop_front();
-    }
-    if (options_.report_interval != 0 && count_ % options_.report_interval == 0) {
-      Metadata metadata = {{"count", absl::StrCat(count_)}};
-      if constexpr (std::is_constructible_v<absl::AlphaNum, const Item&>) {
-        metadata["latest"] = absl::StrCat(*it_);
+    const bool report =
+        options_.report_interval != 0 && count_ % options_.report_interval == 0;
+    if constexpr (std::is_copy_constructible_v<Item>) {
+      // Only when asked: a second dereference of a move_iterator would
+      // steal the item from the caller.
+      if (options_.buffer_partial || report) {
+        const Item& item = *it_;
+        if (options_.buffer_partial) {
+          buffer_.push_back(item);
+          if (buffer_.size() > options_.buffer_limit) buffer_.pop_front();
+        }
+        if (report) Report(&item);
+        return;
       }
-      op_.ReportProgress(absl::StrCat("Processed ", count_, " items"), std::move(metadata));
     }
+    if (report) Report(nullptr);
+  }
+
+  void Report(const Item* latest) {
+    Metadata metadata = {{"count", absl::StrCat(count_)}};
+    if constexpr (std::is_constructible_v<absl::AlphaNum, const Item&>) {
+      if (latest != nullptr) metadata["latest"] = absl::StrCat(*latest);
+    }
+    op_.ReportProgress(absl::StrCat("Processed ", count_, " items"), std::move(metadata));
   }
 
   Cancelable op_;
@@ -207,8 +220,9 @@ class ChunkedCancelableStream {
       done_ = true;
       return;
     }
-    const bool full = chunk_.size() == chunk_size_;
-    op_.ReportProgress(absl::StrCat(full ? "Processed chunk of " : "Processed final chunk of ",
+    // "final" only when the range really ended (not cut short by a cancel).
+    const bool final = chunk_.size() < chunk_size_ && items_.completed();
+    op_.ReportProgress(absl::StrCat(final ? "Processed final chunk of " : "Processed chunk of ",
                                     chunk_.size(), " items"),
                        {{"chunk_size", absl::StrCat(chunk_.size())}});
   }

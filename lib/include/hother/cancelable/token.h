@@ -55,6 +55,7 @@ namespace hother::cancelable {
 
 namespace internal {
 class TokenState;
+struct TokenAccess;
 
 // One registered callback: an intrusive list node owned by its registration.
 struct CallbackNode {
@@ -76,6 +77,10 @@ class CancellationToken {
   CancellationToken();
   // A new, active token with the given id, kept verbatim.
   explicit CancellationToken(std::string id);
+
+  // Copies share the flag. (Moves copy too: a moved-from token stays valid.)
+  CancellationToken(const CancellationToken&) = default;
+  CancellationToken& operator=(const CancellationToken&) = default;
 
   const std::string& id() const;
 
@@ -146,6 +151,7 @@ class CancellationToken {
  private:
   friend class CancellationCallback;
   friend class LinkedCancellationToken;
+  friend struct internal::TokenAccess;
   friend CancellationToken AllOf(const std::vector<CancellationToken>& inputs);
   std::shared_ptr<internal::TokenState> state_;
   // The state's flag, cached so that IsCancelled() inlines to one load.
