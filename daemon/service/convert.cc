@@ -12,28 +12,6 @@ grpc::Status ToGrpc(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-pb::CancelReason ToProto(CancelReason reason) {
-  switch (reason) {
-    case CancelReason::kTimeout:
-      return pb::CANCEL_REASON_TIMEOUT;
-    case CancelReason::kManual:
-      return pb::CANCEL_REASON_MANUAL;
-    case CancelReason::kSignal:
-      return pb::CANCEL_REASON_SIGNAL;
-    case CancelReason::kCondition:
-      return pb::CANCEL_REASON_CONDITION;
-    case CancelReason::kParent:
-      return pb::CANCEL_REASON_PARENT;
-    case CancelReason::kError:
-      return pb::CANCEL_REASON_ERROR;
-    case CancelReason::kOwnerLost:
-      return pb::CANCEL_REASON_OWNER_LOST;
-    case CancelReason::kShutdown:
-      return pb::CANCEL_REASON_SHUTDOWN;
-  }
-  return pb::CANCEL_REASON_UNSPECIFIED;
-}
-
 pb::OperationStatus ToProto(OpState state) {
   switch (state) {
     case OpState::kRunning:
@@ -82,42 +60,6 @@ pb::WatchEventType ToProto(EventType type) {
       return pb::WATCH_EVENT_TYPE_LOST;
   }
   return pb::WATCH_EVENT_TYPE_UNSPECIFIED;
-}
-
-void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(time);
-  out->set_seconds(nanos / 1'000'000'000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
-}
-
-void ToProto(absl::Duration duration, google::protobuf::Duration* out) {
-  const int64_t nanos = absl::ToInt64Nanoseconds(duration);
-  out->set_seconds(nanos / 1'000'000'000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
-}
-
-absl::Duration FromProto(const google::protobuf::Duration& duration) {
-  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
-}
-
-namespace {
-
-void HopToProto(const CancellationDetails& hop, pb::Cancellation* out) {
-  out->set_reason(ToProto(hop.reason));
-  out->set_message(hop.message);
-  ToProto(hop.time, out->mutable_time());
-  out->set_actor(hop.actor);
-  out->set_origin_id(hop.origin_id);
-}
-
-}  // namespace
-
-void ToProto(const CancellationDetails& details, pb::CancelDetails* out) {
-  HopToProto(details, out->mutable_cancellation());
-  for (const CancellationDetails* hop = details.cause.get(); hop != nullptr;
-       hop = hop->cause.get()) {
-    HopToProto(*hop, out->add_cause_chain());
-  }
 }
 
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {

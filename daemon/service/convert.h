@@ -15,6 +15,7 @@
 #include "daemon/core/operation.h"
 #include "grpcpp/support/status.h"
 #include "hother/cancelable/v1/cancelable.pb.h"
+#include "proto/wire.h"
 
 namespace hother::cancelable::daemon {
 
@@ -22,18 +23,16 @@ namespace pb = ::hother::cancelable::v1;
 
 grpc::Status ToGrpc(const absl::Status& status);
 
-pb::CancelReason ToProto(CancelReason reason);
 pb::OperationStatus ToProto(OpState state);
 // The final states a client may report; nullopt for anything else.
 std::optional<OpState> FinalStateFromProto(pb::OperationStatus status);
 std::optional<OpState> StateFromProto(pb::OperationStatus status);
 pb::WatchEventType ToProto(EventType type);
 
-void ToProto(absl::Time time, google::protobuf::Timestamp* out);
-void ToProto(absl::Duration duration, google::protobuf::Duration* out);
-absl::Duration FromProto(const google::protobuf::Duration& duration);
+// Reasons, times, durations and cancellation records: proto/wire.h.
+using wire::FromProto;
+using wire::ToProto;
 
-void ToProto(const CancellationDetails& details, pb::CancelDetails* out);
 // `now` gives cancelling_for.
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out);
 

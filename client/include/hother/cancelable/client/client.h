@@ -1,0 +1,138 @@
+// The client SDK: a service's connection to canceld.
+//
+// A Client holds one Session stream to the daemon, with heartbeats, and
+// reconnects with exponential backoff and jitter when the daemon goes away.
+// Each operation a service starts is registered with the daemon and mirrored
+// by a local token that the daemon cancels; after a reconnect, live
+// operations are registered again (their remaining deadline kept, their id
+// kept where the daemon can) and any cancel that happened meanwhile arrives.
+//
+//   auto client = Client::Connect({.process_name = "importer"}).value();
+//   std::unique_ptr<RemoteOperation> op =
+//       client->Start({.name = "import", .labels = {{"team", "a"}},
+//                      .timeout = absl::Minutes(5)});
+//   for (const Row& row : rows) {
+//     if (op->IsCancelled()) break;           // cancelctl cancel <id> lands here
+//     Store(row);
+//     op->ReportProgress("rows stored");     // coalesced
+//   }
+//   op->Finish(op->Check());                 // or let the destructor finish it
+//
+// If the daemon is unreachable, Start still returns a working local operation
+// (its timeout enforced locally) that is registered when the daemon returns.
+// A remote operation is a lib scope too: `op->scope()` can be the parent of
+// local Cancelable scopes, and `op->Cancel()` reaches the daemon (and so the
+// operation's descendants in other processes).
+//
+// Callbacks on an operation's token run on an SDK-owned thread (the session
+// reader, or the scheduler for local timeouts), never inside gRPC.
+// This header exposes no gRPC or protobuf type.
+//
+// Thread-safety: Client and RemoteOperation are thread-safe. Every
+// RemoteOperation must be destroyed before its Client.
+#ifndef HOTHER_CANCELABLE_CLIENT_CLIENT_H_
+#define HOTHER_CANCELABLE_CLIENT_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "hother/cancelable/cancelable.h"
+#include "hother/cancelable/token.h"
+
+namespace hother::cancelable {
+
+namespace client_internal {
+class ClientCore;
+struct OpRecord;
+}  // namespace client_internal
+
+struct ClientOptions {
+  std::string endpoint;      // empty: ResolveEndpoint() (see endpoint.h)
+  std::string process_name;  // empty: this process's name (/proc/self/comm)
+  Metadata labels;           // the process's labels, sent in the Hello
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+  // Progress reports are sent at most this often per operation (the latest wins).
+  absl::Duration progress_interval = absl::Milliseconds(200);
+};
+
+class RemoteOperation;
+
+struct StartOptions {
+  std::string name;
+  Metadata labels;
+  Metadata metadata;
+  std::optional<absl::Duration> timeout;
+  std::string parent_id;                  // a daemon operation id (any process)
+  const RemoteOperation* parent = nullptr;  // or an operation of this client
+};
+
+class RemoteOperation {
+ public:
+  ~RemoteOperation();  // Finish(Check()) unless finished already
+  RemoteOperation(const RemoteOperation&) = delete;
+  RemoteOperation& operator=(const RemoteOperation&) = delete;
+
+  // The daemon's id; empty until the daemon has registered the operation.
+  std::string id() const;
+  // Waits until registered; false on timeout or when the daemon refused it
+  // (registration_error() says why).
+  bool WaitRegistered(absl::Duration timeout) const;
+  absl::Status registration_error() const;
+
+  const CancellationToken& token() const;
+  // The local scope mirroring this operation: a parent for local scopes.
+  const Cancelable& scope() const;
+  bool IsCancelled() const { return token().IsCancelled(); }
+  absl::Status Check() const { return token().Check(); }
+
+  // Coalesced: at most one report per progress_interval reaches the daemon.
+  void ReportProgress(std::string message, Metadata metadata = {});
+
+  // Cancels here and at the daemon (with its descendants). True if first here.
+  bool Cancel(std::string message = "");
+
+  // Reports the end: OK -> completed, a cancellation -> cancelled (timeout
+  // when it started with one), anything else -> failed with the message.
+  // Later calls do nothing.
+  void Finish(const absl::Status& outcome = absl::OkStatus());
+
+ private:
+  friend class Client;
+  friend class client_internal::ClientCore;
+  RemoteOperation(std::shared_ptr<client_internal::ClientCore> core,
+                  std::shared_ptr<client_internal::OpRecord> record);
+  std::shared_ptr<client_internal::ClientCore> core_;
+  std::shared_ptr<client_internal::OpRecord> record_;
+};
+
+class Client {
+ public:
+  // INVALID_ARGUMENT for bad options. An unreachable daemon is not an error:
+  // the client keeps trying in the background (see connected()).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Client>> Connect(ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  std::unique_ptr<RemoteOperation> Start(StartOptions options);
+
+  bool connected() const;
+  bool WaitConnected(absl::Duration timeout) const;
+  // The current session's id (0 while disconnected).
+  uint64_t session_id() const;
+  const std::string& endpoint() const;
+
+ private:
+  explicit Client(std::shared_ptr<client_internal::ClientCore> core);
+  std::shared_ptr<client_internal::ClientCore> core_;
+};
+
+}  // namespace hother::cancelable
+
+#endif  // HOTHER_CANCELABLE_CLIENT_CLIENT_H_

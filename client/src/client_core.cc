@@ -1,0 +1,472 @@
+#include "client/src/client_core.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/errors.h"
+#include "hother/cancelable/log.h"
+#include "lib/src/random.h"
+#include "lib/src/token_state.h"
+#include "proto/wire.h"
+
+namespace hother::cancelable::client_internal {
+
+using wire::FromProto;
+using wire::ToProto;
+
+namespace {
+
+std::string ThisProcessName() {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  absl::StripAsciiWhitespace(&name);
+  return name.empty() ? "unknown" : name;
+}
+
+std::string HostName() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) return "";
+  return buffer;
+}
+
+}  // namespace
+
+ClientCore::ClientCore(ClientOptions options)
+    : options_(std::move(options)), endpoint_(ResolveEndpoint(options_.endpoint)) {
+  grpc::ChannelArguments args;
+  // Our own backoff decides when to retry; keep gRPC's reconnect short.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+  stub_ = pb::Canceld::NewStub(
+      grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args));
+}
+
+ClientCore::~ClientCore() { Stop(); }
+
+void ClientCore::StartThreads() {
+  session_thread_ = std::thread([this] { SessionLoop(); });
+  worker_thread_ = std::thread([this] { WorkerLoop(); });
+}
+
+void ClientCore::Stop() {
+  {
+    internal::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    if (context_ != nullptr) context_->TryCancel();
+    changed_.SignalAll();
+  }
+  if (session_thread_.joinable()) session_thread_.join();
+  if (worker_thread_.joinable()) worker_thread_.join();
+}
+
+// --- Operations. ---
+
+std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
+  auto record = std::make_shared<OpRecord>();
+  record->name = std::move(options.name);
+  record->labels = std::move(options.labels);
+  record->metadata = std::move(options.metadata);
+  record->parent_id = std::move(options.parent_id);
+  if (options.parent != nullptr) {
+    // The local scope follows the parent's, so the cascade works offline too.
+    record->parent = options.parent->record_;
+  }
+  CancelableOptions scope_options;
+  scope_options.name = record->name;
+  scope_options.metadata = record->labels;
+  if (record->parent != nullptr) scope_options.parent = &record->parent->scope;
+  record->scope = Cancelable(scope_options);
+  if (options.timeout.has_value()) {
+    record->deadline = absl::Now() + *options.timeout;
+    // Enforced locally too, so the deadline holds while the daemon is away.
+    record->local_deadline = Scheduler::Default().At(
+        *record->deadline,
+        [scope = record->scope, timeout = *options.timeout] {
+          scope.Cancel(CancelReason::kTimeout, TimeoutMessage(timeout));
+        });
+  }
+  internal::MutexLock lock(&mu_);
+  record->ref = next_ref_++;
+  by_ref_[record->ref] = record;
+  if (connected_) {
+    pb::SessionRequest request;
+    RegisterLocked(*record, *request.mutable_register_());
+    WriteLocked(request);
+  }
+  return record;
+}
+
+void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
+  pb::RegisterItem* item = batch.add_items();
+  item->set_ref(record.ref);
+  item->set_name(record.name);
+  item->mutable_labels()->insert(record.labels.begin(), record.labels.end());
+  item->mutable_metadata()->insert(record.metadata.begin(), record.metadata.end());
+  std::string parent_id = record.parent_id;
+  if (record.parent != nullptr) parent_id = record.parent->id;
+  item->set_parent_id(parent_id);
+  if (record.deadline.has_value()) {
+    // The remaining time, so a reconnect keeps the original deadline.
+    absl::Duration left = std::max(*record.deadline - absl::Now(), absl::Milliseconds(1));
+    ToProto(left, item->mutable_timeout());
+  }
+  item->set_previous_id(record.id);
+  record.register_sent = true;
+}
+
+void ClientCore::AddFinishLocked(OpRecord& record, pb::FinishRequest& batch) {
+  pb::FinishItem* item = batch.add_items();
+  item->set_operation_id(record.id);
+  item->set_status(record.final_status);
+  item->set_error(record.final_error);
+  record.finish_sent = true;
+}
+
+void ClientCore::ForgetLocked(const OpRecord& record) {
+  by_ref_.erase(record.ref);
+  if (!record.id.empty()) by_id_.erase(record.id);
+}
+
+std::string ClientCore::IdOf(const OpRecord& record) {
+  internal::MutexLock lock(&mu_);
+  return record.id;
+}
+
+bool ClientCore::WaitRegistered(const OpRecord& record, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  internal::MutexLock lock(&mu_);
+  while (record.id.empty() && record.registration_error.ok()) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+  }
+  return !record.id.empty();
+}
+
+absl::Status ClientCore::RegistrationError(const OpRecord& record) {
+  internal::MutexLock lock(&mu_);
+  return record.registration_error;
+}
+
+void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata metadata) {
+  internal::MutexLock lock(&mu_);
+  if (record.finished) return;
+  record.pending_progress.emplace(std::move(message), std::move(metadata));
+}
+
+bool ClientCore::Cancel(const std::shared_ptr<OpRecord>& record, std::string message) {
+  bool first = record->scope.Cancel(CancelReason::kManual, message);
+  if (first) {
+    internal::MutexLock lock(&mu_);
+    remote_cancels_.emplace_back(record, std::move(message));
+    changed_.SignalAll();
+  }
+  return first;
+}
+
+void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome) {
+  pb::OperationStatus status = pb::OPERATION_STATUS_COMPLETED;
+  std::string error;
+  if (!outcome.ok()) {
+    std::optional<CancelReason> reason = ReasonOfStatus(outcome);
+    if (reason.has_value()) {
+      status = absl::IsDeadlineExceeded(outcome) ? pb::OPERATION_STATUS_TIMEOUT
+                                                 : pb::OPERATION_STATUS_CANCELLED;
+    } else {
+      status = pb::OPERATION_STATUS_FAILED;
+      error = std::string(outcome.message());
+    }
+  }
+  Scheduler::Timer deadline;  // destroyed outside the lock
+  internal::MutexLock lock(&mu_);
+  if (record->finished) return;
+  record->finished = true;
+  record->final_status = status;
+  record->final_error = std::move(error);
+  record->pending_progress.reset();
+  deadline = std::move(record->local_deadline);
+  if (!record->id.empty() && connected_ && record->registered_generation == generation_) {
+    pb::SessionRequest request;
+    AddFinishLocked(*record, *request.mutable_finish());
+    WriteLocked(request);
+  }
+  // Not yet registered: the Registered answer sends the finish. Disconnected:
+  // nothing to send (a new daemon never knew it; the old one marked it lost).
+  if (record->finish_sent || !connected_) ForgetLocked(*record);
+}
+
+// --- Connection state. ---
+
+bool ClientCore::connected() const {
+  internal::MutexLock lock(&mu_);
+  return connected_;
+}
+
+bool ClientCore::WaitConnected(absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  internal::MutexLock lock(&mu_);
+  while (!connected_ && !stopping_) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+  }
+  return connected_;
+}
+
+uint64_t ClientCore::session_id() const {
+  internal::MutexLock lock(&mu_);
+  return connected_ ? session_id_ : 0;
+}
+
+bool ClientCore::WriteLocked(const pb::SessionRequest& request) {
+  if (stream_ == nullptr) return false;
+  // TRICKY: writes happen under mu_ so that the stream cannot be replaced
+  // mid-write; a stuck daemon blocks callers only until the lease expires.
+  return stream_->Write(request);
+}
+
+// --- The session thread. ---
+
+void ClientCore::SessionLoop() {
+  absl::Duration backoff = options_.initial_backoff;
+  for (;;) {
+    {
+      internal::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    const absl::Time started = absl::Now();
+    RunSession();
+    if (absl::Now() - started > absl::Seconds(10)) backoff = options_.initial_backoff;
+    // Exponential backoff with full jitter, interrupted by Stop.
+    absl::Duration sleep =
+        backoff * std::uniform_real_distribution<double>(0.5, 1.0)(internal::ThreadRandom());
+    backoff = std::min(backoff * 2, options_.max_backoff);
+    const absl::Time wake = absl::Now() + sleep;
+    internal::MutexLock lock(&mu_);
+    while (!stopping_) {
+      if (changed_.WaitWithDeadline(&mu_, wake)) break;
+    }
+  }
+}
+
+void ClientCore::RunSession() {
+  grpc::ClientContext context;
+  std::unique_ptr<Stream> stream;
+  {
+    internal::MutexLock lock(&mu_);
+    if (stopping_) return;
+    context_ = &context;
+  }
+  stream = stub_->Session(&context);
+  pb::SessionRequest hello;
+  {
+    internal::MutexLock lock(&mu_);
+    pb::Hello* h = hello.mutable_hello();
+    h->set_process_name(options_.process_name.empty() ? ThisProcessName() : options_.process_name);
+    h->set_pid(getpid());
+    h->set_host(HostName());
+    h->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
+    h->set_previous_session_id(previous_session_id_);
+  }
+  pb::SessionResponse response;
+  if (stream->Write(hello) && stream->Read(&response) && response.has_welcome()) {
+    internal::MutexLock lock(&mu_);
+    stream_ = stream.get();
+    connected_ = true;
+    ++generation_;
+    session_id_ = response.welcome().session_id();
+    previous_session_id_ = session_id_;
+    heartbeat_interval_ = std::max(FromProto(response.welcome().heartbeat_interval()),
+                                   absl::Milliseconds(50));
+    // Everything live is registered again; what finished while away is
+    // forgotten (a new daemon never knew it; the old one marked it lost).
+    pb::SessionRequest again;
+    std::vector<std::shared_ptr<OpRecord>> records;
+    for (auto& [ref, record] : by_ref_) records.push_back(record);
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a->ref < b->ref; });  // parents first
+    for (auto& record : records) {
+      if (record->finished) {
+        ForgetLocked(*record);
+        continue;
+      }
+      record->register_sent = false;
+      RegisterLocked(*record, *again.mutable_register_());
+    }
+    if (again.has_register_()) WriteLocked(again);
+    changed_.SignalAll();
+    Log(LogLevel::kInfo, "connected to canceld",
+        {{"endpoint", endpoint_}, {"session", absl::StrCat(session_id_)}});
+    response.Clear();
+  } else {
+    response.Clear();
+  }
+  bool was_connected;
+  {
+    internal::MutexLock lock(&mu_);
+    was_connected = connected_;
+  }
+  while (was_connected && stream->Read(&response)) {
+    HandleResponse(response);
+    response.Clear();
+  }
+  {
+    internal::MutexLock lock(&mu_);
+    stream_ = nullptr;
+    context_ = nullptr;
+    if (connected_) {
+      Log(LogLevel::kWarning, "lost the connection to canceld; reconnecting",
+          {{"endpoint", endpoint_}});
+    }
+    connected_ = false;
+    changed_.SignalAll();
+  }
+  context.TryCancel();
+  stream->Finish();
+}
+
+void ClientCore::HandleResponse(const pb::SessionResponse& response) {
+  switch (response.kind_case()) {
+    case pb::SessionResponse::kRegistered: {
+      std::vector<std::pair<std::shared_ptr<OpRecord>, pb::CancelDetails>> cancelled;
+      {
+        internal::MutexLock lock(&mu_);
+        pb::FinishRequest finishes;
+        for (const pb::RegisteredItem& item : response.registered().items()) {
+          auto it = by_ref_.find(item.ref());
+          if (it == by_ref_.end()) continue;
+          std::shared_ptr<OpRecord> record = it->second;
+          if (!record->id.empty() && record->id != item.operation_id()) by_id_.erase(record->id);
+          record->id = item.operation_id();
+          record->registered_generation = generation_;
+          record->registration_error = absl::OkStatus();
+          by_id_[record->id] = record;
+          if (item.has_cancel()) cancelled.emplace_back(record, item.cancel());
+          if (record->finished && !record->finish_sent) {
+            AddFinishLocked(*record, finishes);
+            ForgetLocked(*record);
+          }
+        }
+        if (finishes.items_size() > 0) {
+          pb::SessionRequest request;
+          *request.mutable_finish() = std::move(finishes);
+          WriteLocked(request);
+        }
+        changed_.SignalAll();
+      }
+      for (auto& [record, details] : cancelled) DeliverCancel(record, details);
+      break;
+    }
+    case pb::SessionResponse::kCancel: {
+      std::vector<std::pair<std::shared_ptr<OpRecord>, const pb::CancelDetails*>> targets;
+      {
+        internal::MutexLock lock(&mu_);
+        for (const pb::CancelItem& item : response.cancel().items()) {
+          auto it = by_id_.find(item.operation_id());
+          if (it != by_id_.end()) targets.emplace_back(it->second, &item.cancel());
+        }
+      }
+      for (auto& [record, details] : targets) DeliverCancel(record, *details);
+      break;
+    }
+    case pb::SessionResponse::kErrors: {
+      internal::MutexLock lock(&mu_);
+      for (const pb::SessionError& error : response.errors().items()) {
+        Log(LogLevel::kWarning, absl::StrCat("canceld refused a request: ", error.message()),
+            {{"operation_id", error.operation_id()}});
+        if (error.ref() == 0) continue;
+        auto it = by_ref_.find(error.ref());
+        if (it == by_ref_.end()) continue;
+        it->second->registration_error =
+            absl::Status(static_cast<absl::StatusCode>(error.code()), error.message());
+      }
+      changed_.SignalAll();
+      break;
+    }
+    default:
+      break;  // heartbeats: the read itself shows the daemon is alive
+  }
+}
+
+void ClientCore::DeliverCancel(const std::shared_ptr<OpRecord>& record,
+                               const pb::CancelDetails& details) {
+  // The daemon's record, with its cause chain, becomes the local token's.
+  internal::TokenAccess::State(record->scope.token())->Cancel(FromProto(details));
+}
+
+// --- The worker thread: heartbeats, coalesced progress, remote cancels. ---
+
+void ClientCore::WorkerLoop() {
+  absl::Time next_heartbeat = absl::Now();
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> cancels;
+    {
+      internal::MutexLock lock(&mu_);
+      if (stopping_) return;
+      const absl::Time now = absl::Now();
+      if (connected_) {
+        pb::SessionRequest progress;
+        for (auto& [ref, record] : by_ref_) {
+          if (!record->pending_progress.has_value() || record->id.empty() ||
+              record->registered_generation != generation_) {
+            continue;
+          }
+          pb::ProgressItem* item = progress.mutable_progress()->add_items();
+          item->set_operation_id(record->id);
+          item->set_message(std::move(record->pending_progress->first));
+          item->mutable_metadata()->insert(record->pending_progress->second.begin(),
+                                           record->pending_progress->second.end());
+          record->pending_progress.reset();
+        }
+        if (progress.has_progress()) WriteLocked(progress);
+        if (now >= next_heartbeat) {
+          pb::SessionRequest beat;
+          beat.mutable_heartbeat();
+          WriteLocked(beat);
+          next_heartbeat = now + heartbeat_interval_;
+        }
+        // Cancels of registered operations go out; the rest wait.
+        for (auto it = remote_cancels_.begin(); it != remote_cancels_.end();) {
+          const std::string id = it->first->id;
+          if (id.empty()) {
+            ++it;
+            continue;
+          }
+          cancels.emplace_back(id, std::move(it->second));
+          it = remote_cancels_.erase(it);
+        }
+      }
+      if (cancels.empty()) {
+        const absl::Time wake =
+            std::min(now + options_.progress_interval, connected_ ? next_heartbeat : now + absl::Seconds(1));
+        changed_.WaitWithDeadline(&mu_, wake);
+        continue;
+      }
+    }
+    for (const auto& [id, message] : cancels) {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+      pb::CancelRequest request;
+      request.set_id(id);
+      request.set_message(message);
+      request.set_actor(absl::StrCat("sdk pid=", getpid()));
+      pb::CancelResponse response;
+      grpc::Status status = stub_->Cancel(&context, request, &response);
+      if (!status.ok()) {
+        Log(LogLevel::kWarning, absl::StrCat("could not cancel at canceld: ", status.error_message()),
+            {{"operation_id", id}});
+      }
+    }
+  }
+}
+
+}  // namespace hother::cancelable::client_internal

@@ -1,0 +1,118 @@
+// Internal: the machinery behind Client: the session stream, its reader
+// thread (connect, welcome, re-register, read loop, backoff) and its worker
+// thread (heartbeats, coalesced progress, cancels sent to the daemon).
+#ifndef HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
+#define HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/sync_stream.h"
+#include "hother/cancelable/client/client.h"
+#include "hother/cancelable/internal/mutex.h"
+#include "hother/cancelable/scheduler.h"
+#include "hother/cancelable/v1/cancelable.grpc.pb.h"
+
+namespace hother::cancelable::client_internal {
+
+namespace pb = ::hother::cancelable::v1;
+
+// One operation of this process, as the SDK tracks it across reconnects.
+// Fields are guarded by ClientCore::mu_, except the immutable ones.
+struct OpRecord {
+  // Immutable after Start.
+  uint64_t ref = 0;
+  std::string name;
+  Metadata labels;
+  Metadata metadata;
+  std::optional<absl::Time> deadline;  // absolute, local clock
+  std::shared_ptr<OpRecord> parent;    // an operation of this client, if any
+  std::string parent_id;               // or a daemon id given by the caller
+  Cancelable scope;                    // the local mirror
+
+  // Guarded by ClientCore::mu_.
+  std::string id;                 // the daemon's id, once registered
+  uint64_t registered_generation = 0;  // session generation that registered it
+  bool register_sent = false;     // in the current generation
+  absl::Status registration_error;
+  bool finished = false;
+  bool finish_sent = false;
+  pb::OperationStatus final_status = pb::OPERATION_STATUS_UNSPECIFIED;
+  std::string final_error;
+  std::optional<std::pair<std::string, Metadata>> pending_progress;
+  Scheduler::Timer local_deadline;
+};
+
+class ClientCore : public std::enable_shared_from_this<ClientCore> {
+ public:
+  explicit ClientCore(ClientOptions options);
+  ~ClientCore();
+
+  void StartThreads();
+  void Stop();
+
+  std::shared_ptr<OpRecord> NewOperation(StartOptions options);
+  std::string IdOf(const OpRecord& record);
+  bool WaitRegistered(const OpRecord& record, absl::Duration timeout);
+  absl::Status RegistrationError(const OpRecord& record);
+  void ReportProgress(OpRecord& record, std::string message, Metadata metadata);
+  bool Cancel(const std::shared_ptr<OpRecord>& record, std::string message);
+  void Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome);
+
+  bool connected() const;
+  bool WaitConnected(absl::Duration timeout) const;
+  uint64_t session_id() const;
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  using Stream = grpc::ClientReaderWriter<pb::SessionRequest, pb::SessionResponse>;
+
+  void SessionLoop();
+  void WorkerLoop();
+  // One connected session: hello, welcome, re-register, read until it ends.
+  void RunSession();
+  void HandleResponse(const pb::SessionResponse& response);
+  void DeliverCancel(const std::shared_ptr<OpRecord>& record, const pb::CancelDetails& details);
+  // Writes on the current stream; false when there is none or it failed.
+  bool WriteLocked(const pb::SessionRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RegisterLocked(OpRecord& record, pb::RegisterRequest& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddFinishLocked(OpRecord& record, pb::FinishRequest& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ForgetLocked(const OpRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ClientOptions options_;
+  const std::string endpoint_;
+  std::unique_ptr<pb::Canceld::Stub> stub_;
+
+  mutable internal::Mutex mu_;
+  mutable internal::CondVar changed_;  // connection, registration, stop
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_ref_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<OpRecord>> by_ref_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<OpRecord>> by_id_ ABSL_GUARDED_BY(mu_);
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t session_id_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t previous_session_id_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(2);
+  // Cancels to send to the daemon (operation id, message), by the worker.
+  std::deque<std::pair<std::shared_ptr<OpRecord>, std::string>> remote_cancels_
+      ABSL_GUARDED_BY(mu_);
+
+  std::thread session_thread_;
+  std::thread worker_thread_;
+};
+
+}  // namespace hother::cancelable::client_internal
+
+#endif  // HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_

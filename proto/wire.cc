@@ -1,0 +1,96 @@
+#include "proto/wire.h"
+
+#include <array>
+#include <utility>
+#include <vector>
+
+namespace hother::cancelable::wire {
+namespace {
+
+constexpr std::array<std::pair<CancelReason, pb::CancelReason>, 8> kReasons = {{
+    {CancelReason::kTimeout, pb::CANCEL_REASON_TIMEOUT},
+    {CancelReason::kManual, pb::CANCEL_REASON_MANUAL},
+    {CancelReason::kSignal, pb::CANCEL_REASON_SIGNAL},
+    {CancelReason::kCondition, pb::CANCEL_REASON_CONDITION},
+    {CancelReason::kParent, pb::CANCEL_REASON_PARENT},
+    {CancelReason::kError, pb::CANCEL_REASON_ERROR},
+    {CancelReason::kOwnerLost, pb::CANCEL_REASON_OWNER_LOST},
+    {CancelReason::kShutdown, pb::CANCEL_REASON_SHUTDOWN},
+}};
+
+void HopToProto(const CancellationDetails& hop, pb::Cancellation* out) {
+  out->set_reason(ToProto(hop.reason));
+  out->set_message(hop.message);
+  ToProto(hop.time, out->mutable_time());
+  out->set_actor(hop.actor);
+  out->set_origin_id(hop.origin_id);
+}
+
+std::shared_ptr<CancellationDetails> HopFromProto(const pb::Cancellation& hop) {
+  auto out = std::make_shared<CancellationDetails>();
+  out->reason = FromProto(hop.reason()).value_or(CancelReason::kManual);
+  out->message = hop.message();
+  out->time = FromProto(hop.time());
+  out->actor = hop.actor();
+  out->origin_id = hop.origin_id();
+  return out;
+}
+
+}  // namespace
+
+pb::CancelReason ToProto(CancelReason reason) {
+  for (const auto& [ours, theirs] : kReasons) {
+    if (ours == reason) return theirs;
+  }
+  return pb::CANCEL_REASON_UNSPECIFIED;
+}
+
+std::optional<CancelReason> FromProto(pb::CancelReason reason) {
+  for (const auto& [ours, theirs] : kReasons) {
+    if (theirs == reason) return ours;
+  }
+  return std::nullopt;
+}
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(time);
+  out->set_seconds(nanos / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& time) {
+  return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+}
+
+void ToProto(absl::Duration duration, google::protobuf::Duration* out) {
+  const int64_t nanos = absl::ToInt64Nanoseconds(duration);
+  out->set_seconds(nanos / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+}
+
+absl::Duration FromProto(const google::protobuf::Duration& duration) {
+  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+}
+
+void ToProto(const CancellationDetails& details, pb::CancelDetails* out) {
+  HopToProto(details, out->mutable_cancellation());
+  for (const CancellationDetails* hop = details.cause.get(); hop != nullptr;
+       hop = hop->cause.get()) {
+    HopToProto(*hop, out->add_cause_chain());
+  }
+}
+
+std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details) {
+  // Built from the root up, so each hop can point at its cause.
+  std::shared_ptr<const CancellationDetails> cause;
+  for (int i = details.cause_chain_size() - 1; i >= 0; --i) {
+    std::shared_ptr<CancellationDetails> hop = HopFromProto(details.cause_chain(i));
+    hop->cause = std::move(cause);
+    cause = std::move(hop);
+  }
+  std::shared_ptr<CancellationDetails> top = HopFromProto(details.cancellation());
+  top->cause = std::move(cause);
+  return top;
+}
+
+}  // namespace hother::cancelable::wire

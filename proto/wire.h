@@ -1,0 +1,37 @@
+// Conversions between the library's vocabulary and the wire types, shared by
+// the daemon's service and the client SDK (each side converts its own types
+// in one file, on top of these): reasons, times, durations and cancellation
+// records with their cause chains.
+//
+// Thread-safety: stateless functions.
+#ifndef HOTHER_CANCELABLE_PROTO_WIRE_H_
+#define HOTHER_CANCELABLE_PROTO_WIRE_H_
+
+#include <memory>
+#include <optional>
+
+#include "absl/time/time.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "hother/cancelable/cancel_reason.h"
+#include "hother/cancelable/v1/cancelable.pb.h"
+
+namespace hother::cancelable::wire {
+
+namespace pb = ::hother::cancelable::v1;
+
+pb::CancelReason ToProto(CancelReason reason);
+std::optional<CancelReason> FromProto(pb::CancelReason reason);
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out);
+absl::Time FromProto(const google::protobuf::Timestamp& time);
+void ToProto(absl::Duration duration, google::protobuf::Duration* out);
+absl::Duration FromProto(const google::protobuf::Duration& duration);
+
+// The record and its chain of causes, newest first.
+void ToProto(const CancellationDetails& details, pb::CancelDetails* out);
+std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details);
+
+}  // namespace hother::cancelable::wire
+
+#endif  // HOTHER_CANCELABLE_PROTO_WIRE_H_
