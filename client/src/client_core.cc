@@ -65,8 +65,15 @@ void ClientCore::Stop() {
     internal::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
-    if (context_ != nullptr) context_->TryCancel();
     changed_.SignalAll();
+    // A clean close: the daemon reads everything we sent (finishes included)
+    // before it sees the end of the stream, then ends it.
+    if (stream_ != nullptr) stream_->WritesDone();
+    const absl::Time give_up = absl::Now() + absl::Seconds(1);
+    while (connected_) {
+      if (changed_.WaitWithDeadline(&mu_, give_up)) break;
+    }
+    if (context_ != nullptr) context_->TryCancel();
   }
   if (session_thread_.joinable()) session_thread_.join();
   if (worker_thread_.joinable()) worker_thread_.join();

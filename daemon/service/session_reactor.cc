@@ -130,8 +130,10 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::RegisterItem& item = request.items(i);
     absl::Status status = ValidateRegisterItem(absl::StrCat("register.items[", i, "]"), item);
-    absl::StatusOr<RegisterResult> result = status;
-    if (status.ok()) {
+    absl::StatusOr<RegisterResult> result = absl::UnknownError("not registered");
+    if (!status.ok()) {
+      result = status;
+    } else {
       RegisterSpec spec;
       spec.name = item.name();
       spec.labels.insert(item.labels().begin(), item.labels().end());

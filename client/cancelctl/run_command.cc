@@ -1,0 +1,177 @@
+// cancelctl run: makes any program an operation of the daemon.
+//
+// Registers an operation, runs the command in its own process group, and
+// when the operation is cancelled (by cancelctl cancel, its deadline, its
+// parent, its owner...) sends SIGTERM to the group, then SIGKILL after the
+// grace period. Exits with the command's status (128 + N if it died of signal
+// N), or 124 when it was cancelled, like timeout(1). SIGINT or SIGTERM sent to
+// cancelctl itself cancel the operation the same way.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "client/cancelctl/commands.h"
+#include "hother/cancelable/client/client.h"
+#include "hother/cancelable/signal_watcher.h"
+
+namespace hother::cancelable::cancelctl {
+namespace {
+
+struct Child {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool exited = false;
+  int status = 0;
+  bool cancelled = false;
+};
+
+pid_t Spawn(const std::vector<std::string>& command) {
+  pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) setpgid(pid, pid);  // also in the child: no race either way
+    return pid;
+  }
+  setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  std::vector<char*> argv;
+  for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  execvp(argv[0], argv.data());
+  std::cerr << "cancelctl: run: cannot execute '" << command[0] << "': " << std::strerror(errno)
+            << "\n";
+  _exit(127);
+}
+
+int ExitCodeOf(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return kError;
+}
+
+}  // namespace
+
+int RunCommand(const GlobalOptions& global, const RunArgs& args) {
+  if (args.command.empty()) {
+    std::cerr << "cancelctl: run: no command given (cancelctl run [flags] -- CMD ARGS...)\n";
+    return kUsage;
+  }
+  StartOptions start;
+  start.name = args.name.empty() ? args.command[0] : args.name;
+  for (const std::string& label : args.labels) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
+    if (kv.first.empty() || label.find('=') == std::string::npos) {
+      std::cerr << "cancelctl: run: -l '" << label << "': expected key=value\n";
+      return kUsage;
+    }
+    start.labels[kv.first] = kv.second;
+  }
+  absl::Duration grace;
+  if (!absl::ParseDuration(args.grace, &grace) || grace < absl::ZeroDuration()) {
+    std::cerr << "cancelctl: run: --grace '" << args.grace << "' is not a duration like 10s\n";
+    return kUsage;
+  }
+  if (!args.timeout.empty()) {
+    absl::Duration timeout;
+    if (!absl::ParseDuration(args.timeout, &timeout) || timeout <= absl::ZeroDuration()) {
+      std::cerr << "cancelctl: run: --timeout '" << args.timeout
+                << "' is not a positive duration like 30s\n";
+      return kUsage;
+    }
+    start.timeout = timeout;
+  }
+  start.parent_id = args.parent_id;
+
+  ClientOptions options;
+  options.endpoint = global.endpoint;
+  options.process_name = absl::StrCat("cancelctl-run:", start.name).substr(0, 200);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  if (!client.ok()) {
+    std::cerr << "cancelctl: run: " << client.status().message() << "\n";
+    return kError;
+  }
+  if (!(*client)->WaitConnected(global.timeout)) {
+    std::cerr << "cancelctl: run: canceld is not reachable at " << global.endpoint
+              << "; running with local deadlines until it is\n";
+  }
+  std::unique_ptr<RemoteOperation> op = (*client)->Start(start);
+  if ((*client)->connected()) {
+    if (!op->WaitRegistered(global.timeout) && !op->registration_error().ok()) {
+      absl::Status error = op->registration_error();
+      std::cerr << "cancelctl: run: canceld refused the operation: " << error.message() << "\n";
+      op->Finish(absl::FailedPreconditionError("not registered"));
+      return absl::IsNotFound(error) ? kNotFound
+             : absl::IsInvalidArgument(error) ? kUsage
+                                              : kError;
+    }
+    std::cerr << "cancelctl: run: operation " << op->id() << "\n";
+  }
+
+  Child child;
+  CancellationCallback on_cancel(op->token(), [&](const CancellationDetails&) {
+    std::lock_guard<std::mutex> lock(child.mu);
+    child.cancelled = true;
+    child.cv.notify_all();
+  });
+  auto signals = SignalWatcher::Default().Subscribe({SIGINT, SIGTERM}, [&](int signo) {
+    op->Cancel(absl::StrCat("cancelctl run received ", SignalName(signo)));
+  });
+
+  const pid_t pid = Spawn(args.command);
+  if (pid < 0) {
+    std::cerr << "cancelctl: run: fork: " << std::strerror(errno) << "\n";
+    op->Finish(absl::InternalError("fork failed"));
+    return kError;
+  }
+  std::thread reaper([&] {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::lock_guard<std::mutex> lock(child.mu);
+    child.exited = true;
+    child.status = status;
+    child.cv.notify_all();
+  });
+
+  std::unique_lock<std::mutex> lock(child.mu);
+  child.cv.wait(lock, [&] { return child.exited || child.cancelled; });
+  bool killed_by_us = false;
+  if (!child.exited) {
+    killed_by_us = true;
+    std::shared_ptr<const CancellationDetails> why = op->token().details();
+    std::cerr << "cancelctl: run: cancelled (" << ToString(why->reason) << ": " << why->message
+              << "); sending SIGTERM to the command\n";
+    kill(-pid, SIGTERM);
+    if (!child.cv.wait_for(lock, absl::ToChronoNanoseconds(grace), [&] { return child.exited; })) {
+      std::cerr << "cancelctl: run: still running after " << absl::FormatDuration(grace)
+                << "; sending SIGKILL\n";
+      kill(-pid, SIGKILL);
+      child.cv.wait(lock, [&] { return child.exited; });
+    }
+  }
+  const int status = child.status;
+  lock.unlock();
+  reaper.join();
+
+  if (killed_by_us || op->IsCancelled()) {
+    op->Finish(op->Check());
+    return kRunCancelled;
+  }
+  const int code = ExitCodeOf(status);
+  op->Finish(code == 0 ? absl::OkStatus()
+                       : absl::UnknownError(absl::StrCat("exited with status ", code)));
+  return code;
+}
+
+}  // namespace hother::cancelable::cancelctl
