@@ -23,7 +23,13 @@ build: configure
 	@cmake --build --preset $(PRESET)
 
 run: build
-	@$(BUILD_DIR)/lib/examples/cancelable_tour
+	@echo "Starting canceld on $$($(BUILD_DIR)/daemon/canceld --print-endpoint)"
+	@echo "Try it from another terminal:"
+	@echo "  $(BUILD_DIR)/client/cancelctl run --name demo -l team=a -- sleep 600 &"
+	@echo "  $(BUILD_DIR)/client/cancelctl list"
+	@echo "  $(BUILD_DIR)/client/cancelctl cancel <ID> --message 'just trying'"
+	@echo "The library's tour: $(BUILD_DIR)/lib/examples/cancelable_tour. Ctrl-C stops the daemon."
+	@exec $(BUILD_DIR)/daemon/canceld
 
 test: build
 	@ctest --preset $(PRESET)

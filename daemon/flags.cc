@@ -27,7 +27,7 @@ void AddDuration(CLI::App& app, const std::string& name, absl::Duration& out,
 
 }  // namespace
 
-void AddDaemonFlags(CLI::App& app, DaemonOptions& options, bool& version) {
+void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags) {
   app.add_option("--listen", options.listen,
                  "Endpoint to listen on: unix:/path or host:port (repeatable). Default: "
                  "$CANCELD_ENDPOINT, /run/canceld/canceld.sock, $XDG_RUNTIME_DIR/canceld.sock, "
@@ -60,7 +60,9 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, bool& version) {
          },
          "text (default) or json")
       ->type_name("FORMAT");
-  app.add_flag("--version", version, "Print the version and exit");
+  app.add_flag("--version", main_flags.version, "Print the version and exit");
+  app.add_flag("--print-endpoint", main_flags.print_endpoint,
+               "Print the endpoint(s) canceld would listen on, and exit");
 }
 
 }  // namespace hother::cancelable::daemon

@@ -4,6 +4,7 @@
 //   --heartbeat-interval 2s  --lease-timeout 10s
 //   --max-operations N  --max-sessions N
 //   --log-level debug|info|warning|error  --log-format text|json  --version
+//   --print-endpoint (print where it would listen, and exit)
 //
 // Durations are written as absl parses them: "300ms", "2s", "1m30s".
 #ifndef HOTHER_CANCELABLE_DAEMON_FLAGS_H_
@@ -17,7 +18,11 @@ namespace hother::cancelable::daemon {
 inline constexpr char kVersion[] = "0.1.0";
 
 // Adds the flags to `app`; values land in `options` when `app` parses.
-void AddDaemonFlags(CLI::App& app, DaemonOptions& options, bool& version);
+struct MainFlags {
+  bool version = false;
+  bool print_endpoint = false;
+};
+void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags);
 
 }  // namespace hother::cancelable::daemon
 

@@ -1,0 +1,250 @@
+// Tests of daemon/core/operation_graph.h, without gRPC, on a fake clock.
+#include "daemon/core/operation_graph.h"
+
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hother/cancelable/clock.h"
+#include "tests/lib/test_util.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+class RecordingListener : public CancelListener {
+ public:
+  void DeliverCancels(uint64_t session, std::vector<CancelDelivery> items) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& item : items) delivered_.emplace_back(session, std::move(item));
+  }
+  std::vector<std::pair<uint64_t, CancelDelivery>> delivered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return delivered_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<uint64_t, CancelDelivery>> delivered_;
+};
+
+class GraphTest : public ::testing::Test {
+ protected:
+  Owner Session(uint64_t id) { return Owner{id, "proc", 100 + static_cast<int64_t>(id), "host"}; }
+  std::string Register(uint64_t session, std::string name, std::string parent = "",
+                       std::optional<absl::Duration> timeout = std::nullopt) {
+    RegisterSpec spec;
+    spec.name = std::move(name);
+    spec.parent_id = std::move(parent);
+    spec.timeout = timeout;
+    absl::StatusOr<RegisterResult> r = graph_.Register(Session(session), std::move(spec));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->id : "";
+  }
+  Operation Get(const std::string& id) { return *graph_.Get(id); }
+
+  FakeClock clock_;
+  Scheduler scheduler_{clock_};
+  EventLog events_;
+  RecordingListener listener_;
+  OperationGraph graph_{clock_, scheduler_, events_, listener_, GraphOptions{.max_operations = 100}};
+};
+
+TEST_F(GraphTest, RegisteredOperationsAreRunningWithUniqueIds) {
+  std::string a = Register(1, "a");
+  std::string b = Register(1, "b");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(Get(a).state, OpState::kRunning);
+  EXPECT_EQ(Get(a).owner.session_id, 1u);
+  EXPECT_EQ(graph_.live_count(), 2u);
+}
+
+TEST_F(GraphTest, CancelCascadesAcrossThreeLevelsAndSessionsWithTheCauseChain) {
+  std::string root = Register(1, "root");
+  std::string mid = Register(2, "mid", root);
+  std::string leaf = Register(3, "leaf", mid);
+  absl::StatusOr<CancelResult> r = graph_.Cancel(root, "bad deploy", "tester", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->first);
+  EXPECT_EQ(r->reached, 3);
+  Operation l = Get(leaf);
+  EXPECT_EQ(l.state, OpState::kCancelling);
+  EXPECT_EQ(l.cancel->reason, CancelReason::kParent);
+  EXPECT_EQ(l.cancel->ChainToString(),
+            "parent: Parent operation " + mid + " cancelled <- parent: Parent operation " + root +
+                " cancelled <- manual: bad deploy");
+  EXPECT_EQ(l.cancel->Root().actor, "tester");
+  // Each owner heard about its own operation, root first.
+  auto delivered = listener_.delivered();
+  ASSERT_EQ(delivered.size(), 3u);
+  EXPECT_EQ(delivered[0].first, 1u);
+  EXPECT_EQ(delivered[1].first, 2u);
+  EXPECT_EQ(delivered[2].first, 3u);
+  EXPECT_EQ(delivered[2].second.operation_id, leaf);
+}
+
+TEST_F(GraphTest, TheFirstCancelWinsAndAChildNeverCancelsItsParent) {
+  std::string parent = Register(1, "p");
+  std::string child = Register(1, "c", parent);
+  EXPECT_TRUE(graph_.Cancel(child, "child only", "t", true)->first);
+  EXPECT_EQ(Get(parent).state, OpState::kRunning);
+  EXPECT_TRUE(graph_.Cancel(parent, "first", "t", true)->first);
+  absl::StatusOr<CancelResult> again = graph_.Cancel(parent, "second", "t", true);
+  EXPECT_FALSE(again->first);
+  EXPECT_EQ(again->reached, 0);
+  EXPECT_EQ(Get(parent).cancel->message, "first");
+  EXPECT_EQ(Get(child).cancel->message, "child only");
+}
+
+TEST_F(GraphTest, NoCascadeLeavesChildrenRunning) {
+  std::string parent = Register(1, "p");
+  std::string child = Register(2, "c", parent);
+  EXPECT_EQ(graph_.Cancel(parent, "", "t", /*cascade=*/false)->reached, 1);
+  EXPECT_EQ(Get(child).state, OpState::kRunning);
+}
+
+TEST_F(GraphTest, RegisteringUnderACancelledParentStartsCancelled) {
+  std::string parent = Register(1, "p");
+  ASSERT_TRUE(graph_.Cancel(parent, "gone", "t", true).ok());
+  RegisterSpec spec;
+  spec.name = "late";
+  spec.parent_id = parent;
+  absl::StatusOr<RegisterResult> r = graph_.Register(Session(2), spec);
+  ASSERT_TRUE(r.ok());
+  ASSERT_NE(r->cancelled, nullptr);
+  EXPECT_EQ(r->cancelled->reason, CancelReason::kParent);
+  EXPECT_EQ(r->cancelled->cause->message, "gone");
+  EXPECT_EQ(Get(r->id).state, OpState::kCancelling);
+}
+
+TEST_F(GraphTest, UnknownParentAndLimitsAreRefused) {
+  RegisterSpec spec;
+  spec.name = "x";
+  spec.parent_id = "nope";
+  absl::Status s = graph_.Register(Session(1), spec).status();
+  EXPECT_TRUE(absl::IsNotFound(s));
+  EXPECT_EQ(s.message(), "parent_id: no operation 'nope'");
+  for (int i = 0; i < 100; ++i) Register(1, "fill");
+  EXPECT_TRUE(absl::IsResourceExhausted(graph_.Register(Session(1), {.name = "over"}).status()));
+}
+
+TEST_F(GraphTest, ACancelledOperationStaysCancellingUntilItsOwnerFinishes) {
+  std::string id = Register(1, "job");
+  ASSERT_TRUE(graph_.Cancel(id, "", "t", true).ok());
+  clock_.Advance(absl::Seconds(3));
+  EXPECT_EQ(Get(id).state, OpState::kCancelling);
+  EXPECT_EQ(clock_.Now() - *Get(id).cancel_requested_time, absl::Seconds(3));
+  EXPECT_TRUE(absl::IsPermissionDenied(graph_.Finish(2, id, OpState::kCancelled, "")));
+  ASSERT_TRUE(graph_.Finish(1, id, OpState::kCancelled, "").ok());
+  EXPECT_EQ(Get(id).state, OpState::kCancelled);
+  EXPECT_TRUE(graph_.Finish(1, id, OpState::kCompleted, "").ok());  // twice: no change
+  EXPECT_EQ(Get(id).state, OpState::kCancelled);
+  EXPECT_TRUE(absl::IsInvalidArgument(graph_.Finish(1, id, OpState::kRunning, "")));
+}
+
+TEST_F(GraphTest, DeadlineFiresWithReasonTimeoutOnTheFakeClock) {
+  std::string id = Register(1, "slow", "", absl::Seconds(5));
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_EQ(Get(id).state, OpState::kRunning);
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(Eventually([&] { return Get(id).state == OpState::kCancelling; }));
+  EXPECT_EQ(Get(id).cancel->reason, CancelReason::kTimeout);
+  EXPECT_EQ(Get(id).cancel->message, "Operation timed out after 5s");
+  EXPECT_EQ(Get(id).cancel->actor, "deadline");
+}
+
+TEST_F(GraphTest, AFinishedOperationsDeadlineNeverFires) {
+  std::string id = Register(1, "quick", "", absl::Seconds(5));
+  ASSERT_TRUE(graph_.Finish(1, id, OpState::kCompleted, "").ok());
+  EXPECT_EQ(scheduler_.PendingForTest(), 0u);
+}
+
+TEST_F(GraphTest, ASessionsEndLeavesItsOperationsLostAndCancelsDescendantsElsewhere) {
+  std::string owned = Register(1, "owned");
+  std::string done = Register(1, "done");
+  ASSERT_TRUE(graph_.Finish(1, done, OpState::kCompleted, "").ok());
+  std::string child = Register(2, "child", owned);
+  graph_.SessionEnded(Session(1), "crashed");
+  EXPECT_EQ(Get(owned).state, OpState::kLost);
+  EXPECT_EQ(Get(done).state, OpState::kCompleted);
+  Operation c = Get(child);
+  EXPECT_EQ(c.state, OpState::kCancelling);
+  EXPECT_EQ(c.cancel->reason, CancelReason::kOwnerLost);
+  EXPECT_EQ(c.cancel->cause->reason, CancelReason::kOwnerLost);
+  // Only the surviving session is told.
+  auto delivered = listener_.delivered();
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].first, 2u);
+  EXPECT_EQ(graph_.live_count(), 1u);
+}
+
+TEST_F(GraphTest, CancelAllDryRunChangesNothingAndTheRealOneCancelsExactlyTheMatches) {
+  RegisterSpec a{.name = "a", .labels = {{"team", "a"}}};
+  RegisterSpec b{.name = "b", .labels = {{"team", "b"}}};
+  std::string ida = graph_.Register(Session(1), a)->id;
+  std::string idb = graph_.Register(Session(1), b)->id;
+  OperationFilter filter;
+  filter.selector = *Selector::Parse("team=a");
+  CancelAllResult dry = graph_.CancelAll(filter, "", "t", /*dry_run=*/true);
+  ASSERT_EQ(dry.matched.size(), 1u);
+  EXPECT_EQ(dry.matched[0].id, ida);
+  EXPECT_EQ(dry.cancelled, 0);
+  EXPECT_EQ(Get(ida).state, OpState::kRunning);
+  CancelAllResult real = graph_.CancelAll(filter, "", "t", false);
+  EXPECT_EQ(real.cancelled, 1);
+  EXPECT_EQ(Get(ida).state, OpState::kCancelling);
+  EXPECT_EQ(Get(idb).state, OpState::kRunning);
+}
+
+TEST_F(GraphTest, ListIsOldestFirstAndPaginates) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Register(1, "op" + std::to_string(i)));
+  absl::StatusOr<OperationGraph::Page> first = graph_.List({}, 2, "");
+  ASSERT_EQ(first->operations.size(), 2u);
+  EXPECT_EQ(first->operations[0].id, ids[0]);
+  absl::StatusOr<OperationGraph::Page> rest = graph_.List({}, 10, first->next_page_token);
+  ASSERT_EQ(rest->operations.size(), 3u);
+  EXPECT_EQ(rest->operations[2].id, ids[4]);
+  EXPECT_TRUE(rest->next_page_token.empty());
+  EXPECT_TRUE(absl::IsInvalidArgument(graph_.List({}, 2, "garbage").status()));
+}
+
+TEST_F(GraphTest, APreviousIdFromAnotherDaemonIsKeptButOursAreNeverReused) {
+  RegisterSpec spec{.name = "again", .previous_id = "0badf00d-7"};
+  EXPECT_EQ(graph_.Register(Session(1), spec)->id, "0badf00d-7");
+  std::string mine = Register(1, "mine");
+  RegisterSpec reuse{.name = "reuse", .previous_id = mine};
+  EXPECT_NE(graph_.Register(Session(1), reuse)->id, mine);
+}
+
+TEST_F(GraphTest, EveryChangeIsAnEventInOrder) {
+  std::string id = Register(1, "e");
+  ASSERT_TRUE(graph_.ReportProgress(1, id, "half", {}).ok());
+  ASSERT_TRUE(graph_.Cancel(id, "", "t", true).ok());
+  ASSERT_TRUE(graph_.Finish(1, id, OpState::kCancelled, "").ok());
+  std::vector<EventType> types;
+  auto sub = events_.Subscribe(
+      1, [](uint64_t) {}, [&](const Event& e) { types.push_back(e.type); });
+  ASSERT_TRUE(sub.ok());
+  EXPECT_THAT(types, ::testing::ElementsAre(EventType::kProgress, EventType::kCancelRequested,
+                                            EventType::kFinished));
+}
+
+TEST(EventLog, ResumingOutsideTheRetainedWindowIsOutOfRange) {
+  EventLog log(/*retain=*/2);
+  auto op = std::make_shared<const Operation>();
+  for (int i = 0; i < 5; ++i) log.Append(EventType::kProgress, op, absl::Now());
+  EXPECT_TRUE(absl::IsOutOfRange(log.Subscribe(1, [](uint64_t) {}, [](const Event&) {}).status()));
+  EXPECT_TRUE(absl::IsOutOfRange(log.Subscribe(9, [](uint64_t) {}, [](const Event&) {}).status()));
+  std::vector<uint64_t> replayed;
+  uint64_t start = 0;
+  auto sub = log.Subscribe(
+      3, [&](uint64_t current) { start = current; },
+      [&](const Event& e) { replayed.push_back(e.sequence); });
+  ASSERT_TRUE(sub.ok());
+  EXPECT_EQ(start, 5u);
+  EXPECT_THAT(replayed, ::testing::ElementsAre(4u, 5u));
+}
+
+}  // namespace
+}  // namespace hother::cancelable::daemon
