@@ -1,0 +1,284 @@
+// End-to-end: the real canceld and cancelctl binaries, on a unix socket in a
+// temp dir. Each test gets its own daemon.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/process.h"
+#include "tests/lib/test_util.h"
+
+namespace hother::cancelable::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+class E2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    endpoint_ = absl::StrCat("unix:", dir_.path(), "/canceld.sock");
+    StartDaemon();
+  }
+
+  void StartDaemon() {
+    daemon_ = std::make_unique<Process>(
+        std::vector<std::string>{CANCELD_PATH, "--listen", endpoint_, "--log-level", "debug"},
+        absl::StrCat(dir_.path(), "/canceld", daemons_++));
+    ASSERT_TRUE(Eventually([&] { return Ctl({"health"}).exit_code == 0; }))
+        << daemon_->err();
+  }
+
+  void StopDaemon() {
+    daemon_->Signal(SIGTERM);
+    ASSERT_EQ(daemon_->Wait(absl::Seconds(10)), 0) << daemon_->err();
+  }
+
+  Result Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint_});
+    return RunToCompletion(args, absl::StrCat(dir_.path(), "/ctl", commands_++));
+  }
+
+  // `cancelctl run ARGS` in the background.
+  std::unique_ptr<Process> Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint_, "run"});
+    return std::make_unique<Process>(args, absl::StrCat(dir_.path(), "/run", commands_++));
+  }
+
+  // The operation id a `run` printed, once it has.
+  std::string IdOf(Process& run) {
+    std::string id;
+    EXPECT_TRUE(Eventually([&] {
+      for (absl::string_view line : absl::StrSplit(run.err(), '\n')) {
+        if (absl::ConsumePrefix(&line, "cancelctl: run: operation ")) id = std::string(line);
+      }
+      return !id.empty();
+    })) << run.err();
+    return id;
+  }
+
+  std::string GetJson(const std::string& id) { return Ctl({"get", id, "-o", "json"}).out; }
+
+  TempDir dir_;
+  std::string endpoint_;
+  std::unique_ptr<Process> daemon_;
+  int daemons_ = 0;
+  int commands_ = 0;
+};
+
+// 1.
+TEST_F(E2E, HealthSucceedsAndTheListIsEmpty) {
+  Result health = Ctl({"health"});
+  EXPECT_EQ(health.exit_code, 0);
+  EXPECT_EQ(health.out, "SERVING\n");
+  Result list = Ctl({"list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out, "ID  NAME  STATUS  AGE  OWNER  LABELS\n");
+}
+
+// 2.
+TEST_F(E2E, ARunIsListedAsRunningWithItsLabelsAndOwner) {
+  auto run = Run({"--name", "sleeper", "-l", "team=a", "--", "sleep", "1000"});
+  std::string id = IdOf(*run);
+  Result list = Ctl({"list"});
+  EXPECT_THAT(list.out, HasSubstr(id));
+  EXPECT_THAT(list.out, HasSubstr("sleeper  running"));
+  EXPECT_THAT(list.out, HasSubstr("team=a"));
+  EXPECT_THAT(list.out, HasSubstr(absl::StrCat("cancelctl-run:sleeper/", run->pid())));
+}
+
+// 3.
+TEST_F(E2E, CancelEndsTheCommandWithSigtermAndRecordsWhy) {
+  const std::string marker = dir_.path() + "/got-term";
+  auto run = Run({"--name", "trapper", "--", "/bin/sh", "-c",
+                  absl::StrCat("trap 'echo term > ", marker, "; exit 0' TERM; "
+                               "while :; do sleep 0.05; done")});
+  std::string id = IdOf(*run);
+  Result cancel = Ctl({"cancel", id, "--message", "bad deploy"});
+  EXPECT_EQ(cancel.exit_code, 0);
+  EXPECT_THAT(cancel.out, HasSubstr("cancel requested"));
+  EXPECT_EQ(run->Wait(absl::Seconds(15)), 124) << run->err();
+  EXPECT_EQ(ReadFile(marker), "term\n");
+  std::string op = GetJson(id);
+  EXPECT_THAT(op, HasSubstr("\"status\":\"OPERATION_STATUS_CANCELLED\""));
+  EXPECT_THAT(op, HasSubstr("\"reason\":\"CANCEL_REASON_MANUAL\""));
+  EXPECT_THAT(op, HasSubstr("\"message\":\"bad deploy\""));
+}
+
+// 4.
+TEST_F(E2E, ATreeAcrossProcessesIsCancelledFromItsRoot) {
+  auto parent = Run({"--name", "parent", "--", "sleep", "1000"});
+  std::string parent_id = IdOf(*parent);
+  auto child = Run({"--name", "child", "--parent", parent_id, "--", "sleep", "1000"});
+  std::string child_id = IdOf(*child);
+  EXPECT_EQ(Ctl({"cancel", parent_id}).exit_code, 0);
+  EXPECT_EQ(parent->Wait(absl::Seconds(15)), 124);
+  EXPECT_EQ(child->Wait(absl::Seconds(15)), 124);
+  std::string op = GetJson(child_id);
+  EXPECT_THAT(op, HasSubstr("\"reason\":\"CANCEL_REASON_PARENT\""));
+  EXPECT_THAT(op, HasSubstr(absl::StrCat("\"origin_id\":\"", parent_id, "\"")));
+  Result get = Ctl({"get", child_id});
+  EXPECT_THAT(get.out, HasSubstr(absl::StrCat("Parent operation ", parent_id, " cancelled")));
+}
+
+// 5.
+TEST_F(E2E, ATimeoutIsEnforcedByTheDaemon) {
+  auto run = Run({"--name", "short", "--timeout", "300ms", "--", "sleep", "1000"});
+  std::string id = IdOf(*run);
+  EXPECT_EQ(run->Wait(absl::Seconds(15)), 124);
+  std::string op = GetJson(id);
+  EXPECT_THAT(op, HasSubstr("\"reason\":\"CANCEL_REASON_TIMEOUT\""));
+  EXPECT_THAT(op, HasSubstr("\"status\":\"OPERATION_STATUS_TIMEOUT\""));
+}
+
+// 6.
+TEST_F(E2E, KillingAnOwnerLeavesItsOperationsLostAndCancelsChildrenElsewhere) {
+  const std::string pid_file = dir_.path() + "/owner-child.pid";
+  auto owner = Run({"--name", "owner", "--", "/bin/sh", "-c",
+                    absl::StrCat("echo $$ > ", pid_file, "; exec sleep 30")});
+  std::string owner_id = IdOf(*owner);
+  auto child = Run({"--name", "dependent", "--parent", owner_id, "--", "sleep", "1000"});
+  std::string child_id = IdOf(*child);
+  owner->Signal(SIGKILL);
+  ASSERT_EQ(owner->Wait(absl::Seconds(5)), 128 + SIGKILL);
+  const absl::Time killed = absl::Now();
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(GetJson(owner_id), "OPERATION_STATUS_LOST");
+  }));
+  EXPECT_LT(absl::Now() - killed, absl::Seconds(1));
+  EXPECT_EQ(child->Wait(absl::Seconds(15)), 124);
+  EXPECT_THAT(GetJson(child_id), HasSubstr("\"reason\":\"CANCEL_REASON_OWNER_LOST\""));
+  // The killed owner's own command was orphaned: clean it up.
+  std::string pid = ReadFile(pid_file);
+  if (!pid.empty()) kill(std::stoi(pid), SIGKILL);
+}
+
+// 7.
+TEST_F(E2E, AnSdkProcessSurvivesADaemonRestartAndCanBeCancelledAfterwards) {
+  auto run = Run({"--name", "survivor", "--", "sleep", "1000"});
+  std::string id = IdOf(*run);
+  StopDaemon();
+  EXPECT_TRUE(run->running());  // it keeps working without the daemon
+  StartDaemon();
+  // Registered again with the same id.
+  ASSERT_TRUE(Eventually([&] { return Ctl({"get", id}).exit_code == 0; })) << run->err();
+  EXPECT_EQ(Ctl({"cancel", id}).exit_code, 0);
+  EXPECT_EQ(run->Wait(absl::Seconds(15)), 124);
+}
+
+// 8.
+TEST_F(E2E, CancelAllDryRunListsExactlyTheMatchesAndYesCancelsExactlyThem) {
+  auto a1 = Run({"--name", "a1", "-l", "team=a", "--", "sleep", "1000"});
+  auto a2 = Run({"--name", "a2", "-l", "team=a", "--", "sleep", "1000"});
+  auto b = Run({"--name", "b", "-l", "team=b", "--", "sleep", "1000"});
+  std::string id1 = IdOf(*a1), id2 = IdOf(*a2), idb = IdOf(*b);
+  Result dry = Ctl({"cancel-all", "-l", "team=a", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0);
+  EXPECT_THAT(dry.out, HasSubstr(id1));
+  EXPECT_THAT(dry.out, HasSubstr(id2));
+  EXPECT_THAT(dry.out, ::testing::Not(HasSubstr(idb)));
+  EXPECT_THAT(dry.out, HasSubstr("2 operations would be cancelled"));
+  EXPECT_THAT(Ctl({"list", "--status", "running"}).out, HasSubstr(id1));
+  Result refused = Ctl({"cancel-all", "-l", "team=a"});  // no terminal, no -y
+  EXPECT_EQ(refused.exit_code, 2);
+  Result real = Ctl({"cancel-all", "-l", "team=a", "-y"});
+  EXPECT_EQ(real.exit_code, 0);
+  EXPECT_THAT(real.out, HasSubstr("Cancelled 2 operations"));
+  EXPECT_EQ(a1->Wait(absl::Seconds(15)), 124);
+  EXPECT_EQ(a2->Wait(absl::Seconds(15)), 124);
+  EXPECT_TRUE(b->running());
+  EXPECT_THAT(GetJson(idb), HasSubstr("OPERATION_STATUS_RUNNING"));
+}
+
+// 9.
+TEST_F(E2E, BadInputGetsClearErrorsAndExitCodes) {
+  Result missing = Ctl({"get", "no-such-id"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_THAT(missing.err, HasSubstr("no operation 'no-such-id'"));
+  Result selector = Ctl({"list", "-l", "team in (a"});
+  EXPECT_EQ(selector.exit_code, 2);
+  EXPECT_THAT(selector.err, HasSubstr("position 11"));
+  auto long_name = Run({"--name", std::string(300, 'x'), "--", "true"});
+  EXPECT_EQ(long_name->Wait(absl::Seconds(15)), 2);
+  EXPECT_THAT(long_name->err(), HasSubstr("register.items[0].name: longer than 256 bytes"));
+  Result usage = Ctl({"cancel"});
+  EXPECT_EQ(usage.exit_code, 2);
+
+  // Garbage on the socket does not disturb other clients.
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::string path = endpoint_.substr(5);
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const char junk[] = "GET / HTTP/1.1\r\n\r\n\x00\x01\x02garbage";
+  ASSERT_GT(write(fd, junk, sizeof junk), 0);
+  EXPECT_EQ(Ctl({"health"}).exit_code, 0);
+  auto run = Run({"--name", "fine", "--", "true"});
+  EXPECT_EQ(run->Wait(absl::Seconds(15)), 0);
+  close(fd);
+  EXPECT_EQ(Ctl({"health"}).exit_code, 0);
+}
+
+// 10.
+TEST_F(E2E, WatchSeesEventsInOrderAndResumesFromASequence) {
+  auto watch = std::make_unique<Process>(
+      std::vector<std::string>{CANCELCTL_PATH, "--endpoint", endpoint_, "watch", "--count", "3",
+                               "-o", "json"},
+      dir_.path() + "/watch");
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(watch->out(), "START"); }));
+  auto run = Run({"--name", "watched", "--", "sleep", "1000"});
+  std::string id = IdOf(*run);
+  EXPECT_EQ(Ctl({"cancel", id}).exit_code, 0);
+  EXPECT_EQ(run->Wait(absl::Seconds(15)), 124);
+  ASSERT_EQ(watch->Wait(absl::Seconds(15)), 0) << watch->err();
+  std::vector<std::string> lines = absl::StrSplit(watch->out(), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << watch->out();
+  EXPECT_THAT(lines[0], HasSubstr("WATCH_EVENT_TYPE_START"));
+  EXPECT_THAT(lines[1], HasSubstr("WATCH_EVENT_TYPE_REGISTERED"));
+  EXPECT_THAT(lines[2], HasSubstr("WATCH_EVENT_TYPE_CANCEL_REQUESTED"));
+  EXPECT_THAT(lines[3], HasSubstr("WATCH_EVENT_TYPE_FINISHED"));
+  // Resume after the first event: the two that followed are replayed.
+  Result resumed = Ctl({"watch", "--from-sequence", "1", "--count", "2", "-o", "json"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  std::vector<std::string> replayed = absl::StrSplit(resumed.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(replayed.size(), 3u) << resumed.out;
+  EXPECT_THAT(replayed[1], HasSubstr("\"sequence\":\"2\""));
+  EXPECT_THAT(replayed[1], HasSubstr("CANCEL_REQUESTED"));
+  EXPECT_THAT(replayed[2], HasSubstr("FINISHED"));
+  Result too_old = Ctl({"watch", "--from-sequence", "99"});
+  EXPECT_EQ(too_old.exit_code, 2);  // OUT_OF_RANGE: ahead of the daemon
+}
+
+TEST_F(E2E, ASecondDaemonOnALiveSocketRefusesToStart) {
+  Result second = RunToCompletion({CANCELD_PATH, "--listen", endpoint_}, dir_.path() + "/second");
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("another canceld is already listening"));
+  EXPECT_EQ(Ctl({"health"}).exit_code, 0);
+}
+
+TEST_F(E2E, SigtermDrainsAndExitsZeroAndAStaleSocketIsReplaced) {
+  StopDaemon();
+  // A stale socket file (nobody listening) is replaced on the next start.
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::string path = endpoint_.substr(5);
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  close(fd);
+  StartDaemon();
+  EXPECT_THAT(daemon_->err(), HasSubstr("replaced a stale socket"));
+}
+
+}  // namespace
+}  // namespace hother::cancelable::e2e
