@@ -382,7 +382,12 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
           if (it != by_id_.end()) targets.emplace_back(it->second, &item.cancel());
         }
       }
-      for (auto& [record, details] : targets) DeliverCancel(record, *details);
+      // Deepest first: the daemon lists a cascade root first, and the local
+      // parent links would otherwise cancel children with local records
+      // before the daemon's own (with its ids and actor) arrive.
+      for (auto it = targets.rbegin(); it != targets.rend(); ++it) {
+        DeliverCancel(it->first, *it->second);
+      }
       break;
     }
     case pb::SessionResponse::kErrors: {

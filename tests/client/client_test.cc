@@ -1,0 +1,194 @@
+// Tests of the client SDK against an in-process daemon on a temp socket.
+#include "hother/cancelable/client/client.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "daemon/daemon.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hother/cancelable/client/propagation.h"
+#include "tests/e2e/process.h"
+#include "tests/lib/test_util.h"
+
+namespace hother::cancelable {
+namespace {
+
+using daemon::Daemon;
+using daemon::OpState;
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    endpoint_ = absl::StrCat("unix:", dir_.path(), "/canceld.sock");
+    StartDaemon();
+  }
+  void StartDaemon() {
+    daemon::DaemonOptions options;
+    options.listen = {endpoint_};
+    options.limits.heartbeat_interval = absl::Milliseconds(100);
+    absl::StatusOr<std::unique_ptr<Daemon>> d = Daemon::Start(options);
+    ASSERT_TRUE(d.ok()) << d.status();
+    daemon_ = *std::move(d);
+  }
+  std::unique_ptr<Client> Connect() {
+    ClientOptions options;
+    options.endpoint = endpoint_;
+    options.process_name = "client-test";
+    options.initial_backoff = absl::Milliseconds(20);
+    options.max_backoff = absl::Milliseconds(200);
+    options.progress_interval = absl::Milliseconds(50);
+    auto client = Client::Connect(options);
+    EXPECT_TRUE(client.ok());
+    return *std::move(client);
+  }
+  std::unique_ptr<RemoteOperation> StartRegistered(Client& client, StartOptions options) {
+    auto op = client.Start(std::move(options));
+    EXPECT_TRUE(op->WaitRegistered(absl::Seconds(10))) << op->registration_error();
+    return op;
+  }
+  daemon::Operation DaemonView(const std::string& id) {
+    absl::StatusOr<daemon::Operation> op = daemon_->state().graph.Get(id);
+    EXPECT_TRUE(op.ok()) << op.status();
+    return op.ok() ? *op : daemon::Operation{};
+  }
+
+  e2e::TempDir dir_;
+  std::string endpoint_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(ClientTest, ADaemonCancelReachesTheLocalTokenWithItsChain) {
+  auto client = Connect();
+  auto parent = StartRegistered(*client, {.name = "parent"});
+  auto child = StartRegistered(*client, {.name = "child", .parent = parent.get()});
+  EXPECT_EQ(DaemonView(child->id()).parent_id, parent->id());
+  ASSERT_TRUE(daemon_->state().graph.Cancel(parent->id(), "stop it", "test", true).ok());
+  child->token().Wait();
+  auto details = child->token().details();
+  EXPECT_EQ(details->reason, CancelReason::kParent);
+  EXPECT_EQ(details->origin_id, child->id());
+  ASSERT_NE(details->cause, nullptr);
+  EXPECT_EQ(details->cause->message, "stop it");
+  EXPECT_EQ(details->cause->actor, "test");
+}
+
+TEST_F(ClientTest, ALocalScopeUnderARemoteOperationIsCancelledByTheDaemon) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "remote"});
+  Cancelable local({.name = "local", .parent = &op->scope()});
+  ASSERT_TRUE(daemon_->state().graph.Cancel(op->id(), "", "test", true).ok());
+  local.token().Wait();
+  EXPECT_EQ(local.token().reason(), CancelReason::kParent);
+}
+
+TEST_F(ClientTest, FinishReportsTheOutcome) {
+  auto client = Connect();
+  auto ok = StartRegistered(*client, {.name = "ok"});
+  auto failed = StartRegistered(*client, {.name = "failed"});
+  auto cancelled = StartRegistered(*client, {.name = "cancelled"});
+  std::string ok_id = ok->id(), failed_id = failed->id(), cancelled_id = cancelled->id();
+  ok->Finish();
+  failed->Finish(absl::InternalError("disk full"));
+  ASSERT_TRUE(daemon_->state().graph.Cancel(cancelled_id, "", "test", true).ok());
+  cancelled->token().Wait();
+  cancelled.reset();  // the destructor finishes with the cancellation
+  ASSERT_TRUE(Eventually([&] { return IsFinished(DaemonView(cancelled_id).state); }));
+  EXPECT_EQ(DaemonView(ok_id).state, OpState::kCompleted);
+  EXPECT_EQ(DaemonView(failed_id).state, OpState::kFailed);
+  EXPECT_EQ(DaemonView(failed_id).error, "disk full");
+  EXPECT_EQ(DaemonView(cancelled_id).state, OpState::kCancelled);
+}
+
+TEST_F(ClientTest, ALocalCancelReachesTheDaemon) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "local-cancel"});
+  EXPECT_TRUE(op->Cancel("changed my mind"));
+  EXPECT_TRUE(op->IsCancelled());
+  ASSERT_TRUE(Eventually([&] { return DaemonView(op->id()).cancel != nullptr; }));
+  EXPECT_EQ(DaemonView(op->id()).cancel->message, "changed my mind");
+}
+
+TEST_F(ClientTest, ProgressIsCoalesced) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "busy"});
+  const uint64_t before = daemon_->state().events.current_sequence();
+  for (int i = 1; i <= 10000; ++i) op->ReportProgress(absl::StrCat("step ", i));
+  ASSERT_TRUE(Eventually([&] {
+    auto p = DaemonView(op->id()).last_progress;
+    return p.has_value() && p->message == "step 10000";
+  }));
+  // A hot loop of 10,000 reports reaches the daemon as a handful.
+  EXPECT_LT(daemon_->state().events.current_sequence() - before, 50u);
+}
+
+TEST_F(ClientTest, WithoutADaemonStartWorksLocallyAndRegistersWhenItComes) {
+  daemon_->Shutdown();
+  daemon_.reset();
+  auto client = Connect();
+  EXPECT_FALSE(client->connected());
+  auto timed = client->Start({.name = "local-timeout", .timeout = absl::Milliseconds(100)});
+  timed->token().Wait();  // enforced locally
+  EXPECT_EQ(timed->token().reason(), CancelReason::kTimeout);
+  auto waiting = client->Start({.name = "waiting"});
+  EXPECT_TRUE(waiting->id().empty());
+  StartDaemon();
+  ASSERT_TRUE(waiting->WaitRegistered(absl::Seconds(10)));
+  EXPECT_EQ(DaemonView(waiting->id()).name, "waiting");
+}
+
+TEST_F(ClientTest, AfterADaemonRestartOperationsKeepTheirIdAndDeadline) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "long", .timeout = absl::Minutes(10)});
+  const std::string id = op->id();
+  const absl::Time deadline = *DaemonView(id).deadline;
+  daemon_->Shutdown();
+  daemon_.reset();
+  StartDaemon();
+  ASSERT_TRUE(Eventually([&] { return daemon_->state().graph.Get(id).ok(); }));
+  EXPECT_EQ(op->id(), id);
+  EXPECT_LT(absl::AbsDuration(*DaemonView(id).deadline - deadline), absl::Seconds(2));
+  // And a cancel after the restart still reaches it.
+  ASSERT_TRUE(daemon_->state().graph.Cancel(id, "after restart", "test", true).ok());
+  op->token().Wait();
+  EXPECT_EQ(op->token().details()->message, "after restart");
+}
+
+TEST_F(ClientTest, ARegistrationTheDaemonRefusesSaysWhy) {
+  auto client = Connect();
+  auto op = client->Start({.name = "orphan", .parent_id = "no-such-parent"});
+  EXPECT_FALSE(op->WaitRegistered(absl::Seconds(10)));
+  EXPECT_TRUE(absl::IsNotFound(op->registration_error()));
+  EXPECT_EQ(op->registration_error().message(), "parent_id: no operation 'no-such-parent'");
+}
+
+// Stand-ins for grpc::ClientContext and grpc::ServerContext.
+struct FakeClientContext {
+  void AddMetadata(const std::string& key, const std::string& value) { metadata[key] = value; }
+  std::map<std::string, std::string> metadata;
+};
+struct FakeServerContext {
+  const std::multimap<std::string, std::string>& client_metadata() const { return metadata; }
+  std::multimap<std::string, std::string> metadata;
+};
+
+TEST_F(ClientTest, PropagationMakesTheCalleesOperationAChildOfTheCallers) {
+  auto caller_client = Connect();
+  auto callee_client = Connect();
+  auto caller = StartRegistered(*caller_client, {.name = "caller"});
+  FakeClientContext outgoing;
+  AttachOperation(outgoing, *caller);
+  FakeServerContext incoming;
+  incoming.metadata.insert(outgoing.metadata.begin(), outgoing.metadata.end());
+  auto callee = StartFromIncoming(*callee_client, incoming, {.name = "callee"});
+  ASSERT_TRUE(callee->WaitRegistered(absl::Seconds(10)));
+  EXPECT_EQ(DaemonView(callee->id()).parent_id, caller->id());
+  caller->Cancel("caller gave up");
+  callee->token().Wait();
+  EXPECT_EQ(callee->token().reason(), CancelReason::kParent);
+}
+
+}  // namespace
+}  // namespace hother::cancelable
