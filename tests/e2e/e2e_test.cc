@@ -259,6 +259,25 @@ TEST_F(E2E, WatchSeesEventsInOrderAndResumesFromASequence) {
   EXPECT_EQ(too_old.exit_code, 2);  // OUT_OF_RANGE: ahead of the daemon
 }
 
+TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
+  TempDir dir;
+  Process daemon({CANCELD_PATH, "--listen", "127.0.0.1:0"}, dir.path() + "/tcp");
+  std::string endpoint;
+  ASSERT_TRUE(Eventually([&] {
+    std::string err = daemon.err();
+    size_t at = err.find("endpoints=127.0.0.1:");
+    if (at == std::string::npos) return false;
+    endpoint = err.substr(at + 10, err.find('\n', at) - at - 10);
+    return true;
+  })) << daemon.err();
+  EXPECT_NE(endpoint, "127.0.0.1:0");
+  Result health = RunToCompletion({CANCELCTL_PATH, "--endpoint", endpoint, "health"},
+                                  dir.path() + "/health");
+  EXPECT_EQ(health.exit_code, 0) << health.err;
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(absl::Seconds(10)), 0);
+}
+
 TEST_F(E2E, ASecondDaemonOnALiveSocketRefusesToStart) {
   Result second = RunToCompletion({CANCELD_PATH, "--listen", endpoint_}, dir_.path() + "/second");
   EXPECT_EQ(second.exit_code, 1);
