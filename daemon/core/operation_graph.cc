@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "hother/cancelable/errors.h"
 #include "lib/src/random.h"
+#include "lib/src/status_macros.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -142,15 +143,21 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
   return result;
 }
 
-absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::string& id,
-                                            std::string message, Labels metadata) {
-  internal::MutexLock lock(&mu_);
+absl::StatusOr<OperationGraph::Record*> OperationGraph::OwnedLocked(uint64_t session_id,
+                                                                    const std::string& id) const {
   Record* rec = FindLocked(id);
   if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
   if (rec->op.owner.session_id != session_id) {
     return absl::PermissionDeniedError(
         absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner)));
   }
+  return rec;
+}
+
+absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::string& id,
+                                            std::string message, Labels metadata) {
+  internal::MutexLock lock(&mu_);
+  CANCELABLE_ASSIGN_OR_RETURN(Record* rec, OwnedLocked(session_id, id));
   if (IsFinished(rec->op.state)) {
     return absl::FailedPreconditionError(absl::StrCat("operation '", id, "' has finished"));
   }
@@ -169,12 +176,7 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
   Outbox out;
   {
     internal::MutexLock lock(&mu_);
-    Record* rec = FindLocked(id);
-    if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
-    if (rec->op.owner.session_id != session_id) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner)));
-    }
+    CANCELABLE_ASSIGN_OR_RETURN(Record* rec, OwnedLocked(session_id, id));
     if (IsFinished(rec->op.state)) return absl::OkStatus();
     rec->op.error = std::move(error);
     EndLocked(*rec, state, out);

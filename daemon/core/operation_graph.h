@@ -142,6 +142,9 @@ class OperationGraph {
   };
 
   Record* FindLocked(const std::string& id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // NOT_FOUND, or PERMISSION_DENIED when another session owns it.
+  absl::StatusOr<Record*> OwnedLocked(uint64_t session_id, const std::string& id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Operation SnapshotLocked(const Record& rec) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EmitLocked(EventType type, const Record& rec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewIdLocked(const std::string& previous_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
