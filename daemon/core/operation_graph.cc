@@ -18,7 +18,14 @@ std::string NewInstancePrefix() {
   return absl::StrFormat("%08x", static_cast<uint32_t>(internal::ThreadRandom()()));
 }
 
-std::shared_ptr<const CancellationDetails> Details(
+std::string OwnerText(const Owner& owner) {
+  return absl::StrCat(owner.process_name.empty() ? "unknown" : owner.process_name,
+                      " pid=", owner.pid, " session=", owner.session_id);
+}
+
+}  // namespace
+
+std::shared_ptr<const CancellationDetails> OperationGraph::MakeRecord(
     CancelReason reason, std::string message, absl::Time time, std::string origin_id,
     std::string actor, std::shared_ptr<const CancellationDetails> cause) {
   auto details = std::make_shared<CancellationDetails>();
@@ -30,13 +37,6 @@ std::shared_ptr<const CancellationDetails> Details(
   details->cause = std::move(cause);
   return details;
 }
-
-std::string OwnerText(const Owner& owner) {
-  return absl::StrCat(owner.process_name.empty() ? "unknown" : owner.process_name,
-                      " pid=", owner.pid, " session=", owner.session_id);
-}
-
-}  // namespace
 
 OperationGraph::OperationGraph(Clock& clock, Scheduler& scheduler, EventLog& events,
                                CancelListener& listener, GraphOptions options)
@@ -53,6 +53,7 @@ OperationGraph::~OperationGraph() {
   {
     internal::MutexLock lock(&mu_);
     for (auto& [seq, rec] : by_seq_) timers.push_back(std::move(rec->deadline_timer));
+    for (auto& [name, token] : tokens_) timers.push_back(std::move(token->deadline_timer));
   }
 }
 
@@ -99,6 +100,15 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
             absl::StrCat("parent_id: no operation '", spec.parent_id, "'"));
       }
     }
+    std::vector<TokenRecord*> tokens;
+    for (size_t i = 0; i < spec.tokens.size(); ++i) {
+      TokenRecord* token = FindTokenLocked(spec.tokens[i]);
+      if (token == nullptr) {
+        return absl::NotFoundError(
+            absl::StrCat("tokens[", i, "]: no token '", spec.tokens[i], "'"));
+      }
+      tokens.push_back(token);
+    }
     auto rec = std::make_unique<Record>();
     rec->seq = next_seq_;
     Operation& op = rec->op;
@@ -128,11 +138,25 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
                   parent->op.cancel->reason == CancelReason::kOwnerLost;
       MarkCancelledLocked(
           r,
-          Details(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
+          MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
                   absl::StrCat("Parent operation ", parent->op.id,
                                lost ? " lost its owner" : " cancelled"),
                   clock_.Now(), r.op.id, parent->op.cancel->actor, parent->op.cancel),
           out);
+    }
+    for (TokenRecord* token : tokens) {
+      token->operations.insert(r.op.id);
+      r.tokens.push_back(token->view.name);
+      if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
+        MarkCancelledLocked(r,
+                            MakeRecord(CancelReason::kParent,
+                                       absl::StrCat("Token ", token->view.name, " cancelled"),
+                                       clock_.Now(), r.op.id, token->view.cancel->actor,
+                                       token->view.cancel),
+                            out);
+      }
+    }
+    if (r.op.cancel != nullptr) {
       out.deliveries.clear();  // the caller learns it from the result
       out.order.clear();
       result.cancelled = r.op.cancel;
@@ -192,6 +216,9 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
   if (Record* parent = rec.op.parent_id.empty() ? nullptr : FindLocked(rec.op.parent_id)) {
     parent->children.erase(rec.op.id);
   }
+  for (const std::string& name : rec.tokens) {
+    if (TokenRecord* token = FindTokenLocked(name)) token->operations.erase(rec.op.id);
+  }
   auto session = live_by_session_.find(rec.op.owner.session_id);
   if (session != live_by_session_.end()) {
     session->second.erase(rec.op.id);
@@ -239,7 +266,7 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason,
       if (child->op.cancel == nullptr) {
         MarkCancelledLocked(
             *child,
-            Details(reason,
+            MakeRecord(reason,
                     absl::StrCat("Parent operation ", parent->op.id,
                                  reason == CancelReason::kOwnerLost ? " lost its owner"
                                                                     : " cancelled"),
@@ -257,7 +284,7 @@ int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string m
                                  std::string actor, bool cascade, Outbox& out) {
   if (IsFinished(rec.op.state) || rec.op.cancel != nullptr) return 0;
   if (message.empty()) message = ManualMessage();
-  MarkCancelledLocked(rec, Details(reason, std::move(message), clock_.Now(), rec.op.id, actor, nullptr),
+  MarkCancelledLocked(rec, MakeRecord(reason, std::move(message), clock_.Now(), rec.op.id, actor, nullptr),
                       out);
   int reached = 1;
   if (cascade) reached += CascadeLocked(rec, CancelReason::kParent, actor, out);
@@ -356,7 +383,7 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
     std::sort(lost.begin(), lost.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
     for (Record* rec : lost) {
       if (rec->op.cancel == nullptr) {
-        rec->op.cancel = Details(
+        rec->op.cancel = MakeRecord(
             CancelReason::kOwnerLost,
             absl::StrCat("Owner of operation ", rec->op.id, " (", OwnerText(owner), ") ", why),
             clock_.Now(), rec->op.id, "daemon", nullptr);

@@ -46,7 +46,35 @@ struct RegisterSpec {
   Labels metadata;
   std::string parent_id;
   std::optional<absl::Duration> timeout;
-  std::string previous_id;  // after a reconnect
+  std::string previous_id;          // after a reconnect
+  std::vector<std::string> tokens;  // named tokens to attach to
+};
+
+// A named token: a cancellation flag services share ("deploy-42").
+struct TokenSpec {
+  std::string name;
+  Labels labels;
+  std::optional<absl::Duration> timeout;
+  std::vector<std::string> all_of;  // set: cancelled once all of these are
+};
+
+struct TokenView {
+  std::string name;
+  Labels labels;
+  absl::Time created_time;
+  std::optional<absl::Time> deadline;
+  std::shared_ptr<const CancellationDetails> cancel;
+  std::vector<std::string> sources;  // tokens whose cancel cancels this one
+  std::vector<std::string> targets;  // tokens this one cancels
+  std::vector<std::string> all_of;
+  std::vector<std::string> operation_ids;  // live operations attached
+};
+
+struct TokenCancelResult {
+  bool first = false;
+  int tokens_reached = 0;
+  int operations_reached = 0;
+  TokenView token;
 };
 
 struct RegisterResult {
@@ -124,6 +152,29 @@ class OperationGraph {
   // other sessions too) are cancelled with reason owner_lost.
   void SessionEnded(const Owner& owner, absl::string_view why);
 
+  // --- Named tokens (named_tokens.cc). Edges: token -> token (links and
+  // all-of inputs) and token -> operation (attachment); with parent -> child
+  // they form one acyclic graph, and one cascade walks it. ---
+
+  // ALREADY_EXISTS for a taken name; NOT_FOUND for an unknown all_of input.
+  [[nodiscard]] absl::StatusOr<TokenView> CreateToken(TokenSpec spec);
+  [[nodiscard]] absl::StatusOr<TokenView> GetToken(const std::string& name) const;
+  std::vector<TokenView> ListTokens(const Selector& selector) const;
+  [[nodiscard]] absl::StatusOr<TokenCancelResult> CancelToken(const std::string& name,
+                                                              std::string message,
+                                                              std::string actor);
+  // Cancel `target` when `source` is cancelled. FAILED_PRECONDITION naming
+  // the cycle when `source` is reachable from `target`.
+  [[nodiscard]] absl::StatusOr<TokenView> LinkTokens(const std::string& source,
+                                                     const std::string& target);
+
+  // Sets (a time) or removes (nullopt) a deadline. NOT_FOUND; or
+  // FAILED_PRECONDITION once cancelled or finished.
+  [[nodiscard]] absl::Status SetOperationDeadline(const std::string& id,
+                                                  std::optional<absl::Time> deadline);
+  [[nodiscard]] absl::Status SetTokenDeadline(const std::string& name,
+                                              std::optional<absl::Time> deadline);
+
   size_t live_count() const;
   const std::string& instance_prefix() const { return instance_prefix_; }
 
@@ -132,6 +183,16 @@ class OperationGraph {
     uint64_t seq = 0;
     Operation op;
     absl::flat_hash_set<std::string> children;  // live children
+    std::vector<std::string> tokens;            // attached named tokens
+    Scheduler::Timer deadline_timer;
+  };
+  struct TokenRecord {
+    TokenView view;  // sources/targets/all_of/operation_ids kept in the sets
+    absl::flat_hash_set<std::string> sources;
+    absl::flat_hash_set<std::string> targets;
+    absl::flat_hash_set<std::string> all_of_pending;  // inputs not yet cancelled
+    absl::flat_hash_set<std::string> all_of_outputs;  // all-of tokens fed by this
+    absl::flat_hash_set<std::string> operations;
     Scheduler::Timer deadline_timer;
   };
   // What must happen after the lock is released.
@@ -141,6 +202,9 @@ class OperationGraph {
     std::vector<Scheduler::Timer> timers;  // destroyed outside the lock
   };
 
+  static std::shared_ptr<const CancellationDetails> MakeRecord(
+      CancelReason reason, std::string message, absl::Time time, std::string origin_id,
+      std::string actor, std::shared_ptr<const CancellationDetails> cause);
   Record* FindLocked(const std::string& id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // NOT_FOUND, or PERMISSION_DENIED when another session owns it.
   absl::StatusOr<Record*> OwnedLocked(uint64_t session_id, const std::string& id) const
@@ -158,6 +222,17 @@ class OperationGraph {
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpState state, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnDeadline(const std::string& id);
+  void OnTokenDeadline(const std::string& name);
+  TokenRecord* FindTokenLocked(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  TokenView TokenViewLocked(const TokenRecord& token) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks `token` cancelled and walks everything below it. Returns
+  // {tokens, operations} reached.
+  std::pair<int, int> CancelTokenLocked(TokenRecord& token,
+                                        std::shared_ptr<const CancellationDetails> details,
+                                        Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The token path from `from` to `to` along cancel edges, empty if none.
+  std::vector<std::string> TokenPathLocked(const std::string& from, const std::string& to) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Flush(Outbox& out);
 
   Clock& clock_;
@@ -175,6 +250,7 @@ class OperationGraph {
       ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first
   size_t live_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::btree_map<std::string, std::unique_ptr<TokenRecord>> tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace hother::cancelable::daemon

@@ -1,0 +1,306 @@
+// OperationGraph's named tokens: create, link (refusing cycles), all-of,
+// cancel (walking tokens and attached operations), and deadlines of tokens
+// and operations.
+#include <algorithm>
+#include <deque>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "daemon/core/operation_graph.h"
+#include "hother/cancelable/errors.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+std::vector<std::string> Sorted(const absl::flat_hash_set<std::string>& set) {
+  std::vector<std::string> out(set.begin(), set.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::Status NoToken(const std::string& name) {
+  return absl::NotFoundError(absl::StrCat("no token '", name, "'"));
+}
+
+}  // namespace
+
+OperationGraph::TokenRecord* OperationGraph::FindTokenLocked(const std::string& name) const {
+  auto it = tokens_.find(name);
+  return it == tokens_.end() ? nullptr : it->second.get();
+}
+
+TokenView OperationGraph::TokenViewLocked(const TokenRecord& token) const {
+  TokenView view = token.view;
+  view.sources = Sorted(token.sources);
+  view.targets = Sorted(token.targets);
+  view.operation_ids = Sorted(token.operations);
+  return view;
+}
+
+absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
+  Outbox out;
+  TokenView result;
+  {
+    internal::MutexLock lock(&mu_);
+    if (tokens_.contains(spec.name)) {
+      return absl::AlreadyExistsError(absl::StrCat("a token named '", spec.name, "' exists"));
+    }
+    std::vector<TokenRecord*> inputs;
+    for (size_t i = 0; i < spec.all_of.size(); ++i) {
+      TokenRecord* input = FindTokenLocked(spec.all_of[i]);
+      if (input == nullptr) {
+        return absl::NotFoundError(
+            absl::StrCat("all_of[", i, "]: no token '", spec.all_of[i], "'"));
+      }
+      inputs.push_back(input);
+    }
+    auto token = std::make_unique<TokenRecord>();
+    TokenRecord& t = *token;
+    t.view.name = spec.name;
+    t.view.labels = std::move(spec.labels);
+    t.view.created_time = clock_.Now();
+    t.view.all_of = spec.all_of;
+    std::sort(t.view.all_of.begin(), t.view.all_of.end());
+    if (spec.timeout.has_value()) {
+      t.view.deadline = t.view.created_time + *spec.timeout;
+      t.deadline_timer =
+          scheduler_.At(*t.view.deadline, [this, name = spec.name] { OnTokenDeadline(name); });
+    }
+    tokens_.emplace(spec.name, std::move(token));
+    std::shared_ptr<const CancellationDetails> last_input;
+    for (TokenRecord* input : inputs) {
+      input->all_of_outputs.insert(t.view.name);
+      if (input->view.cancel == nullptr) {
+        t.all_of_pending.insert(input->view.name);
+      } else {
+        last_input = input->view.cancel;
+      }
+    }
+    // Every input already cancelled: so is the all-of token.
+    if (!inputs.empty() && t.all_of_pending.empty()) {
+      CancelTokenLocked(t,
+                        MakeRecord(CancelReason::kParent,
+                                   absl::StrCat("All ", inputs.size(), " inputs of token ",
+                                                t.view.name, " were cancelled"),
+                                   clock_.Now(), t.view.name, last_input->actor, last_input),
+                        out);
+    }
+    result = TokenViewLocked(t);
+  }
+  Flush(out);
+  return result;
+}
+
+absl::StatusOr<TokenView> OperationGraph::GetToken(const std::string& name) const {
+  internal::MutexLock lock(&mu_);
+  TokenRecord* token = FindTokenLocked(name);
+  if (token == nullptr) return NoToken(name);
+  return TokenViewLocked(*token);
+}
+
+std::vector<TokenView> OperationGraph::ListTokens(const Selector& selector) const {
+  internal::MutexLock lock(&mu_);
+  std::vector<TokenView> out;
+  for (const auto& [name, token] : tokens_) {
+    if (selector.Matches(token->view.labels)) out.push_back(TokenViewLocked(*token));
+  }
+  return out;
+}
+
+std::pair<int, int> OperationGraph::CancelTokenLocked(
+    TokenRecord& root, std::shared_ptr<const CancellationDetails> details, Outbox& out) {
+  int tokens = 0;
+  int operations = 0;
+  root.view.cancel = std::move(details);
+  out.timers.push_back(std::move(root.deadline_timer));
+  std::deque<TokenRecord*> queue = {&root};
+  // Breadth-first over tokens: each cancels its attached operations (and,
+  // through them, their descendants), its link targets and its all-of outputs.
+  while (!queue.empty()) {
+    TokenRecord* token = queue.front();
+    queue.pop_front();
+    ++tokens;
+    const std::string& name = token->view.name;
+    for (const std::string& id : Sorted(token->operations)) {
+      Record* rec = FindLocked(id);
+      if (rec == nullptr || IsFinished(rec->op.state) || rec->op.cancel != nullptr) continue;
+      MarkCancelledLocked(*rec,
+                          MakeRecord(CancelReason::kParent, absl::StrCat("Token ", name, " cancelled"),
+                                     clock_.Now(), id, token->view.cancel->actor,
+                                     token->view.cancel),
+                          out);
+      operations += 1 + CascadeLocked(*rec, CancelReason::kParent, token->view.cancel->actor, out);
+    }
+    auto reach = [&](TokenRecord* next, std::string message) {
+      if (next->view.cancel != nullptr) return;
+      next->view.cancel = MakeRecord(CancelReason::kParent, std::move(message), clock_.Now(),
+                                     next->view.name, token->view.cancel->actor,
+                                     token->view.cancel);
+      out.timers.push_back(std::move(next->deadline_timer));
+      queue.push_back(next);
+    };
+    for (const std::string& target : Sorted(token->targets)) {
+      if (TokenRecord* next = FindTokenLocked(target)) {
+        reach(next, absl::StrCat("Linked token ", name, " cancelled"));
+      }
+    }
+    for (const std::string& output : Sorted(token->all_of_outputs)) {
+      TokenRecord* next = FindTokenLocked(output);
+      if (next == nullptr || next->all_of_pending.erase(name) == 0) continue;
+      if (next->all_of_pending.empty()) {
+        reach(next, absl::StrCat("All ", next->view.all_of.size(), " inputs of token ", output,
+                                 " were cancelled"));
+      }
+    }
+  }
+  return {tokens, operations};
+}
+
+absl::StatusOr<TokenCancelResult> OperationGraph::CancelToken(const std::string& name,
+                                                              std::string message,
+                                                              std::string actor) {
+  Outbox out;
+  TokenCancelResult result;
+  {
+    internal::MutexLock lock(&mu_);
+    TokenRecord* token = FindTokenLocked(name);
+    if (token == nullptr) return NoToken(name);
+    if (token->view.cancel == nullptr) {
+      if (message.empty()) message = ManualMessage();
+      auto [tokens, operations] = CancelTokenLocked(
+          *token,
+          MakeRecord(CancelReason::kManual, std::move(message), clock_.Now(), name,
+                     std::move(actor), nullptr),
+          out);
+      result.first = true;
+      result.tokens_reached = tokens;
+      result.operations_reached = operations;
+    }
+    result.token = TokenViewLocked(*token);
+  }
+  Flush(out);
+  return result;
+}
+
+std::vector<std::string> OperationGraph::TokenPathLocked(const std::string& from,
+                                                         const std::string& to) const {
+  // Breadth-first along cancel edges (links and all-of outputs), keeping
+  // where each token was reached from, to name the path.
+  absl::flat_hash_map<std::string, std::string> came_from = {{from, ""}};
+  std::deque<std::string> queue = {from};
+  while (!queue.empty()) {
+    std::string current = queue.front();
+    queue.pop_front();
+    if (current == to) {
+      std::vector<std::string> path;
+      for (std::string at = to; !at.empty(); at = came_from[at]) path.push_back(at);
+      std::reverse(path.begin(), path.end());
+      return path;
+    }
+    const TokenRecord* token = FindTokenLocked(current);
+    if (token == nullptr) continue;
+    for (const auto* edges : {&token->targets, &token->all_of_outputs}) {
+      for (const std::string& next : *edges) {
+        if (came_from.try_emplace(next, current).second) queue.push_back(next);
+      }
+    }
+  }
+  return {};
+}
+
+absl::StatusOr<TokenView> OperationGraph::LinkTokens(const std::string& source,
+                                                     const std::string& target) {
+  Outbox out;
+  TokenView result;
+  {
+    internal::MutexLock lock(&mu_);
+    TokenRecord* from = FindTokenLocked(source);
+    if (from == nullptr) return NoToken(source);
+    TokenRecord* to = FindTokenLocked(target);
+    if (to == nullptr) return NoToken(target);
+    if (source == target) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("linking '", source, "' to itself would make a cycle"));
+    }
+    // source -> target closes a cycle when source is already reachable from target.
+    std::vector<std::string> back = TokenPathLocked(target, source);
+    if (!back.empty()) {
+      back.push_back(target);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "linking ", source, " -> ", target, " would close the cycle ",
+          absl::StrJoin(back, " -> ")));
+    }
+    from->targets.insert(target);
+    to->sources.insert(source);
+    if (from->view.cancel != nullptr && to->view.cancel == nullptr) {
+      CancelTokenLocked(*to,
+                        MakeRecord(CancelReason::kParent,
+                                   absl::StrCat("Linked token ", source, " cancelled"),
+                                   clock_.Now(), target, from->view.cancel->actor,
+                                   from->view.cancel),
+                        out);
+    }
+    result = TokenViewLocked(*to);
+  }
+  Flush(out);
+  return result;
+}
+
+void OperationGraph::OnTokenDeadline(const std::string& name) {
+  Outbox out;
+  {
+    internal::MutexLock lock(&mu_);
+    TokenRecord* token = FindTokenLocked(name);
+    if (token == nullptr || token->view.cancel != nullptr || !token->view.deadline) return;
+    CancelTokenLocked(*token,
+                      MakeRecord(CancelReason::kTimeout,
+                                 absl::StrCat("Token ", name, " reached its deadline"),
+                                 clock_.Now(), name, "deadline", nullptr),
+                      out);
+  }
+  Flush(out);
+}
+
+absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
+                                                  std::optional<absl::Time> deadline) {
+  Outbox out;
+  {
+    internal::MutexLock lock(&mu_);
+    Record* rec = FindLocked(id);
+    if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+    if (IsFinished(rec->op.state) || rec->op.cancel != nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("operation '", id, "' is already ", ToString(rec->op.state)));
+    }
+    out.timers.push_back(std::move(rec->deadline_timer));
+    rec->op.deadline = deadline;
+    if (deadline.has_value()) {
+      rec->deadline_timer = scheduler_.At(*deadline, [this, id] { OnDeadline(id); });
+    }
+  }
+  Flush(out);
+  return absl::OkStatus();
+}
+
+absl::Status OperationGraph::SetTokenDeadline(const std::string& name,
+                                              std::optional<absl::Time> deadline) {
+  Outbox out;
+  {
+    internal::MutexLock lock(&mu_);
+    TokenRecord* token = FindTokenLocked(name);
+    if (token == nullptr) return NoToken(name);
+    if (token->view.cancel != nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat("token '", name, "' is already cancelled"));
+    }
+    out.timers.push_back(std::move(token->deadline_timer));
+    token->view.deadline = deadline;
+    if (deadline.has_value()) {
+      token->deadline_timer = scheduler_.At(*deadline, [this, name] { OnTokenDeadline(name); });
+    }
+  }
+  Flush(out);
+  return absl::OkStatus();
+}
+
+}  // namespace hother::cancelable::daemon
