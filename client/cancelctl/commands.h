@@ -3,6 +3,7 @@
 #define HOTHER_CANCELABLE_CLIENT_CANCELCTL_COMMANDS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,23 @@ struct RunArgs {
   std::string timeout;              // a duration, or empty
   std::string parent_id;
   std::string grace = "10s";
+  std::vector<std::string> tokens;  // --token NAME (repeatable)
   std::vector<std::string> command;
+};
+
+struct TokenCreateArgs {
+  std::string name;
+  std::vector<std::string> labels;  // k=v
+  std::string timeout;
+  std::vector<std::string> all_of;
+};
+
+struct DeadlineArgs {
+  std::string target;  // an operation id, or a token name with --token
+  bool token = false;
+  std::string in;      // a duration from now
+  std::string at;      // RFC 3339
+  bool none = false;
 };
 
 int ListCommand(Cli& cli, const FilterArgs& args);
@@ -50,6 +67,16 @@ int CancelAllCommand(Cli& cli, const CancelAllArgs& args);
 int WatchCommand(Cli& cli, const WatchArgs& args);
 int HealthCommand(Cli& cli);
 int RunCommand(const GlobalOptions& global, const RunArgs& args);
+int TokensCreateCommand(Cli& cli, const TokenCreateArgs& args);
+int TokensGetCommand(Cli& cli, const std::string& name);
+int TokensListCommand(Cli& cli, const std::string& selector);
+int TokensCancelCommand(Cli& cli, const std::string& name, const std::string& message);
+int TokensLinkCommand(Cli& cli, const std::string& source, const std::string& target);
+int DeadlineCommand(Cli& cli, const DeadlineArgs& args);
+
+// "k=v" strings into a map; false (with a message) for a malformed one.
+bool ParseLabels(const std::vector<std::string>& labels, const char* flag,
+                 std::map<std::string, std::string>* out);
 
 }  // namespace hother::cancelable::cancelctl
 

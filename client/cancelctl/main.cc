@@ -81,8 +81,44 @@ int main(int argc, char** argv) {
   run->add_option("--timeout", run_args.timeout, "Deadline, e.g. 30s");
   run->add_option("--parent", run_args.parent_id, "Parent operation id");
   run->add_option("--grace", run_args.grace, "SIGTERM to SIGKILL delay (default 10s)");
+  run->add_option("--token", run_args.tokens, "Attach to a named token (repeatable)");
   run->add_option("command", run_args.command, "The command and its arguments")->required();
   run->prefix_command();
+
+  CLI::App* tokens = app.add_subcommand("tokens", "Named tokens shared by services");
+  tokens->require_subcommand(1);
+  cc::TokenCreateArgs create_args;
+  CLI::App* tokens_create = tokens->add_subcommand("create", "Create a named token");
+  tokens_create->add_option("name", create_args.name, "deploy-42, tenant/acme, ...")->required();
+  tokens_create->add_option("-l,--label", create_args.labels, "k=v (repeatable)");
+  tokens_create->add_option("--timeout", create_args.timeout, "Deadline from now, e.g. 1h");
+  tokens_create->add_option("--all-of", create_args.all_of,
+                            "Cancelled once all of these tokens are (repeatable)");
+  std::string token_name;
+  CLI::App* tokens_get = tokens->add_subcommand("get", "Show a token");
+  tokens_get->add_option("name", token_name, "Token name")->required();
+  std::string token_selector;
+  CLI::App* tokens_list = tokens->add_subcommand("list", "List tokens");
+  tokens_list->add_option("-l,--selector", token_selector, "Label selector");
+  std::string token_message;
+  CLI::App* tokens_cancel =
+      tokens->add_subcommand("cancel", "Cancel a token and everything below it");
+  tokens_cancel->add_option("name", token_name, "Token name")->required();
+  tokens_cancel->add_option("-m,--message", token_message, "Why");
+  std::string link_source, link_target;
+  CLI::App* tokens_link =
+      tokens->add_subcommand("link", "Cancel TARGET whenever SOURCE is cancelled");
+  tokens_link->add_option("source", link_source, "Source token")->required();
+  tokens_link->add_option("target", link_target, "Target token")->required();
+
+  cc::DeadlineArgs deadline_args;
+  CLI::App* deadline = app.add_subcommand("deadline", "Set, move or remove a deadline");
+  deadline->add_option("target", deadline_args.target, "Operation id (or token name with --token)")
+      ->required();
+  deadline->add_flag("--token", deadline_args.token, "The target is a named token");
+  deadline->add_option("--in", deadline_args.in, "From now, e.g. 30s");
+  deadline->add_option("--at", deadline_args.at, "An RFC 3339 time");
+  deadline->add_flag("--none", deadline_args.none, "Remove the deadline");
 
   try {
     app.parse(argc, argv);
@@ -111,5 +147,11 @@ int main(int argc, char** argv) {
   if (*cancel_all) return cc::CancelAllCommand(cli, cancel_all_args);
   if (*watch) return cc::WatchCommand(cli, watch_args);
   if (*health) return cc::HealthCommand(cli);
+  if (*tokens_create) return cc::TokensCreateCommand(cli, create_args);
+  if (*tokens_get) return cc::TokensGetCommand(cli, token_name);
+  if (*tokens_list) return cc::TokensListCommand(cli, token_selector);
+  if (*tokens_cancel) return cc::TokensCancelCommand(cli, token_name, token_message);
+  if (*tokens_link) return cc::TokensLinkCommand(cli, link_source, link_target);
+  if (*deadline) return cc::DeadlineCommand(cli, deadline_args);
   return cc::kUsage;
 }

@@ -6,6 +6,7 @@
 // grace period. Exits with the command's status (128 + N if it died of signal
 // N), or 124 when it was cancelled, like timeout(1). SIGINT or SIGTERM sent to
 // cancelctl itself cancel the operation the same way.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,17 +35,24 @@ struct Child {
 };
 
 pid_t Spawn(const std::vector<std::string>& command) {
+  // TRICKY: our SIGINT/SIGTERM handlers are inherited by the child until it
+  // resets them; a SIGTERM in that window would be swallowed. Block every
+  // signal across the fork; the child unblocks only after the reset.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   pid_t pid = fork();
   if (pid != 0) {
     if (pid > 0) setpgid(pid, pid);  // also in the child: no race either way
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return pid;
   }
   setpgid(0, 0);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
   std::vector<char*> argv;
   for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -69,14 +77,10 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args) {
   }
   StartOptions start;
   start.name = args.name.empty() ? args.command[0] : args.name;
-  for (const std::string& label : args.labels) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
-    if (kv.first.empty() || label.find('=') == std::string::npos) {
-      std::cerr << "cancelctl: run: -l '" << label << "': expected key=value\n";
-      return kUsage;
-    }
-    start.labels[kv.first] = kv.second;
-  }
+  std::map<std::string, std::string> labels;
+  if (!ParseLabels(args.labels, "run: -l", &labels)) return kUsage;
+  start.labels.insert(labels.begin(), labels.end());
+  start.tokens = args.tokens;
   absl::Duration grace;
   if (!absl::ParseDuration(args.grace, &grace) || grace < absl::ZeroDuration()) {
     std::cerr << "cancelctl: run: --grace '" << args.grace << "' is not a duration like 10s\n";

@@ -87,6 +87,7 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
   record->labels = std::move(options.labels);
   record->metadata = std::move(options.metadata);
   record->parent_id = std::move(options.parent_id);
+  record->tokens = std::move(options.tokens);
   if (options.parent != nullptr) {
     // The local scope follows the parent's, so the cascade works offline too.
     record->parent = options.parent->record_;
@@ -131,6 +132,7 @@ void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
     ToProto(left, item->mutable_timeout());
   }
   item->set_previous_id(record.id);
+  for (const std::string& token : record.tokens) item->add_tokens(token);
   record.register_sent = true;
 }
 

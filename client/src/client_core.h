@@ -35,6 +35,7 @@ struct OpRecord {
   std::optional<absl::Time> deadline;  // absolute, local clock
   std::shared_ptr<OpRecord> parent;    // an operation of this client, if any
   std::string parent_id;               // or a daemon id given by the caller
+  std::vector<std::string> tokens;     // named tokens to attach to
   Cancelable scope;                    // the local mirror
 
   // Guarded by ClientCore::mu_.

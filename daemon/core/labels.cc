@@ -26,17 +26,27 @@ absl::Status CheckCharset(absl::string_view field, absl::string_view what,
 
 }  // namespace
 
-absl::Status ValidateLabelKey(absl::string_view field, absl::string_view key) {
-  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty label key"));
-  if (key.size() > kMaxLabelKeyBytes) {
+// Keys and token names: non-empty, bounded, starting with a letter or digit.
+absl::Status ValidateKeyLike(absl::string_view field, absl::string_view what,
+                             absl::string_view key, size_t max_bytes) {
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty ", what));
+  if (key.size() > max_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": label key '", key, "' is longer than ", kMaxLabelKeyBytes, " bytes"));
+        absl::StrCat(field, ": ", what, " '", key, "' is longer than ", max_bytes, " bytes"));
   }
   if (!absl::ascii_isalnum(static_cast<unsigned char>(key[0]))) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": label key '", key, "' must start with a letter or digit"));
+        absl::StrCat(field, ": ", what, " '", key, "' must start with a letter or digit"));
   }
-  return CheckCharset(field, "label key", key);
+  return CheckCharset(field, what, key);
+}
+
+absl::Status ValidateLabelKey(absl::string_view field, absl::string_view key) {
+  return ValidateKeyLike(field, "label key", key, kMaxLabelKeyBytes);
+}
+
+absl::Status ValidateTokenName(absl::string_view field, absl::string_view name) {
+  return ValidateKeyLike(field, "token name", name, kMaxTokenNameBytes);
 }
 
 absl::Status ValidateLabelValue(absl::string_view field, absl::string_view value) {

@@ -3,7 +3,8 @@
 //
 // Label keys: 1-63 bytes of [A-Za-z0-9._/-], starting with a letter or digit.
 // Label values: 0-63 bytes of [A-Za-z0-9._/-]. At most 64 labels. Names: 1-256
-// bytes, no control characters. Messages: at most 1 KiB.
+// bytes, no control characters. Messages: at most 1 KiB. Token names: 1-128
+// bytes of the label key charset.
 #ifndef HOTHER_CANCELABLE_DAEMON_CORE_LABELS_H_
 #define HOTHER_CANCELABLE_DAEMON_CORE_LABELS_H_
 
@@ -21,6 +22,7 @@ inline constexpr size_t kMaxLabelValueBytes = 63;
 inline constexpr size_t kMaxLabels = 64;
 inline constexpr size_t kMaxMessageBytes = 1024;
 inline constexpr size_t kMaxIdBytes = 64;
+inline constexpr size_t kMaxTokenNameBytes = 128;
 
 bool IsLabelChar(char c);
 // OK, or INVALID_ARGUMENT "<field>: ..." saying what is wrong.
@@ -28,6 +30,8 @@ absl::Status ValidateLabelKey(absl::string_view field, absl::string_view key);
 absl::Status ValidateLabelValue(absl::string_view field, absl::string_view value);
 absl::Status ValidateName(absl::string_view field, absl::string_view name);
 absl::Status ValidateMessage(absl::string_view field, absl::string_view message);
+// Token names: 1-128 bytes of [A-Za-z0-9._/-], starting with a letter or digit.
+absl::Status ValidateTokenName(absl::string_view field, absl::string_view name);
 
 }  // namespace hother::cancelable::daemon
 

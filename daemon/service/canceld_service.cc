@@ -121,6 +121,137 @@ grpc::ServerUnaryReactor* CanceldService::GetOperation(grpc::CallbackServerConte
   return Answer(context, status);
 }
 
+grpc::ServerUnaryReactor* CanceldService::CreateToken(grpc::CallbackServerContext* context,
+                                                      const pb::CreateTokenRequest* request,
+                                                      pb::Token* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(CheckServing(state_));
+    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request->name()));
+    CANCELABLE_RETURN_IF_ERROR(ValidateLabels("labels", request->labels()));
+    TokenSpec spec;
+    spec.name = request->name();
+    spec.labels.insert(request->labels().begin(), request->labels().end());
+    if (request->has_timeout()) {
+      absl::Duration timeout = FromProto(request->timeout());
+      if (timeout <= absl::ZeroDuration()) {
+        return absl::InvalidArgumentError("timeout: must be positive");
+      }
+      spec.timeout = timeout;
+    }
+    for (int i = 0; i < request->all_of_size(); ++i) {
+      CANCELABLE_RETURN_IF_ERROR(
+          ValidateTokenName(absl::StrCat("all_of[", i, "]"), request->all_of(i)));
+      spec.all_of.push_back(request->all_of(i));
+    }
+    CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.CreateToken(std::move(spec)));
+    ToProto(token, response);
+    Log(LogLevel::kInfo, "token created", {{"token", token.name}});
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::GetToken(grpc::CallbackServerContext* context,
+                                                   const pb::GetTokenRequest* request,
+                                                   pb::Token* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request->name()));
+    CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.GetToken(request->name()));
+    ToProto(token, response);
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::ListTokens(grpc::CallbackServerContext* context,
+                                                     const pb::ListTokensRequest* request,
+                                                     pb::ListTokensResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    absl::StatusOr<Selector> selector = Selector::Parse(request->selector());
+    if (!selector.ok()) return selector.status();
+    for (const TokenView& token : state_.graph.ListTokens(*selector)) {
+      ToProto(token, response->add_tokens());
+    }
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::CancelToken(grpc::CallbackServerContext* context,
+                                                      const pb::CancelTokenRequest* request,
+                                                      pb::CancelTokenResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(CheckServing(state_));
+    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request->name()));
+    CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request->message()));
+    std::string actor = request->actor().empty() ? context->peer() : request->actor();
+    CANCELABLE_ASSIGN_OR_RETURN(
+        TokenCancelResult result,
+        state_.graph.CancelToken(request->name(), request->message(), actor));
+    response->set_first(result.first);
+    response->set_tokens_reached(result.tokens_reached);
+    response->set_operations_reached(result.operations_reached);
+    ToProto(result.token, response->mutable_token());
+    Log(LogLevel::kInfo, "token cancelled",
+        {{"token", request->name()}, {"first", result.first ? "true" : "false"},
+         {"operations", absl::StrCat(result.operations_reached)}, {"actor", actor}});
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::LinkTokens(grpc::CallbackServerContext* context,
+                                                     const pb::LinkTokensRequest* request,
+                                                     pb::Token* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(CheckServing(state_));
+    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("source", request->source()));
+    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("target", request->target()));
+    CANCELABLE_ASSIGN_OR_RETURN(TokenView token,
+                                state_.graph.LinkTokens(request->source(), request->target()));
+    ToProto(token, response);
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
+grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContext* context,
+                                                      const pb::SetDeadlineRequest* request,
+                                                      pb::SetDeadlineResponse* response) {
+  absl::Status status = [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(CheckServing(state_));
+    std::optional<absl::Time> deadline;
+    switch (request->when_case()) {
+      case pb::SetDeadlineRequest::kIn:
+        deadline = state_.clock.Now() + FromProto(request->in());
+        break;
+      case pb::SetDeadlineRequest::kAt:
+        deadline = FromProto(request->at());
+        break;
+      case pb::SetDeadlineRequest::kNone:
+        break;
+      case pb::SetDeadlineRequest::WHEN_NOT_SET:
+        return absl::InvalidArgumentError("when: set in, at or none");
+    }
+    switch (request->target_case()) {
+      case pb::SetDeadlineRequest::kOperationId:
+        CANCELABLE_RETURN_IF_ERROR(ValidateId("operation_id", request->operation_id(), true));
+        CANCELABLE_RETURN_IF_ERROR(
+            state_.graph.SetOperationDeadline(request->operation_id(), deadline));
+        break;
+      case pb::SetDeadlineRequest::kToken:
+        CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("token", request->token()));
+        CANCELABLE_RETURN_IF_ERROR(state_.graph.SetTokenDeadline(request->token(), deadline));
+        break;
+      case pb::SetDeadlineRequest::TARGET_NOT_SET:
+        return absl::InvalidArgumentError("target: set operation_id or token");
+    }
+    if (deadline.has_value()) ToProto(*deadline, response->mutable_deadline());
+    return absl::OkStatus();
+  }();
+  return Answer(context, status);
+}
+
 grpc::ServerWriteReactor<pb::WatchEvent>* CanceldService::Watch(
     grpc::CallbackServerContext*, const pb::WatchRequest* request) {
   return new WatchReactor(state_, watchers_, *request);

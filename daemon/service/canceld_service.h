@@ -33,6 +33,24 @@ class CanceldService final : public pb::Canceld::CallbackService {
   grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
                                          const pb::GetOperationRequest* request,
                                          pb::Operation* response) override;
+  grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context,
+                                        const pb::CreateTokenRequest* request,
+                                        pb::Token* response) override;
+  grpc::ServerUnaryReactor* GetToken(grpc::CallbackServerContext* context,
+                                     const pb::GetTokenRequest* request,
+                                     pb::Token* response) override;
+  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* context,
+                                       const pb::ListTokensRequest* request,
+                                       pb::ListTokensResponse* response) override;
+  grpc::ServerUnaryReactor* CancelToken(grpc::CallbackServerContext* context,
+                                        const pb::CancelTokenRequest* request,
+                                        pb::CancelTokenResponse* response) override;
+  grpc::ServerUnaryReactor* LinkTokens(grpc::CallbackServerContext* context,
+                                       const pb::LinkTokensRequest* request,
+                                       pb::Token* response) override;
+  grpc::ServerUnaryReactor* SetDeadline(grpc::CallbackServerContext* context,
+                                        const pb::SetDeadlineRequest* request,
+                                        pb::SetDeadlineResponse* response) override;
   grpc::ServerWriteReactor<pb::WatchEvent>* Watch(grpc::CallbackServerContext* context,
                                                   const pb::WatchRequest* request) override;
 

@@ -92,6 +92,18 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
   out->set_error(op.error);
 }
 
+void ToProto(const TokenView& token, pb::Token* out) {
+  out->set_name(token.name);
+  out->mutable_labels()->insert(token.labels.begin(), token.labels.end());
+  ToProto(token.created_time, out->mutable_created_time());
+  if (token.deadline) ToProto(*token.deadline, out->mutable_deadline());
+  if (token.cancel != nullptr) ToProto(*token.cancel, out->mutable_cancel());
+  for (const std::string& s : token.sources) out->add_sources(s);
+  for (const std::string& t : token.targets) out->add_targets(t);
+  for (const std::string& a : token.all_of) out->add_all_of(a);
+  for (const std::string& id : token.operation_ids) out->add_operation_ids(id);
+}
+
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
                                           absl::string_view field) {
   OperationFilter out;

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation.h"
+#include "daemon/core/operation_graph.h"
 #include "grpcpp/support/status.h"
 #include "hother/cancelable/v1/cancelable.pb.h"
 #include "proto/wire.h"
@@ -35,6 +36,8 @@ using wire::ToProto;
 
 // `now` gives cancelling_for.
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out);
+
+void ToProto(const TokenView& token, pb::Token* out);
 
 // INVALID_ARGUMENT naming the field ("filter.selector: position 3: ...").
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,

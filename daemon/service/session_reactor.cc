@@ -141,6 +141,7 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
       spec.parent_id = item.parent_id();
       if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
       spec.previous_id = item.previous_id();
+      spec.tokens.assign(item.tokens().begin(), item.tokens().end());
       result = state_.graph.Register(*owner_, std::move(spec));
     }
     if (!result.ok()) {

@@ -63,6 +63,10 @@ absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterIte
   CANCELABLE_RETURN_IF_ERROR(ValidateId(absl::StrCat(field, ".parent_id"), item.parent_id(), false));
   CANCELABLE_RETURN_IF_ERROR(
       ValidateId(absl::StrCat(field, ".previous_id"), item.previous_id(), false));
+  for (int i = 0; i < item.tokens_size(); ++i) {
+    CANCELABLE_RETURN_IF_ERROR(
+        ValidateTokenName(absl::StrCat(field, ".tokens[", i, "]"), item.tokens(i)));
+  }
   if (item.has_timeout() && (item.timeout().seconds() < 0 || item.timeout().nanos() < 0 ||
                              (item.timeout().seconds() == 0 && item.timeout().nanos() == 0))) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".timeout: must be positive"));

@@ -259,6 +259,49 @@ TEST_F(E2E, WatchSeesEventsInOrderAndResumesFromASequence) {
   EXPECT_EQ(too_old.exit_code, 2);  // OUT_OF_RANGE: ahead of the daemon
 }
 
+// Issue 4: named tokens and deadlines.
+TEST_F(E2E, CancellingATokenEndsRunsAttachedToItAndToALinkedToken) {
+  ASSERT_EQ(Ctl({"tokens", "create", "release", "-l", "team=a"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"tokens", "create", "deploy-42"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"tokens", "link", "release", "deploy-42"}).exit_code, 0);
+  Result cycle = Ctl({"tokens", "link", "deploy-42", "release"});
+  EXPECT_EQ(cycle.exit_code, 1);
+  EXPECT_THAT(cycle.err, HasSubstr("would close the cycle release -> deploy-42 -> release"));
+  auto direct = Run({"--name", "direct", "--token", "release", "--", "sleep", "1000"});
+  auto linked = Run({"--name", "linked", "--token", "deploy-42", "--", "sleep", "1000"});
+  auto free = Run({"--name", "free", "--", "sleep", "1000"});
+  std::string linked_id = IdOf(*linked);
+  IdOf(*direct);
+  IdOf(*free);
+  EXPECT_THAT(Ctl({"tokens", "get", "deploy-42"}).out, HasSubstr(linked_id));
+  Result cancel = Ctl({"tokens", "cancel", "release", "-m", "release pulled"});
+  EXPECT_EQ(cancel.exit_code, 0);
+  EXPECT_THAT(cancel.out, HasSubstr("release: cancelled (2 tokens, 2 operations)"));
+  EXPECT_EQ(direct->Wait(absl::Seconds(15)), 124);
+  EXPECT_EQ(linked->Wait(absl::Seconds(15)), 124);
+  EXPECT_TRUE(free->running());
+  Result get = Ctl({"get", linked_id});
+  EXPECT_THAT(get.out, HasSubstr("parent: Token deploy-42 cancelled"));
+  EXPECT_THAT(get.out, HasSubstr("<- parent: Linked token release cancelled"));
+  EXPECT_THAT(get.out, HasSubstr("<- manual: release pulled"));
+  // Registering under a cancelled token starts cancelled.
+  auto late = Run({"--name", "late", "--token", "release", "--", "sleep", "1000"});
+  EXPECT_EQ(late->Wait(absl::Seconds(15)), 124);
+  EXPECT_EQ(Ctl({"tokens", "get", "missing"}).exit_code, 3);
+}
+
+TEST_F(E2E, ADeadlineMovedEarlierFiresEarly) {
+  auto run = Run({"--name", "patient", "--timeout", "1h", "--", "sleep", "1000"});
+  std::string id = IdOf(*run);
+  EXPECT_THAT(Ctl({"get", id}).out, HasSubstr("(in 59m"));
+  Result moved = Ctl({"deadline", id, "--in", "200ms"});
+  EXPECT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_EQ(run->Wait(absl::Seconds(15)), 124);
+  EXPECT_THAT(GetJson(id), HasSubstr("\"reason\":\"CANCEL_REASON_TIMEOUT\""));
+  EXPECT_EQ(Ctl({"deadline", id, "--none"}).exit_code, 1);  // already cancelled
+  EXPECT_EQ(Ctl({"deadline", id}).exit_code, 2);            // no --in/--at/--none
+}
+
 TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
   TempDir dir;
   Process daemon({CANCELD_PATH, "--listen", "127.0.0.1:0"}, dir.path() + "/tcp");

@@ -37,6 +37,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,6 +71,7 @@ struct StartOptions {
   std::optional<absl::Duration> timeout;
   std::string parent_id;                  // a daemon operation id (any process)
   const RemoteOperation* parent = nullptr;  // or an operation of this client
+  std::vector<std::string> tokens;        // named tokens to attach to (cancelctl tokens)
 };
 
 class RemoteOperation {
