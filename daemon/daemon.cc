@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "daemon/core/daemon_signals.h"
 #include "daemon/service/canceld_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -133,32 +134,43 @@ Daemon::~Daemon() {
 int RunDaemon(const DaemonOptions& options) {
   StderrLog log(options.log_level, options.log_format);
   SetLogSink(&log);
-  // Signals are turned into a notification on the watcher thread.
-  std::mutex mu;
-  std::condition_variable cv;
-  int received = 0;
-  auto subscription = SignalWatcher::Default().Subscribe({SIGTERM, SIGINT}, [&](int signo) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (received == 0) received = signo;
-    cv.notify_all();
-  });
-  if (!subscription.ok()) {
-    Log(LogLevel::kError, absl::StrCat("cannot watch signals: ", subscription.status().message()));
-    SetLogSink(nullptr);
-    return 1;
-  }
   absl::StatusOr<std::unique_ptr<Daemon>> daemon = Daemon::Start(options);
   if (!daemon.ok()) {
     Log(LogLevel::kError, absl::StrCat("canceld could not start: ", daemon.status().message()));
     SetLogSink(nullptr);
     return 1;
   }
+  // Every subscribable signal first cancels its subscribers (on the watcher
+  // thread, never in a handler); SIGTERM and SIGINT then drain and exit.
+  std::mutex mu;
+  std::condition_variable cv;
+  int stop_signal = 0;
+  std::vector<int> signals(std::begin(kSubscribableSignals), std::end(kSubscribableSignals));
+  auto subscription = SignalWatcher::Default().Subscribe(signals, [&](int signo) {
+    int cancelled = (*daemon)->state().graph.CancelSignalSubscribers(signo);
+    Log(LogLevel::kInfo, "signal received",
+        {{"signal", SignalName(signo)}, {"cancelled", absl::StrCat(cancelled)}});
+    if (signo == SIGHUP) {
+      Log(LogLevel::kInfo, "SIGHUP: no configuration file to reload");
+    }
+    if (signo == SIGTERM || signo == SIGINT) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (stop_signal == 0) stop_signal = signo;
+      cv.notify_all();
+    }
+  });
+  if (!subscription.ok()) {
+    Log(LogLevel::kError, absl::StrCat("cannot watch signals: ", subscription.status().message()));
+    SetLogSink(nullptr);
+    return 1;
+  }
   {
     std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return received != 0; });
+    cv.wait(lock, [&] { return stop_signal != 0; });
   }
-  Log(LogLevel::kInfo, "draining", {{"signal", SignalName(received)}});
+  Log(LogLevel::kInfo, "draining", {{"signal", SignalName(stop_signal)}});
   (*daemon)->Shutdown();
+  subscription->reset();
   daemon->reset();
   SetLogSink(nullptr);
   return 0;

@@ -40,7 +40,8 @@ struct RunArgs {
   std::string timeout;              // a duration, or empty
   std::string parent_id;
   std::string grace = "10s";
-  std::vector<std::string> tokens;  // --token NAME (repeatable)
+  std::vector<std::string> tokens;   // --token NAME (repeatable)
+  std::vector<std::string> signals;  // --signal USR1 (repeatable)
   std::vector<std::string> command;
 };
 

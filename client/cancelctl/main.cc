@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
   run->add_option("--parent", run_args.parent_id, "Parent operation id");
   run->add_option("--grace", run_args.grace, "SIGTERM to SIGKILL delay (default 10s)");
   run->add_option("--token", run_args.tokens, "Attach to a named token (repeatable)");
+  run->add_option("--signal", run_args.signals,
+                  "Cancel when canceld receives this signal: TERM, INT, HUP, USR1, USR2, QUIT "
+                  "(repeatable)");
   run->add_option("command", run_args.command, "The command and its arguments")->required();
   run->prefix_command();
 

@@ -81,6 +81,15 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args) {
   if (!ParseLabels(args.labels, "run: -l", &labels)) return kUsage;
   start.labels.insert(labels.begin(), labels.end());
   start.tokens = args.tokens;
+  for (const std::string& name : args.signals) {
+    std::optional<int> signo = ParseSignalName(name);
+    if (!signo.has_value()) {
+      std::cerr << "cancelctl: run: --signal '" << name
+                << "' is not a signal name (TERM, INT, HUP, USR1, USR2, QUIT)\n";
+      return kUsage;
+    }
+    start.signals.push_back(*signo);  // canceld refuses the ones it does not relay
+  }
   absl::Duration grace;
   if (!absl::ParseDuration(args.grace, &grace) || grace < absl::ZeroDuration()) {
     std::cerr << "cancelctl: run: --grace '" << args.grace << "' is not a duration like 10s\n";

@@ -14,6 +14,7 @@
 #include "hother/cancelable/client/endpoint.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/log.h"
+#include "hother/cancelable/signal_watcher.h"
 #include "lib/src/random.h"
 #include "lib/src/token_state.h"
 #include "proto/wire.h"
@@ -88,6 +89,7 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
   record->metadata = std::move(options.metadata);
   record->parent_id = std::move(options.parent_id);
   record->tokens = std::move(options.tokens);
+  record->signals = std::move(options.signals);
   if (options.parent != nullptr) {
     // The local scope follows the parent's, so the cascade works offline too.
     record->parent = options.parent->record_;
@@ -133,6 +135,7 @@ void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
   }
   item->set_previous_id(record.id);
   for (const std::string& token : record.tokens) item->add_tokens(token);
+  for (int signo : record.signals) item->add_signals(SignalName(signo));
   record.register_sent = true;
 }
 

@@ -36,6 +36,7 @@ struct OpRecord {
   std::shared_ptr<OpRecord> parent;    // an operation of this client, if any
   std::string parent_id;               // or a daemon id given by the caller
   std::vector<std::string> tokens;     // named tokens to attach to
+  std::vector<int> signals;            // daemon signals that cancel it
   Cancelable scope;                    // the local mirror
 
   // Guarded by ClientCore::mu_.

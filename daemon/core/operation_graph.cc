@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hother/cancelable/errors.h"
+#include "hother/cancelable/signal_watcher.h"
 #include "lib/src/random.h"
 #include "lib/src/status_macros.h"
 
@@ -144,6 +145,8 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
                   clock_.Now(), r.op.id, parent->op.cancel->actor, parent->op.cancel),
           out);
     }
+    r.signals = spec.signals;
+    for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id);
     for (TokenRecord* token : tokens) {
       token->operations.insert(r.op.id);
       r.tokens.push_back(token->view.name);
@@ -218,6 +221,12 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
   }
   for (const std::string& name : rec.tokens) {
     if (TokenRecord* token = FindTokenLocked(name)) token->operations.erase(rec.op.id);
+  }
+  for (int signo : rec.signals) {
+    auto subscribers = signal_subscribers_.find(signo);
+    if (subscribers == signal_subscribers_.end()) continue;
+    subscribers->second.erase(rec.op.id);
+    if (subscribers->second.empty()) signal_subscribers_.erase(subscribers);
   }
   auto session = live_by_session_.find(rec.op.owner.session_id);
   if (session != live_by_session_.end()) {
@@ -400,6 +409,28 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
     }
   }
   Flush(out);
+}
+
+int OperationGraph::CancelSignalSubscribers(int signo) {
+  Outbox out;
+  int cancelled = 0;
+  {
+    internal::MutexLock lock(&mu_);
+    auto it = signal_subscribers_.find(signo);
+    if (it == signal_subscribers_.end()) return 0;
+    std::vector<Record*> subscribers;
+    for (const std::string& id : it->second) subscribers.push_back(FindLocked(id));
+    std::sort(subscribers.begin(), subscribers.end(),
+              [](Record* a, Record* b) { return a->seq < b->seq; });
+    const std::string name = SignalName(signo);
+    for (Record* rec : subscribers) {
+      cancelled += CancelLocked(*rec, CancelReason::kSignal,
+                                absl::StrCat("Received signal ", name, " (", signo, ")"),
+                                absl::StrCat("signal ", name), /*cascade=*/true, out) > 0;
+    }
+  }
+  Flush(out);
+  return cancelled;
 }
 
 size_t OperationGraph::live_count() const {

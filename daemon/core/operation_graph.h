@@ -48,6 +48,7 @@ struct RegisterSpec {
   std::optional<absl::Duration> timeout;
   std::string previous_id;          // after a reconnect
   std::vector<std::string> tokens;  // named tokens to attach to
+  std::vector<int> signals;         // daemon signals that cancel it
 };
 
 // A named token: a cancellation flag services share ("deploy-42").
@@ -175,6 +176,10 @@ class OperationGraph {
   [[nodiscard]] absl::Status SetTokenDeadline(const std::string& name,
                                               std::optional<absl::Time> deadline);
 
+  // Cancels every live operation subscribed to `signo` (reason signal,
+  // "Received signal SIGUSR1 (10)", cascading). Returns how many.
+  int CancelSignalSubscribers(int signo);
+
   size_t live_count() const;
   const std::string& instance_prefix() const { return instance_prefix_; }
 
@@ -184,6 +189,7 @@ class OperationGraph {
     Operation op;
     absl::flat_hash_set<std::string> children;  // live children
     std::vector<std::string> tokens;            // attached named tokens
+    std::vector<int> signals;                   // subscribed daemon signals
     Scheduler::Timer deadline_timer;
   };
   struct TokenRecord {
@@ -251,6 +257,9 @@ class OperationGraph {
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first
   size_t live_ ABSL_GUARDED_BY(mu_) = 0;
   absl::btree_map<std::string, std::unique_ptr<TokenRecord>> tokens_ ABSL_GUARDED_BY(mu_);
+  // Live subscribers of each daemon signal.
+  absl::flat_hash_map<int, absl::flat_hash_set<std::string>> signal_subscribers_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace hother::cancelable::daemon

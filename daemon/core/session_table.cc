@@ -82,7 +82,8 @@ void SessionTable::CheckLeases() {
   for (auto& sink : expired) {
     sink->End(absl::DeadlineExceededError(absl::StrCat(
         "lease expired: no message from the client for ",
-        absl::FormatDuration(lease_timeout_))));
+        absl::FormatDuration(lease_timeout_))),
+             /*flush=*/false);  // a stuck client may never read what is queued
   }
 }
 

@@ -33,8 +33,9 @@ class SessionSink {
   virtual ~SessionSink() = default;
   // Cancellations of operations this session owns (at least once, in order).
   virtual void DeliverCancels(std::vector<CancelDelivery> items) = 0;
-  // Ends the session's stream with `why` (lease expired, daemon shutting down).
-  virtual void End(absl::Status why) = 0;
+  // Ends the session's stream with `why` (lease expired, daemon shutting
+  // down); with `flush`, after what is already queued is written.
+  virtual void End(absl::Status why, bool flush) = 0;
 };
 
 class SessionTable : public CancelListener {

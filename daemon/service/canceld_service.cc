@@ -32,7 +32,8 @@ absl::Status CheckServing(const DaemonState& state) {
 
 void CanceldService::EndAllStreams() {
   const absl::Status unavailable = absl::UnavailableError("canceld is shutting down");
-  for (const auto& sink : state_.sessions.Sinks()) sink->End(unavailable);
+  // Flushed: cancels just made (signal subscribers) reach their owners first.
+  for (const auto& sink : state_.sessions.Sinks()) sink->End(unavailable, /*flush=*/true);
   watchers_.EndAll(ToGrpc(unavailable));
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/core/daemon_signals.h"
 #include "daemon/service/convert.h"
 #include "daemon/service/validate.h"
 #include "hother/cancelable/log.h"
@@ -29,9 +30,9 @@ class SessionReactor::Channel : public SessionSink {
     if (reactor_ != nullptr) reactor_->writes_.Push(std::move(response));
   }
 
-  void End(absl::Status why) override {
+  void End(absl::Status why, bool flush) override {
     internal::MutexLock lock(&mu_);
-    if (reactor_ != nullptr) reactor_->writes_.Finish(ToGrpc(why));
+    if (reactor_ != nullptr) reactor_->writes_.Finish(ToGrpc(why), flush);
   }
 
   void Detach() {
@@ -142,6 +143,9 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
       if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
       spec.previous_id = item.previous_id();
       spec.tokens.assign(item.tokens().begin(), item.tokens().end());
+      for (const std::string& name : item.signals()) {
+        spec.signals.push_back(*ParseSubscribableSignal(name));  // validated above
+      }
       result = state_.graph.Register(*owner_, std::move(spec));
     }
     if (!result.ok()) {

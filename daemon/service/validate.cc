@@ -1,6 +1,7 @@
 #include "daemon/service/validate.h"
 
 #include "absl/strings/str_cat.h"
+#include "daemon/core/daemon_signals.h"
 #include "daemon/core/labels.h"
 #include "lib/src/status_macros.h"
 
@@ -66,6 +67,13 @@ absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterIte
   for (int i = 0; i < item.tokens_size(); ++i) {
     CANCELABLE_RETURN_IF_ERROR(
         ValidateTokenName(absl::StrCat(field, ".tokens[", i, "]"), item.tokens(i)));
+  }
+  for (int i = 0; i < item.signals_size(); ++i) {
+    if (!ParseSubscribableSignal(item.signals(i)).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".signals[", i, "]: '", item.signals(i).substr(0, 32),
+          "' is not one of SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT"));
+    }
   }
   if (item.has_timeout() && (item.timeout().seconds() < 0 || item.timeout().nanos() < 0 ||
                              (item.timeout().seconds() == 0 && item.timeout().nanos() == 0))) {

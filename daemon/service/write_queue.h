@@ -62,7 +62,10 @@ class WriteQueue {
         queue_.clear();
         if (!finish_.has_value()) finish_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
       }
-      if (finish_.has_value()) {
+      if (finish_.has_value() && drain_ && !queue_.empty()) {
+        in_flight_ = true;  // drain what was queued before the finish
+        next = &queue_.front();
+      } else if (finish_.has_value()) {
         queue_.clear();
         if (!finished_) {
           finished_ = true;
@@ -77,14 +80,16 @@ class WriteQueue {
     if (finish.has_value()) reactor_->Finish(*finish);
   }
 
-  // Finishes the stream with `status` once the write in flight is done.
-  void Finish(grpc::Status status) {
+  // Finishes the stream with `status` once the write in flight is done;
+  // with `drain`, after everything already queued is written.
+  void Finish(grpc::Status status, bool drain = false) {
     {
       internal::MutexLock lock(&mu_);
       if (finish_.has_value()) return;
       finish_ = status;
+      drain_ = drain;
       if (in_flight_) {
-        queue_.erase(queue_.begin() + 1, queue_.end());
+        if (!drain) queue_.erase(queue_.begin() + 1, queue_.end());
         return;  // WriteDone finishes
       }
       queue_.clear();
@@ -99,6 +104,7 @@ class WriteQueue {
   std::deque<Message> queue_ ABSL_GUARDED_BY(mu_);
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_ ABSL_GUARDED_BY(mu_);
+  bool drain_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 

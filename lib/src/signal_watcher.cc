@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "hother/cancelable/log.h"
 
@@ -46,6 +47,15 @@ std::string SignalName(int signo) {
   const char* abbrev = sigabbrev_np(signo);
   if (abbrev == nullptr) return absl::StrCat("signal ", signo);
   return absl::StrCat("SIG", abbrev);
+}
+
+std::optional<int> ParseSignalName(absl::string_view name) {
+  if (absl::StartsWith(name, "SIG")) name.remove_prefix(3);
+  for (int signo = 1; signo < NSIG; ++signo) {
+    const char* abbrev = sigabbrev_np(signo);
+    if (abbrev != nullptr && name == abbrev) return signo;
+  }
+  return std::nullopt;
 }
 
 SignalWatcher& SignalWatcher::Default() {

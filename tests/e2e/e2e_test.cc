@@ -302,6 +302,31 @@ TEST_F(E2E, ADeadlineMovedEarlierFiresEarly) {
   EXPECT_EQ(Ctl({"deadline", id}).exit_code, 2);            // no --in/--at/--none
 }
 
+TEST_F(E2E, Sigusr1ToTheDaemonCancelsItsSubscribersOnly) {
+  auto subscriber = Run({"--name", "on-usr1", "--signal", "USR1", "--", "sleep", "1000"});
+  auto bystander = Run({"--name", "bystander", "--", "sleep", "1000"});
+  std::string id = IdOf(*subscriber);
+  IdOf(*bystander);
+  daemon_->Signal(SIGUSR1);
+  EXPECT_EQ(subscriber->Wait(absl::Seconds(15)), 124);
+  std::string op = GetJson(id);
+  EXPECT_THAT(op, HasSubstr("\"reason\":\"CANCEL_REASON_SIGNAL\""));
+  EXPECT_THAT(op, HasSubstr("Received signal SIGUSR1 (10)"));
+  EXPECT_TRUE(bystander->running());
+  EXPECT_EQ(Ctl({"health"}).exit_code, 0);  // the daemon carries on
+  auto refused = Run({"--name", "x", "--signal", "KILL", "--", "true"});
+  EXPECT_EQ(refused->Wait(absl::Seconds(15)), 2);
+  EXPECT_THAT(refused->err(), HasSubstr("is not one of SIGTERM"));
+}
+
+TEST_F(E2E, SigtermCancelsItsSubscribersBeforeTheDaemonDrains) {
+  auto subscriber = Run({"--name", "on-term", "--signal", "TERM", "--", "sleep", "1000"});
+  std::string id = IdOf(*subscriber);
+  StopDaemon();
+  EXPECT_EQ(subscriber->Wait(absl::Seconds(15)), 124) << subscriber->err();
+  EXPECT_THAT(subscriber->err(), HasSubstr("Received signal SIGTERM (15)"));
+}
+
 TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
   TempDir dir;
   Process daemon({CANCELD_PATH, "--listen", "127.0.0.1:0"}, dir.path() + "/tcp");

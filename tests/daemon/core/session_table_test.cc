@@ -19,7 +19,7 @@ class FakeSink : public SessionSink {
     std::lock_guard<std::mutex> lock(mu_);
     delivered_ += items.size();
   }
-  void End(absl::Status why) override {
+  void End(absl::Status why, bool) override {
     std::lock_guard<std::mutex> lock(mu_);
     ended_ = why;
   }

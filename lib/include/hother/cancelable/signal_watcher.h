@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,12 +30,16 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "hother/cancelable/internal/mutex.h"
 
 namespace hother::cancelable {
 
 // "SIGUSR1"; "signal 64" for numbers without a name.
 std::string SignalName(int signo);
+
+// The number of "SIGUSR1" or "USR1"; nullopt for an unknown name.
+std::optional<int> ParseSignalName(absl::string_view name);
 
 // INVALID_ARGUMENT when `signals` is empty or holds a number that is not a
 // catchable signal (SIGKILL and SIGSTOP cannot be watched).
