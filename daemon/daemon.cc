@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "daemon/config.h"
 #include "daemon/core/daemon_signals.h"
 #include "daemon/service/canceld_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -73,6 +74,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   if (listen.empty()) listen.push_back(ResolveEndpoint());
 
   daemon->state_ = std::make_unique<DaemonState>(clock, options.limits);
+  if (!options.config_path.empty()) {
+    if (absl::Status loaded = daemon->ReloadConfig(); !loaded.ok()) return loaded;
+  }
   daemon->service_ = std::make_unique<CanceldService>(*daemon->state_);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -127,6 +131,19 @@ void Daemon::Shutdown() {
   Log(LogLevel::kInfo, "canceld stopped");
 }
 
+absl::Status Daemon::ReloadConfig() {
+  if (options_.config_path.empty()) {
+    return absl::FailedPreconditionError("no configuration file (--config) to reload");
+  }
+  absl::StatusOr<DaemonConfig> config = LoadConfig(options_.config_path);
+  if (!config.ok()) return config.status();
+  const size_t count = config->conditions.size();
+  state_->conditions.SetConfigured(std::move(config->conditions));
+  Log(LogLevel::kInfo, "configuration loaded",
+      {{"path", options_.config_path}, {"conditions", absl::StrCat(count)}});
+  return absl::OkStatus();
+}
+
 Daemon::~Daemon() {
   if (server_ != nullptr) Shutdown();
 }
@@ -151,7 +168,10 @@ int RunDaemon(const DaemonOptions& options) {
     Log(LogLevel::kInfo, "signal received",
         {{"signal", SignalName(signo)}, {"cancelled", absl::StrCat(cancelled)}});
     if (signo == SIGHUP) {
-      Log(LogLevel::kInfo, "SIGHUP: no configuration file to reload");
+      if (absl::Status reloaded = (*daemon)->ReloadConfig(); !reloaded.ok()) {
+        Log(LogLevel::kError, absl::StrCat("configuration not reloaded, keeping the running one: ",
+                                           reloaded.message()));
+      }
     }
     if (signo == SIGTERM || signo == SIGINT) {
       std::lock_guard<std::mutex> lock(mu);

@@ -41,6 +41,7 @@ struct DaemonOptions {
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kText;
   absl::Duration drain_timeout = absl::Seconds(3);
+  std::string config_path;  // TOML (config.h); empty: none
 };
 
 class Daemon {
@@ -55,6 +56,10 @@ class Daemon {
 
   // Drains and stops; idempotent. Returns once the server has stopped.
   void Shutdown();
+
+  // Re-reads the configuration file. On an error (reported with line and
+  // column) the running configuration is kept.
+  [[nodiscard]] absl::Status ReloadConfig();
 
  private:
   Daemon() = default;

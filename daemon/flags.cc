@@ -60,6 +60,8 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
          },
          "text (default) or json")
       ->type_name("FORMAT");
+  app.add_option("--config", options.config_path,
+                 "TOML configuration file (named conditions), re-read on SIGHUP");
   app.add_flag("--version", main_flags.version, "Print the version and exit");
   app.add_flag("--print-endpoint", main_flags.print_endpoint,
                "Print the endpoint(s) canceld would listen on, and exit");

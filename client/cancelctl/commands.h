@@ -42,6 +42,7 @@ struct RunArgs {
   std::string grace = "10s";
   std::vector<std::string> tokens;   // --token NAME (repeatable)
   std::vector<std::string> signals;  // --signal USR1 (repeatable)
+  std::vector<std::string> conditions;  // --condition SPEC[@INTERVAL] (repeatable)
   std::vector<std::string> command;
 };
 
@@ -74,6 +75,7 @@ int TokensListCommand(Cli& cli, const std::string& selector);
 int TokensCancelCommand(Cli& cli, const std::string& name, const std::string& message);
 int TokensLinkCommand(Cli& cli, const std::string& source, const std::string& target);
 int DeadlineCommand(Cli& cli, const DeadlineArgs& args);
+int ConditionsCommand(Cli& cli);
 
 // "k=v" strings into a map; false (with a message) for a malformed one.
 bool ParseLabels(const std::vector<std::string>& labels, const char* flag,

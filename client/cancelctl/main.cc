@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
   run->add_option("--parent", run_args.parent_id, "Parent operation id");
   run->add_option("--grace", run_args.grace, "SIGTERM to SIGKILL delay (default 10s)");
   run->add_option("--token", run_args.tokens, "Attach to a named token (repeatable)");
+  run->add_option("--condition", run_args.conditions,
+                  "Cancel when canceld sees it: 'file_exists(/run/stop)', "
+                  "'memory_available_below(5%)', a configured name...; SPEC@500ms sets the "
+                  "interval (repeatable)");
   run->add_option("--signal", run_args.signals,
                   "Cancel when canceld receives this signal: TERM, INT, HUP, USR1, USR2, QUIT "
                   "(repeatable)");
@@ -113,6 +117,9 @@ int main(int argc, char** argv) {
       tokens->add_subcommand("link", "Cancel TARGET whenever SOURCE is cancelled");
   tokens_link->add_option("source", link_source, "Source token")->required();
   tokens_link->add_option("target", link_target, "Target token")->required();
+
+  CLI::App* conditions =
+      app.add_subcommand("conditions", "Conditions being polled, with their last result");
 
   cc::DeadlineArgs deadline_args;
   CLI::App* deadline = app.add_subcommand("deadline", "Set, move or remove a deadline");
@@ -156,5 +163,6 @@ int main(int argc, char** argv) {
   if (*tokens_cancel) return cc::TokensCancelCommand(cli, token_name, token_message);
   if (*tokens_link) return cc::TokensLinkCommand(cli, link_source, link_target);
   if (*deadline) return cc::DeadlineCommand(cli, deadline_args);
+  if (*conditions) return cc::ConditionsCommand(cli);
   return cc::kUsage;
 }

@@ -90,6 +90,20 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args) {
     }
     start.signals.push_back(*signo);  // canceld refuses the ones it does not relay
   }
+  for (const std::string& spec : args.conditions) {
+    // SPEC or SPEC@INTERVAL: "file_exists(/run/stop)@200ms".
+    StartOptions::Condition condition{spec};
+    if (size_t at = spec.rfind('@'); at != std::string::npos && spec.back() != ')') {
+      condition.condition = spec.substr(0, at);
+      if (!absl::ParseDuration(spec.substr(at + 1), &condition.interval) ||
+          condition.interval <= absl::ZeroDuration()) {
+        std::cerr << "cancelctl: run: --condition '" << spec
+                  << "': the interval after @ is not a duration like 500ms\n";
+        return kUsage;
+      }
+    }
+    start.conditions.push_back(std::move(condition));
+  }
   absl::Duration grace;
   if (!absl::ParseDuration(args.grace, &grace) || grace < absl::ZeroDuration()) {
     std::cerr << "cancelctl: run: --grace '" << args.grace << "' is not a duration like 10s\n";

@@ -198,4 +198,31 @@ int DeadlineCommand(Cli& cli, const DeadlineArgs& args) {
   return kOk;
 }
 
+int ConditionsCommand(Cli& cli) {
+  pb::ListConditionsRequest request;
+  pb::ListConditionsResponse response;
+  grpc::Status status = cli.stub().ListConditions(cli.Context().get(), request, &response);
+  if (!status.ok()) return cli.Fail("conditions", status);
+  if (cli.options().format == Format::kJson) {
+    std::cout << ToJson(response) << "\n";
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"CONDITION", "SUBSCRIBERS", "EVERY", "LAST VALUE", "LAST CHECK", "ERROR"}};
+  const absl::Time now = absl::Now();
+  for (const pb::ConditionState& c : response.conditions()) {
+    rows.push_back({c.name() == c.definition() || c.definition().empty()
+                        ? c.name()
+                        : absl::StrCat(c.name(), " = ", c.definition()),
+                    absl::StrCat(c.subscribers()), HumanDuration(wire::FromProto(c.interval())),
+                    c.last_value().empty() ? "-" : c.last_value(),
+                    c.has_last_check()
+                        ? absl::StrCat(HumanDuration(now - wire::FromProto(c.last_check())), " ago")
+                        : "-",
+                    c.last_error().empty() ? "-" : c.last_error()});
+  }
+  std::cout << FormatTable(rows);
+  return kOk;
+}
+
 }  // namespace hother::cancelable::cancelctl

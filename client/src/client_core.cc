@@ -90,6 +90,7 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
   record->parent_id = std::move(options.parent_id);
   record->tokens = std::move(options.tokens);
   record->signals = std::move(options.signals);
+  record->conditions = std::move(options.conditions);
   if (options.parent != nullptr) {
     // The local scope follows the parent's, so the cascade works offline too.
     record->parent = options.parent->record_;
@@ -136,6 +137,11 @@ void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
   item->set_previous_id(record.id);
   for (const std::string& token : record.tokens) item->add_tokens(token);
   for (int signo : record.signals) item->add_signals(SignalName(signo));
+  for (const StartOptions::Condition& c : record.conditions) {
+    pb::ConditionSubscription* sub = item->add_conditions();
+    sub->set_condition(c.condition);
+    ToProto(c.interval, sub->mutable_interval());
+  }
   record.register_sent = true;
 }
 

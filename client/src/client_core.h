@@ -37,6 +37,7 @@ struct OpRecord {
   std::string parent_id;               // or a daemon id given by the caller
   std::vector<std::string> tokens;     // named tokens to attach to
   std::vector<int> signals;            // daemon signals that cancel it
+  std::vector<StartOptions::Condition> conditions;
   Cancelable scope;                    // the local mirror
 
   // Guarded by ClientCore::mu_.

@@ -412,21 +412,32 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
 }
 
 int OperationGraph::CancelSignalSubscribers(int signo) {
-  Outbox out;
-  int cancelled = 0;
+  std::vector<std::string> ids;
   {
     internal::MutexLock lock(&mu_);
     auto it = signal_subscribers_.find(signo);
     if (it == signal_subscribers_.end()) return 0;
-    std::vector<Record*> subscribers;
-    for (const std::string& id : it->second) subscribers.push_back(FindLocked(id));
-    std::sort(subscribers.begin(), subscribers.end(),
-              [](Record* a, Record* b) { return a->seq < b->seq; });
-    const std::string name = SignalName(signo);
-    for (Record* rec : subscribers) {
-      cancelled += CancelLocked(*rec, CancelReason::kSignal,
-                                absl::StrCat("Received signal ", name, " (", signo, ")"),
-                                absl::StrCat("signal ", name), /*cascade=*/true, out) > 0;
+    ids.assign(it->second.begin(), it->second.end());
+  }
+  const std::string name = SignalName(signo);
+  return CancelOperations(ids, CancelReason::kSignal,
+                          absl::StrCat("Received signal ", name, " (", signo, ")"),
+                          absl::StrCat("signal ", name));
+}
+
+int OperationGraph::CancelOperations(const std::vector<std::string>& ids, CancelReason reason,
+                                     const std::string& message, const std::string& actor) {
+  Outbox out;
+  int cancelled = 0;
+  {
+    internal::MutexLock lock(&mu_);
+    std::vector<Record*> records;
+    for (const std::string& id : ids) {
+      if (Record* rec = FindLocked(id)) records.push_back(rec);
+    }
+    std::sort(records.begin(), records.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
+    for (Record* rec : records) {
+      cancelled += CancelLocked(*rec, reason, message, actor, /*cascade=*/true, out) > 0;
     }
   }
   Flush(out);

@@ -179,6 +179,10 @@ class OperationGraph {
   // Cancels every live operation subscribed to `signo` (reason signal,
   // "Received signal SIGUSR1 (10)", cascading). Returns how many.
   int CancelSignalSubscribers(int signo);
+  // Cancels the live, not yet cancelled ones of `ids` (cascading). Returns
+  // how many.
+  int CancelOperations(const std::vector<std::string>& ids, CancelReason reason,
+                       const std::string& message, const std::string& actor);
 
   size_t live_count() const;
   const std::string& instance_prefix() const { return instance_prefix_; }

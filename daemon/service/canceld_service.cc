@@ -253,6 +253,22 @@ grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContex
   return Answer(context, status);
 }
 
+grpc::ServerUnaryReactor* CanceldService::ListConditions(grpc::CallbackServerContext* context,
+                                                         const pb::ListConditionsRequest*,
+                                                         pb::ListConditionsResponse* response) {
+  for (const ConditionStatus& c : state_.conditions.List()) {
+    pb::ConditionState* out = response->add_conditions();
+    out->set_name(c.name);
+    out->set_definition(c.definition);
+    out->set_subscribers(static_cast<int32_t>(c.subscribers));
+    ToProto(c.interval, out->mutable_interval());
+    out->set_last_value(c.last_value);
+    if (c.last_check) ToProto(*c.last_check, out->mutable_last_check());
+    out->set_last_error(c.last_error);
+  }
+  return Answer(context, absl::OkStatus());
+}
+
 grpc::ServerWriteReactor<pb::WatchEvent>* CanceldService::Watch(
     grpc::CallbackServerContext*, const pb::WatchRequest* request) {
   return new WatchReactor(state_, watchers_, *request);

@@ -51,6 +51,9 @@ class CanceldService final : public pb::Canceld::CallbackService {
   grpc::ServerUnaryReactor* SetDeadline(grpc::CallbackServerContext* context,
                                         const pb::SetDeadlineRequest* request,
                                         pb::SetDeadlineResponse* response) override;
+  grpc::ServerUnaryReactor* ListConditions(grpc::CallbackServerContext* context,
+                                           const pb::ListConditionsRequest* request,
+                                           pb::ListConditionsResponse* response) override;
   grpc::ServerWriteReactor<pb::WatchEvent>* Watch(grpc::CallbackServerContext* context,
                                                   const pb::WatchRequest* request) override;
 

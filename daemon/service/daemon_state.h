@@ -10,6 +10,8 @@
 #include <cstddef>
 
 #include "absl/time/time.h"
+#include "absl/strings/str_cat.h"
+#include "daemon/core/condition_evaluator.h"
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation_graph.h"
 #include "daemon/core/session_table.h"
@@ -33,7 +35,13 @@ struct DaemonState {
         scheduler(clock),
         sessions(scheduler, limits.lease_timeout, limits.max_sessions),
         graph(clock, scheduler, events, sessions,
-              GraphOptions{.max_operations = limits.max_operations}) {}
+              GraphOptions{.max_operations = limits.max_operations}),
+        conditions(scheduler, events,
+                   [this](const std::vector<std::string>& ids, const std::string& condition,
+                          const std::string& message) {
+                     graph.CancelOperations(ids, CancelReason::kCondition, message,
+                                            absl::StrCat("condition ", condition));
+                   }) {}
 
   Clock& clock;
   const DaemonLimits limits;
@@ -41,6 +49,7 @@ struct DaemonState {
   EventLog events;
   SessionTable sessions;
   OperationGraph graph;
+  ConditionEvaluator conditions;  // after the graph: destroyed first
   std::atomic<bool> draining{false};
 };
 

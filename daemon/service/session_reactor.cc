@@ -131,6 +131,20 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::RegisterItem& item = request.items(i);
     absl::Status status = ValidateRegisterItem(absl::StrCat("register.items[", i, "]"), item);
+    // Conditions resolve before registering: a bad one refuses the operation.
+    std::vector<std::pair<std::string, absl::Duration>> conditions;
+    for (int c = 0; status.ok() && c < item.conditions_size(); ++c) {
+      absl::StatusOr<std::string> key = state_.conditions.Resolve(item.conditions(c).condition());
+      if (!key.ok()) {
+        status = absl::InvalidArgumentError(absl::StrCat("register.items[", i, "].conditions[", c,
+                                                         "]: ", key.status().message()));
+        break;
+      }
+      absl::Duration interval = item.conditions(c).has_interval()
+                                    ? FromProto(item.conditions(c).interval())
+                                    : kDefaultConditionInterval;
+      conditions.emplace_back(*std::move(key), interval);
+    }
     absl::StatusOr<RegisterResult> result = absl::UnknownError("not registered");
     if (!status.ok()) {
       result = status;
@@ -154,6 +168,9 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
       error->set_code(static_cast<int32_t>(result.status().code()));
       error->set_message(std::string(result.status().message()));
       continue;
+    }
+    for (const auto& [key, interval] : conditions) {
+      state_.conditions.Subscribe(result->id, key, interval);
     }
     pb::RegisteredItem* out = registered.mutable_registered()->add_items();
     out->set_ref(item.ref());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -325,6 +326,56 @@ TEST_F(E2E, SigtermCancelsItsSubscribersBeforeTheDaemonDrains) {
   StopDaemon();
   EXPECT_EQ(subscriber->Wait(absl::Seconds(15)), 124) << subscriber->err();
   EXPECT_THAT(subscriber->err(), HasSubstr("Received signal SIGTERM (15)"));
+}
+
+TEST_F(E2E, CreatingAFileEndsTheOperationsWaitingOnFileExists) {
+  const std::string flag = dir_.path() + "/stop-now";
+  const std::string condition = "file_exists(" + flag + ")@100ms";
+  auto a = Run({"--name", "a", "--condition", condition, "--", "sleep", "1000"});
+  auto b = Run({"--name", "b", "--condition", condition, "--", "sleep", "1000"});
+  std::string id = IdOf(*a);
+  IdOf(*b);
+  Result listed = Ctl({"conditions"});
+  EXPECT_THAT(listed.out, HasSubstr("file_exists(" + flag + ")"));
+  EXPECT_THAT(listed.out, HasSubstr("  2  "));  // one condition, two subscribers
+  std::ofstream(flag) << "";
+  EXPECT_EQ(a->Wait(absl::Seconds(15)), 124);
+  EXPECT_EQ(b->Wait(absl::Seconds(15)), 124);
+  std::string op = GetJson(id);
+  EXPECT_THAT(op, HasSubstr("\"reason\":\"CANCEL_REASON_CONDITION\""));
+  EXPECT_THAT(op, HasSubstr("file_exists(" + flag + "): exists"));
+  auto bad = Run({"--name", "bad", "--condition", "reboot(now)", "--", "true"});
+  EXPECT_EQ(bad->Wait(absl::Seconds(15)), 2);
+  EXPECT_THAT(bad->err(), HasSubstr("unknown kind"));
+}
+
+TEST(E2EConfig, NamedConditionsAndAReloadThatKeepsTheRunningConfigOnAnError) {
+  TempDir dir;
+  const std::string config = dir.path() + "/canceld.toml";
+  const std::string flag = dir.path() + "/maintenance";
+  std::ofstream(config) << "[conditions.maintenance]\nkind = \"command\"\ncommand = \"test -e "
+                        << flag << "\"\n";
+  const std::string endpoint = "unix:" + dir.path() + "/s.sock";
+  Process daemon({CANCELD_PATH, "--listen", endpoint, "--config", config}, dir.path() + "/d");
+  auto ctl = [&](std::vector<std::string> args, const std::string& name) {
+    args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint});
+    return RunToCompletion(args, dir.path() + "/" + name);
+  };
+  ASSERT_TRUE(Eventually([&] { return ctl({"health"}, "h").exit_code == 0; }));
+  // A broken file on SIGHUP is rejected with its line and column.
+  std::ofstream(config) << "[conditions.maintenance]\nkind = \n";
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(daemon.err(), "configuration not reloaded"); }));
+  EXPECT_THAT(daemon.err(), HasSubstr("canceld.toml:2:"));
+  // The running definition still works.
+  Process run({CANCELCTL_PATH, "--endpoint", endpoint, "run", "--condition", "maintenance@100ms",
+               "--", "sleep", "1000"},
+              dir.path() + "/run");
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(run.err(), "operation "); }));
+  std::ofstream(flag) << "";
+  EXPECT_EQ(run.Wait(absl::Seconds(15)), 124) << run.err();
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(absl::Seconds(10)), 0);
 }
 
 TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {

@@ -75,6 +75,13 @@ struct StartOptions {
   // Signals received by canceld that cancel this operation: SIGTERM, SIGINT,
   // SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT (e.g. `kill -USR1 $(pidof canceld)`).
   std::vector<int> signals;
+  // Conditions canceld polls for it: "file_exists(/run/stop)",
+  // "memory_available_below(5%)", ... or a name from canceld's configuration.
+  struct Condition {
+    std::string condition;
+    absl::Duration interval = absl::Seconds(1);
+  };
+  std::vector<Condition> conditions;
 };
 
 class RemoteOperation {
