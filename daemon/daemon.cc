@@ -120,8 +120,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
 }
 
 void Daemon::Shutdown() {
-  if (stopped_) return;
-  stopped_ = true;
+  if (stopped_.exchange(true)) return;
   state_->draining.store(true);
   server_->GetHealthCheckService()->SetServingStatus(false);
   service_->EndAllStreams();

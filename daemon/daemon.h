@@ -17,6 +17,7 @@
 #ifndef HOTHER_CANCELABLE_DAEMON_DAEMON_H_
 #define HOTHER_CANCELABLE_DAEMON_DAEMON_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,7 +71,7 @@ class Daemon {
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> endpoints_;
   std::vector<std::string> socket_paths_;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
 };
 
 // Runs canceld until SIGTERM or SIGINT, then drains. Logs to stderr. Returns

@@ -145,6 +145,13 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args) {
     std::cerr << "cancelctl: run: operation " << op->id() << "\n";
   }
 
+  if (op->IsCancelled()) {  // e.g. under a cancelled parent or token: never start it
+    std::shared_ptr<const CancellationDetails> why = op->token().details();
+    std::cerr << "cancelctl: run: cancelled before it started (" << ToString(why->reason) << ": "
+              << why->message << ")\n";
+    op->Finish(op->Check());
+    return kRunCancelled;
+  }
   Child child;
   CancellationCallback on_cancel(op->token(), [&](const CancellationDetails&) {
     std::lock_guard<std::mutex> lock(child.mu);

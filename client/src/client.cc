@@ -62,7 +62,10 @@ void RemoteOperation::ReportProgress(std::string message, Metadata metadata) {
 }
 
 bool RemoteOperation::Cancel(std::string message) {
-  return core_->Cancel(record_, std::move(message));
+  // Locals: a token callback run by the cancel may destroy this object.
+  std::shared_ptr<client_internal::ClientCore> core = core_;
+  std::shared_ptr<client_internal::OpRecord> record = record_;
+  return core->Cancel(record, std::move(message));
 }
 
 void RemoteOperation::Finish(const absl::Status& outcome) { core_->Finish(record_, outcome); }

@@ -67,6 +67,11 @@ void ClientCore::Stop() {
     if (stopping_) return;
     stopping_ = true;
     changed_.SignalAll();
+  }
+  if (worker_thread_.joinable()) worker_thread_.join();
+  SendRemoteCancels();  // cancels made just before the end still cascade
+  {
+    internal::MutexLock lock(&mu_);
     // A clean close: the daemon reads everything we sent (finishes included)
     // before it sees the end of the stream, then ends it.
     if (stream_ != nullptr) stream_->WritesDone();
@@ -76,8 +81,15 @@ void ClientCore::Stop() {
     }
     if (context_ != nullptr) context_->TryCancel();
   }
-  if (session_thread_.joinable()) session_thread_.join();
-  if (worker_thread_.joinable()) worker_thread_.join();
+  if (session_thread_.joinable()) {
+    // Destroyed from a token callback on the session thread itself: it
+    // cannot join itself; it ends on its own now that stopping_ is set.
+    if (session_thread_.get_id() == std::this_thread::get_id()) {
+      session_thread_.detach();
+    } else {
+      session_thread_.join();
+    }
+  }
 }
 
 // --- Operations. ---
@@ -121,6 +133,13 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
 }
 
 void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
+  if (record.parent != nullptr &&
+      (record.parent->id.empty() || record.parent->registered_generation != generation_ ||
+       !record.parent->ready)) {
+    record.waiting_for_parent = true;  // registered when the parent's reply arrives
+    return;
+  }
+  record.waiting_for_parent = false;
   pb::RegisterItem* item = batch.add_items();
   item->set_ref(record.ref);
   item->set_name(record.name);
@@ -166,10 +185,10 @@ std::string ClientCore::IdOf(const OpRecord& record) {
 bool ClientCore::WaitRegistered(const OpRecord& record, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   internal::MutexLock lock(&mu_);
-  while (record.id.empty() && record.registration_error.ok()) {
+  while (!record.ready && record.registration_error.ok()) {
     if (changed_.WaitWithDeadline(&mu_, deadline)) break;
   }
-  return !record.id.empty();
+  return record.ready;
 }
 
 absl::Status ClientCore::RegistrationError(const OpRecord& record) {
@@ -183,14 +202,17 @@ void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata 
   record.pending_progress.emplace(std::move(message), std::move(metadata));
 }
 
-bool ClientCore::Cancel(const std::shared_ptr<OpRecord>& record, std::string message) {
-  bool first = record->scope.Cancel(CancelReason::kManual, message);
-  if (first) {
+bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
+  if (record->scope.IsCancelled()) return false;
+  {
+    // Queued first, so a finish made by a callback of the local cancel waits
+    // for it: the daemon must see the cancel (and cascade it) before the end.
     internal::MutexLock lock(&mu_);
-    remote_cancels_.emplace_back(record, std::move(message));
+    record->cancel_pending = true;
+    remote_cancels_.emplace_back(record, message);
     changed_.SignalAll();
   }
-  return first;
+  return record->scope.Cancel(CancelReason::kManual, std::move(message));
 }
 
 void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome) {
@@ -214,14 +236,25 @@ void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Sta
   record->final_error = std::move(error);
   record->pending_progress.reset();
   deadline = std::move(record->local_deadline);
-  if (!record->id.empty() && connected_ && record->registered_generation == generation_) {
-    pb::SessionRequest request;
-    AddFinishLocked(*record, *request.mutable_finish());
-    WriteLocked(request);
+  // Not yet registered: the Registered answer sends it; a cancel pending: the
+  // worker sends it after the cancel. Disconnected: nothing to send (a new
+  // daemon never knew it; the old one marked it lost).
+  if (!connected_) {
+    ForgetLocked(*record);
+    return;
   }
-  // Not yet registered: the Registered answer sends the finish. Disconnected:
-  // nothing to send (a new daemon never knew it; the old one marked it lost).
-  if (record->finish_sent || !connected_) ForgetLocked(*record);
+  MaybeSendFinishLocked(*record);
+}
+
+void ClientCore::MaybeSendFinishLocked(OpRecord& record) {
+  if (!record.finished || record.finish_sent || record.cancel_pending || record.id.empty() ||
+      record.registered_generation != generation_) {
+    return;
+  }
+  pb::SessionRequest request;
+  AddFinishLocked(record, *request.mutable_finish());
+  WriteLocked(request);
+  ForgetLocked(record);
 }
 
 // --- Connection state. ---
@@ -318,6 +351,7 @@ void ClientCore::RunSession() {
         continue;
       }
       record->register_sent = false;
+      record->ready = false;
       RegisterLocked(*record, *again.mutable_register_());
     }
     if (again.has_register_()) WriteLocked(again);
@@ -356,9 +390,9 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
   switch (response.kind_case()) {
     case pb::SessionResponse::kRegistered: {
       std::vector<std::pair<std::shared_ptr<OpRecord>, pb::CancelDetails>> cancelled;
+      std::vector<std::shared_ptr<OpRecord>> registered;
       {
         internal::MutexLock lock(&mu_);
-        pb::FinishRequest finishes;
         for (const pb::RegisteredItem& item : response.registered().items()) {
           auto it = by_ref_.find(item.ref());
           if (it == by_ref_.end()) continue;
@@ -369,19 +403,25 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
           record->registration_error = absl::OkStatus();
           by_id_[record->id] = record;
           if (item.has_cancel()) cancelled.emplace_back(record, item.cancel());
-          if (record->finished && !record->finish_sent) {
-            AddFinishLocked(*record, finishes);
-            ForgetLocked(*record);
+          registered.push_back(record);
+        }
+      }
+      // A start-cancel is applied before anyone is told the operation is ready.
+      for (auto& [record, details] : cancelled) DeliverCancel(record, details);
+      internal::MutexLock lock(&mu_);
+      pb::SessionRequest children;
+      for (auto& record : registered) {
+        record->ready = true;
+        MaybeSendFinishLocked(*record);
+        // Children held back for this parent can now name it.
+        for (auto& [ref, other] : by_ref_) {
+          if (other->waiting_for_parent && other->parent == record && !other->finished) {
+            RegisterLocked(*other, *children.mutable_register_());
           }
         }
-        if (finishes.items_size() > 0) {
-          pb::SessionRequest request;
-          *request.mutable_finish() = std::move(finishes);
-          WriteLocked(request);
-        }
-        changed_.SignalAll();
       }
-      for (auto& [record, details] : cancelled) DeliverCancel(record, details);
+      if (children.has_register_()) WriteLocked(children);
+      changed_.SignalAll();
       break;
     }
     case pb::SessionResponse::kCancel: {
@@ -431,7 +471,7 @@ void ClientCore::DeliverCancel(const std::shared_ptr<OpRecord>& record,
 void ClientCore::WorkerLoop() {
   absl::Time next_heartbeat = absl::Now();
   for (;;) {
-    std::vector<std::pair<std::string, std::string>> cancels;
+    bool have_cancels = false;
     {
       internal::MutexLock lock(&mu_);
       if (stopping_) return;
@@ -457,38 +497,59 @@ void ClientCore::WorkerLoop() {
           WriteLocked(beat);
           next_heartbeat = now + heartbeat_interval_;
         }
-        // Cancels of registered operations go out; the rest wait.
-        for (auto it = remote_cancels_.begin(); it != remote_cancels_.end();) {
-          const std::string id = it->first->id;
-          if (id.empty()) {
-            ++it;
-            continue;
-          }
-          cancels.emplace_back(id, std::move(it->second));
-          it = remote_cancels_.erase(it);
-        }
       }
-      if (cancels.empty()) {
+      for (const auto& [record, message] : remote_cancels_) {
+        have_cancels |= connected_ && !record->id.empty() &&
+                        record->registered_generation == generation_;
+      }
+      if (!have_cancels) {
         const absl::Time wake =
             std::min(now + options_.progress_interval, connected_ ? next_heartbeat : now + absl::Seconds(1));
         changed_.WaitWithDeadline(&mu_, wake);
         continue;
       }
     }
-    for (const auto& [id, message] : cancels) {
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-      pb::CancelRequest request;
-      request.set_id(id);
-      request.set_message(message);
-      request.set_actor(absl::StrCat("sdk pid=", getpid()));
-      pb::CancelResponse response;
-      grpc::Status status = stub_->Cancel(&context, request, &response);
-      if (!status.ok()) {
-        Log(LogLevel::kWarning, absl::StrCat("could not cancel at canceld: ", status.error_message()),
-            {{"operation_id", id}});
+    SendRemoteCancels();
+  }
+}
+
+void ClientCore::SendRemoteCancels() {
+  std::vector<std::pair<std::shared_ptr<OpRecord>, std::string>> cancels;
+  {
+    internal::MutexLock lock(&mu_);
+    // Only operations registered in this session go out; the rest wait.
+    for (auto it = remote_cancels_.begin(); it != remote_cancels_.end();) {
+      if (!connected_ || it->first->id.empty() ||
+          it->first->registered_generation != generation_) {
+        ++it;
+        continue;
       }
+      cancels.push_back(std::move(*it));
+      it = remote_cancels_.erase(it);
     }
+  }
+  for (const auto& [record, message] : cancels) {
+    std::string id;
+    {
+      internal::MutexLock lock(&mu_);
+      id = record->id;
+    }
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    pb::CancelRequest request;
+    request.set_id(id);
+    request.set_message(message);
+    request.set_actor(absl::StrCat("sdk pid=", getpid()));
+    pb::CancelResponse response;
+    grpc::Status status = stub_->Cancel(&context, request, &response);
+    if (!status.ok()) {
+      Log(LogLevel::kWarning, absl::StrCat("could not cancel at canceld: ", status.error_message()),
+          {{"operation_id", id}});
+    }
+    // Now the finish that waited for this cancel may go.
+    internal::MutexLock lock(&mu_);
+    record->cancel_pending = false;
+    MaybeSendFinishLocked(*record);
   }
 }
 

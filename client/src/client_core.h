@@ -45,6 +45,9 @@ struct OpRecord {
   uint64_t registered_generation = 0;  // session generation that registered it
   bool register_sent = false;     // in the current generation
   absl::Status registration_error;
+  bool ready = false;          // registered, and a start-cancel applied
+  bool waiting_for_parent = false;  // held back until the parent is registered
+  bool cancel_pending = false;  // a local cancel not yet sent: it goes before the finish
   bool finished = false;
   bool finish_sent = false;
   pb::OperationStatus final_status = pb::OPERATION_STATUS_UNSPECIFIED;
@@ -66,7 +69,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   bool WaitRegistered(const OpRecord& record, absl::Duration timeout);
   absl::Status RegistrationError(const OpRecord& record);
   void ReportProgress(OpRecord& record, std::string message, Metadata metadata);
-  bool Cancel(const std::shared_ptr<OpRecord>& record, std::string message);
+  bool Cancel(std::shared_ptr<OpRecord> record, std::string message);
   void Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome);
 
   bool connected() const;
@@ -90,6 +93,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void AddFinishLocked(OpRecord& record, pb::FinishRequest& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetLocked(const OpRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends a finish that waited (for the registration or a pending cancel).
+  void MaybeSendFinishLocked(OpRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends the Cancel RPCs queued so far (without the lock).
+  void SendRemoteCancels();
 
   const ClientOptions options_;
   const std::string endpoint_;

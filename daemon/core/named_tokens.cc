@@ -64,8 +64,10 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
     std::sort(t.view.all_of.begin(), t.view.all_of.end());
     if (spec.timeout.has_value()) {
       t.view.deadline = t.view.created_time + *spec.timeout;
-      t.deadline_timer =
-          scheduler_.At(*t.view.deadline, [this, name = spec.name] { OnTokenDeadline(name); });
+      t.deadline_timer = scheduler_.At(*t.view.deadline, [this, name = spec.name,
+                                                           when = *t.view.deadline] {
+        OnTokenDeadline(name, when);
+      });
     }
     tokens_.emplace(spec.name, std::move(token));
     std::shared_ptr<const CancellationDetails> last_input;
@@ -247,12 +249,12 @@ absl::StatusOr<TokenView> OperationGraph::LinkTokens(const std::string& source,
   return result;
 }
 
-void OperationGraph::OnTokenDeadline(const std::string& name) {
+void OperationGraph::OnTokenDeadline(const std::string& name, absl::Time when) {
   Outbox out;
   {
     internal::MutexLock lock(&mu_);
     TokenRecord* token = FindTokenLocked(name);
-    if (token == nullptr || token->view.cancel != nullptr || !token->view.deadline) return;
+    if (token == nullptr || token->view.cancel != nullptr || token->view.deadline != when) return;
     CancelTokenLocked(*token,
                       MakeRecord(CancelReason::kTimeout,
                                  absl::StrCat("Token ", name, " reached its deadline"),
@@ -276,7 +278,8 @@ absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
     out.timers.push_back(std::move(rec->deadline_timer));
     rec->op.deadline = deadline;
     if (deadline.has_value()) {
-      rec->deadline_timer = scheduler_.At(*deadline, [this, id] { OnDeadline(id); });
+      rec->deadline_timer =
+          scheduler_.At(*deadline, [this, id, when = *deadline] { OnDeadline(id, when); });
     }
   }
   Flush(out);
@@ -296,7 +299,8 @@ absl::Status OperationGraph::SetTokenDeadline(const std::string& name,
     out.timers.push_back(std::move(token->deadline_timer));
     token->view.deadline = deadline;
     if (deadline.has_value()) {
-      token->deadline_timer = scheduler_.At(*deadline, [this, name] { OnTokenDeadline(name); });
+      token->deadline_timer = scheduler_.At(
+          *deadline, [this, name, when = *deadline] { OnTokenDeadline(name, when); });
     }
   }
   Flush(out);

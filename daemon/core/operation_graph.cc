@@ -123,8 +123,8 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     op.created_time = clock_.Now();
     if (spec.timeout.has_value()) {
       op.deadline = op.created_time + *spec.timeout;
-      rec->deadline_timer =
-          scheduler_.At(*op.deadline, [this, id = op.id] { OnDeadline(id); });
+      rec->deadline_timer = scheduler_.At(
+          *op.deadline, [this, id = op.id, when = *op.deadline] { OnDeadline(id, when); });
     }
     Record& r = *rec;
     by_id_[op.id] = rec.get();
@@ -207,6 +207,7 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
     if (IsFinished(rec->op.state)) return absl::OkStatus();
     rec->op.error = std::move(error);
     EndLocked(*rec, state, out);
+    PruneFinishedLocked();
   }
   Flush(out);
   return absl::OkStatus();
@@ -236,6 +237,10 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
   --live_;
   EmitLocked(state == OpState::kLost ? EventType::kLost : EventType::kFinished, rec);
   finished_.push_back(rec.seq);
+}
+
+void OperationGraph::PruneFinishedLocked() {
+  // Only once a whole change is done: records ended by it may still be used.
   while (finished_.size() > options_.finished_retention) {
     auto it = by_seq_.find(finished_.front());
     finished_.pop_front();
@@ -341,12 +346,13 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
   return result;
 }
 
-void OperationGraph::OnDeadline(const std::string& id) {
+void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {
   Outbox out;
   {
     internal::MutexLock lock(&mu_);
     Record* rec = FindLocked(id);
-    if (rec == nullptr || !rec->op.deadline.has_value()) return;
+    // A deadline moved while this timer was firing is not this one.
+    if (rec == nullptr || rec->op.deadline != when) return;
     CancelLocked(*rec, CancelReason::kTimeout,
                  TimeoutMessage(*rec->op.deadline - rec->op.created_time), "deadline",
                  /*cascade=*/true, out);
@@ -402,6 +408,7 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
     }
     // The dead owner hears nothing; descendants elsewhere learn why.
     for (Record* rec : lost) CascadeLocked(*rec, CancelReason::kOwnerLost, "daemon", out);
+    PruneFinishedLocked();
     if (auto self = out.deliveries.find(owner.session_id); self != out.deliveries.end()) {
       out.deliveries.erase(self);
       out.order.erase(std::remove(out.order.begin(), out.order.end(), owner.session_id),

@@ -231,8 +231,9 @@ class OperationGraph {
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpState state, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnDeadline(const std::string& id);
-  void OnTokenDeadline(const std::string& name);
+  void OnDeadline(const std::string& id, absl::Time when);
+  void OnTokenDeadline(const std::string& name, absl::Time when);
+  void PruneFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenRecord* FindTokenLocked(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenView TokenViewLocked(const TokenRecord& token) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks `token` cancelled and walks everything below it. Returns

@@ -25,7 +25,9 @@ struct DaemonLimits {
   absl::Duration lease_timeout = absl::Seconds(10);
   size_t max_operations = 1'000'000;
   size_t max_sessions = 10'000;
-  size_t watch_queue_limit = 10'000;  // events queued for one slow watcher
+  // Events queued for one slow watcher; above the event log's retention, so
+  // a replay of the whole retained window always fits.
+  size_t watch_queue_limit = 100'000;
 };
 
 struct DaemonState {

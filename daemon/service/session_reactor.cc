@@ -40,6 +40,15 @@ class SessionReactor::Channel : public SessionSink {
     reactor_ = nullptr;
   }
 
+  // Runs `fn` (which registers and pushes the Registered reply) holding the
+  // delivery lock: a cancel of a just-registered operation, made by another
+  // thread meanwhile, is pushed after the reply that tells its id.
+  template <typename F>
+  void InOrder(F fn) {
+    internal::MutexLock lock(&mu_);
+    fn();
+  }
+
  private:
   internal::Mutex mu_;
   SessionReactor* reactor_ ABSL_GUARDED_BY(mu_);
@@ -61,7 +70,7 @@ void SessionReactor::OnReadDone(bool ok) {
                                   "the first message of a session must be a Hello"));
       return;
     }
-    HandleHello(request_.hello());
+    if (!HandleHello(request_.hello())) return;
   } else {
     state_.sessions.Touch(owner_->session_id);
     switch (request_.kind_case()) {
@@ -94,14 +103,14 @@ void SessionReactor::OnReadDone(bool ok) {
   StartRead(&request_);
 }
 
-void SessionReactor::HandleHello(const pb::Hello& hello) {
+bool SessionReactor::HandleHello(const pb::Hello& hello) {
   if (state_.draining.load()) {
     writes_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "canceld is shutting down"));
-    return;
+    return false;
   }
   if (absl::Status valid = ValidateHello(hello); !valid.ok()) {
     writes_.Finish(ToGrpc(valid));
-    return;
+    return false;
   }
   Owner owner;
   owner.process_name = hello.process_name();
@@ -110,9 +119,13 @@ void SessionReactor::HandleHello(const pb::Hello& hello) {
   absl::StatusOr<Owner> opened = state_.sessions.Open(owner, channel_);
   if (!opened.ok()) {
     writes_.Finish(ToGrpc(opened.status()));
-    return;
+    return false;
   }
   owner_ = *opened;
+  if (state_.draining.load()) {  // shutdown began while we opened: end it too
+    writes_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "canceld is shutting down"));
+    return false;
+  }
   Log(LogLevel::kInfo, "session opened",
       {{"session", absl::StrCat(owner_->session_id)},
        {"process", owner_->process_name},
@@ -123,9 +136,14 @@ void SessionReactor::HandleHello(const pb::Hello& hello) {
   ToProto(state_.limits.heartbeat_interval, welcome->mutable_heartbeat_interval());
   ToProto(state_.limits.lease_timeout, welcome->mutable_lease_timeout());
   writes_.Push(std::move(response));
+  return true;
 }
 
 void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
+  channel_->InOrder([&] { RegisterInOrder(request); });
+}
+
+void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
   pb::SessionResponse registered;
   pb::SessionResponse errors;
   for (int i = 0; i < request.items_size(); ++i) {

@@ -37,8 +37,10 @@ class SessionReactor : public grpc::ServerBidiReactor<pb::SessionRequest, pb::Se
   class Channel;
   friend class WriteQueue<SessionReactor, pb::SessionResponse>;
 
-  void HandleHello(const pb::Hello& hello);
+  // False when the session was refused (the stream is finishing).
+  bool HandleHello(const pb::Hello& hello);
   void HandleRegister(const pb::RegisterRequest& request);
+  void RegisterInOrder(const pb::RegisterRequest& request);
   void HandleProgress(const pb::ProgressRequest& request);
   void HandleFinish(const pb::FinishRequest& request);
 

@@ -111,6 +111,25 @@ TEST_F(ClientTest, ALocalCancelReachesTheDaemon) {
   EXPECT_EQ(DaemonView(op->id()).cancel->message, "changed my mind");
 }
 
+TEST_F(ClientTest, ACancelThenAnImmediateFinishStillReachesDescendantsElsewhere) {
+  auto owner_client = Connect();
+  auto other_client = Connect();
+  auto parent = StartRegistered(*owner_client, {.name = "parent"});
+  auto child = StartRegistered(*other_client, {.name = "child", .parent_id = parent->id()});
+  parent->Cancel("abandoned");
+  parent.reset();  // finishes at once: the cancel must reach the daemon first
+  child->token().Wait();
+  EXPECT_EQ(child->token().details()->Root().message, "abandoned");
+}
+
+TEST_F(ClientTest, AChildStartedBeforeItsParentIsRegisteredStillNamesIt) {
+  auto client = Connect();
+  auto parent = client->Start({.name = "parent"});
+  auto child = client->Start({.name = "child", .parent = parent.get()});  // no wait
+  ASSERT_TRUE(child->WaitRegistered(absl::Seconds(10)));
+  EXPECT_EQ(DaemonView(child->id()).parent_id, parent->id());
+}
+
 TEST_F(ClientTest, ProgressIsCoalesced) {
   auto client = Connect();
   auto op = StartRegistered(*client, {.name = "busy"});

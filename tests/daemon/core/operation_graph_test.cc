@@ -178,6 +178,25 @@ TEST_F(GraphTest, ASessionsEndLeavesItsOperationsLostAndCancelsDescendantsElsewh
   EXPECT_EQ(graph_.live_count(), 1u);
 }
 
+TEST(GraphRetention, ASessionWithMoreLiveOperationsThanTheRetentionEndsSafely) {
+  // Ending more operations than the finished-retention keeps must not prune
+  // records the same change still walks (ASan catches a use after free).
+  FakeClock clock;
+  Scheduler scheduler(clock);
+  EventLog events;
+  RecordingListener listener;
+  OperationGraph graph(clock, scheduler, events, listener,
+                       GraphOptions{.max_operations = 1000, .finished_retention = 5});
+  Owner dying{1, "p", 1, "h"};
+  Owner other{2, "q", 2, "h"};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(graph.Register(dying, {.name = "x"})->id);
+  std::string child = graph.Register(other, {.name = "child", .parent_id = ids[0]})->id;
+  graph.SessionEnded(dying, "crashed");
+  EXPECT_EQ(graph.Get(child)->cancel->reason, CancelReason::kOwnerLost);
+  EXPECT_EQ(graph.live_count(), 1u);
+}
+
 TEST_F(GraphTest, CancelAllDryRunChangesNothingAndTheRealOneCancelsExactlyTheMatches) {
   RegisterSpec a{.name = "a", .labels = {{"team", "a"}}};
   RegisterSpec b{.name = "b", .labels = {{"team", "b"}}};
