@@ -64,7 +64,9 @@ struct Operation {
   std::optional<absl::Time> deadline;
   std::shared_ptr<const CancellationDetails> cancel;  // with the cause chain
   std::optional<absl::Time> cancel_requested_time;
-  std::optional<ProgressReport> last_progress;
+  // Shared, not inline: most operations never report, and a million of them
+  // should not each carry an empty report (docs/BENCHMARKS.md, scale).
+  std::shared_ptr<const ProgressReport> last_progress;
   std::string error;
 };
 

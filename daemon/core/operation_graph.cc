@@ -128,7 +128,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     }
     Record& r = *rec;
     by_id_[op.id] = rec.get();
-    live_by_session_[owner.session_id].insert(op.id);
+    live_by_session_[owner.session_id].insert(rec->seq);
     by_seq_.emplace(rec->seq, std::move(rec));
     ++live_;
     EmitLocked(EventType::kRegistered, r);
@@ -188,7 +188,8 @@ absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::stri
   if (IsFinished(rec->op.state)) {
     return absl::FailedPreconditionError(absl::StrCat("operation '", id, "' has finished"));
   }
-  rec->op.last_progress = ProgressReport{std::move(message), std::move(metadata), clock_.Now()};
+  rec->op.last_progress = std::make_shared<const ProgressReport>(
+      ProgressReport{std::move(message), std::move(metadata), clock_.Now()});
   EmitLocked(EventType::kProgress, *rec);
   return absl::OkStatus();
 }
@@ -231,7 +232,7 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
   }
   auto session = live_by_session_.find(rec.op.owner.session_id);
   if (session != live_by_session_.end()) {
-    session->second.erase(rec.op.id);
+    session->second.erase(rec.seq);
     if (session->second.empty()) live_by_session_.erase(session);
   }
   --live_;
@@ -394,7 +395,7 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
     auto it = live_by_session_.find(owner.session_id);
     if (it == live_by_session_.end()) return;
     std::vector<Record*> lost;
-    for (const std::string& id : it->second) lost.push_back(FindLocked(id));
+    for (uint64_t seq : it->second) lost.push_back(by_seq_.at(seq).get());
     std::sort(lost.begin(), lost.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
     for (Record* rec : lost) {
       if (rec->op.cancel == nullptr) {

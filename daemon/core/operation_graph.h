@@ -257,7 +257,8 @@ class OperationGraph {
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   absl::btree_map<uint64_t, std::unique_ptr<Record>> by_seq_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Record*> by_id_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, absl::flat_hash_set<std::string>> live_by_session_
+  // Live operations of each session, by seq (8 bytes each, not an id copy).
+  absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> live_by_session_
       ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first
   size_t live_ ABSL_GUARDED_BY(mu_) = 0;

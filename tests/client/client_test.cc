@@ -137,7 +137,7 @@ TEST_F(ClientTest, ProgressIsCoalesced) {
   for (int i = 1; i <= 10000; ++i) op->ReportProgress(absl::StrCat("step ", i));
   ASSERT_TRUE(Eventually([&] {
     auto p = DaemonView(op->id()).last_progress;
-    return p.has_value() && p->message == "step 10000";
+    return p != nullptr && p->message == "step 10000";
   }));
   // A hot loop of 10,000 reports reaches the daemon as a handful.
   EXPECT_LT(daemon_->state().events.current_sequence() - before, 50u);
