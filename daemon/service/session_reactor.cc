@@ -54,6 +54,20 @@ class SessionReactor::Channel : public SessionSink {
   SessionReactor* reactor_ ABSL_GUARDED_BY(mu_);
 };
 
+namespace {
+
+// One refused item of a batch, reported without ending the stream.
+void AddError(pb::SessionResponse& errors, uint64_t ref, const std::string& operation_id,
+              const absl::Status& status) {
+  pb::SessionError* error = errors.mutable_errors()->add_items();
+  error->set_ref(ref);
+  error->set_operation_id(operation_id);
+  error->set_code(static_cast<int32_t>(status.code()));
+  error->set_message(std::string(status.message()));
+}
+
+}  // namespace
+
 SessionReactor::SessionReactor(DaemonState& state)
     : state_(state), channel_(std::make_shared<Channel>(this)) {
   StartRead(&request_);
@@ -181,10 +195,7 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
       result = state_.graph.Register(*owner_, std::move(spec));
     }
     if (!result.ok()) {
-      pb::SessionError* error = errors.mutable_errors()->add_items();
-      error->set_ref(item.ref());
-      error->set_code(static_cast<int32_t>(result.status().code()));
-      error->set_message(std::string(result.status().message()));
+      AddError(errors, item.ref(), "", result.status());
       continue;
     }
     for (const auto& [key, interval] : conditions) {
@@ -212,12 +223,7 @@ void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
       status = state_.graph.ReportProgress(owner_->session_id, item.operation_id(), item.message(),
                                            Labels(item.metadata().begin(), item.metadata().end()));
     }
-    if (!status.ok()) {
-      pb::SessionError* error = errors.mutable_errors()->add_items();
-      error->set_operation_id(item.operation_id());
-      error->set_code(static_cast<int32_t>(status.code()));
-      error->set_message(std::string(status.message()));
-    }
+    if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
   }
   if (errors.has_errors()) writes_.Push(std::move(errors));
 }
@@ -237,12 +243,7 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
     if (status.ok()) {
       status = state_.graph.Finish(owner_->session_id, item.operation_id(), *state, item.error());
     }
-    if (!status.ok()) {
-      pb::SessionError* error = errors.mutable_errors()->add_items();
-      error->set_operation_id(item.operation_id());
-      error->set_code(static_cast<int32_t>(status.code()));
-      error->set_message(std::string(status.message()));
-    }
+    if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
   }
   if (errors.has_errors()) writes_.Push(std::move(errors));
 }
