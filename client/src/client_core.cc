@@ -133,10 +133,12 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
 }
 
 void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
-  if (record.parent != nullptr &&
+  // (A finished parent is not waited for: it may never be registered again.)
+  if (record.parent != nullptr && !record.parent->finished &&
       (record.parent->id.empty() || record.parent->registered_generation != generation_ ||
        !record.parent->ready)) {
     record.waiting_for_parent = true;  // registered when the parent's reply arrives
+    waiting_by_parent_[record.parent.get()].push_back(record.ref);
     return;
   }
   record.waiting_for_parent = false;
@@ -414,9 +416,15 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
         record->ready = true;
         MaybeSendFinishLocked(*record);
         // Children held back for this parent can now name it.
-        for (auto& [ref, other] : by_ref_) {
-          if (other->waiting_for_parent && other->parent == record && !other->finished) {
-            RegisterLocked(*other, *children.mutable_register_());
+        auto waiting = waiting_by_parent_.find(record.get());
+        if (waiting == waiting_by_parent_.end()) continue;
+        std::vector<uint64_t> refs = std::move(waiting->second);
+        waiting_by_parent_.erase(waiting);
+        for (uint64_t ref : refs) {
+          auto child = by_ref_.find(ref);
+          if (child != by_ref_.end() && child->second->waiting_for_parent &&
+              !child->second->finished) {
+            RegisterLocked(*child->second, *children.mutable_register_());
           }
         }
       }

@@ -118,6 +118,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   // Cancels to send to the daemon (operation id, message), by the worker.
   std::deque<std::pair<std::shared_ptr<OpRecord>, std::string>> remote_cancels_
       ABSL_GUARDED_BY(mu_);
+  // Children held back until their parent is registered, by parent.
+  absl::flat_hash_map<const OpRecord*, std::vector<uint64_t>> waiting_by_parent_
+      ABSL_GUARDED_BY(mu_);
 
   std::thread session_thread_;
   std::thread worker_thread_;

@@ -5,13 +5,17 @@
 //   1. cancel latency: Cancel RPC start -> the SDK's local callback, beside
 //      the bare floor: unary Trigger start -> the message pushed to a held
 //      stream arrives;
+//   2. fan-out: CancelAll of 10,000 operations over 100 sessions -> the
+//      last SDK callback, beside the bare server pushing one message to 100
+//      held streams;
 //   3. throughput: operations registered and finished per second through
 //      sessions (1 and 8 client threads, one session each), beside bare unary
 //      calls per second.
 // and prints p50/p90/p99 with the ratios. Not yet here (see the issue): the
-// etcd and Redis peers, fan-out and daemon memory at scale.
+// etcd and Redis peers (scale: scale_bench; deadlines: deadline_bench).
 //
-//   canceld_bench [--samples 2000] [--ops 20000]
+//   canceld_bench [--samples 2000] [--ops 20000] [--fanout-sessions 100]
+//                 [--fanout-per-session 100] [--fanout-reps 20]
 #include <unistd.h>
 
 #include <algorithm>
@@ -220,6 +224,123 @@ std::vector<double> CanceldLatency(const std::string& endpoint, int samples) {
   return out;
 }
 
+// --- Scenario 2: fan-out. ---
+
+// The bare server pushes one message to each of `streams` held streams.
+std::vector<double> BareFanOut(const std::string& endpoint, int streams, int reps) {
+  auto stub = Bare::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  std::mutex mu;
+  std::condition_variable cv;
+  int received = 0;
+  absl::Time last;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::thread> readers;
+  for (int i = 0; i < streams; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.emplace_back([&, context = contexts.back().get()] {
+      HoldRequest hold;
+      hold.set_key("fan");
+      auto reader = stub->Hold(context, hold);
+      Push push;
+      while (reader->Read(&push)) {
+        std::lock_guard<std::mutex> lock(mu);
+        last = absl::Now();
+        ++received;
+        cv.notify_all();
+      }
+      reader->Finish();
+    });
+  }
+  // Until every stream is held: a trigger reaches all of them (and each push
+  // of every trigger so far has arrived).
+  for (int pushed_total = 0;;) {
+    grpc::ClientContext c;
+    TriggerRequest t;
+    t.set_key("fan");
+    TriggerReply r;
+    stub->Trigger(&c, t, &r);
+    pushed_total += r.pushed();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return received >= pushed_total; });
+    if (r.pushed() == streams) break;
+    cv.wait_for(lock, std::chrono::milliseconds(5));
+  }
+  std::vector<double> out;
+  for (int rep = 0; rep < reps; ++rep) {
+    int target;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      target = received + streams;
+    }
+    const absl::Time start = absl::Now();
+    grpc::ClientContext c;
+    TriggerRequest t;
+    t.set_key("fan");
+    TriggerReply r;
+    stub->Trigger(&c, t, &r);
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return received >= target; });
+    out.push_back(absl::ToDoubleMicroseconds(last - start));
+  }
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& reader : readers) reader.join();
+  return out;
+}
+
+// CancelAll of sessions x per_session operations -> the last SDK callback.
+std::vector<double> CanceldFanOut(const std::string& endpoint, int sessions, int per_session,
+                                  int reps) {
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < sessions; ++i) {
+    ClientOptions options;
+    options.endpoint = endpoint;
+    options.process_name = "fanout";
+    clients.push_back(*Client::Connect(options));
+  }
+  for (auto& client : clients) client->WaitConnected(absl::Seconds(30));
+  auto stub = pb::Canceld::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  std::vector<double> out;
+  for (int rep = 0; rep < reps; ++rep) {
+    std::mutex mu;
+    std::condition_variable cv;
+    int fired = 0;
+    absl::Time last;
+    std::vector<std::unique_ptr<RemoteOperation>> ops;
+    std::vector<std::unique_ptr<CancellationCallback>> callbacks;
+    const std::string run = absl::StrCat("r", rep);
+    for (auto& client : clients) {
+      for (int i = 0; i < per_session; ++i) {
+        ops.push_back(client->Start({.name = "fan", .labels = {{"run", run}}}));
+      }
+    }
+    for (auto& op : ops) {
+      op->WaitRegistered(absl::Seconds(30));
+      callbacks.push_back(std::make_unique<CancellationCallback>(
+          op->token(), [&](const CancellationDetails&) {
+            std::lock_guard<std::mutex> lock(mu);
+            last = absl::Now();
+            ++fired;
+            cv.notify_all();
+          }));
+    }
+    const absl::Time start = absl::Now();
+    grpc::ClientContext c;
+    c.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    pb::CancelAllRequest request;
+    request.mutable_filter()->set_selector(absl::StrCat("run=", run));
+    pb::CancelAllResponse response;
+    stub->CancelAll(&c, request, &response);
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return fired == static_cast<int>(ops.size()); });
+    }
+    out.push_back(absl::ToDoubleMicroseconds(last - start));
+    callbacks.clear();
+    ops.clear();
+  }
+  return out;
+}
+
 // --- Scenario 3: throughput. ---
 
 double BareCallsPerSecond(const std::string& endpoint, int threads, int total) {
@@ -286,9 +407,17 @@ int main(int argc, char** argv) {
   using namespace hother::cancelable::bench;
   int samples = 2000;
   int ops = 20000;
+  int fanout_sessions = 100;
+  int fanout_per_session = 100;
+  int fanout_reps = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--samples") == 0) samples = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--ops") == 0) ops = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--fanout-sessions") == 0) fanout_sessions = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--fanout-per-session") == 0) {
+      fanout_per_session = std::atoi(argv[i + 1]);
+    }
+    if (std::strcmp(argv[i], "--fanout-reps") == 0) fanout_reps = std::atoi(argv[i + 1]);
   }
   const std::string dir = absl::StrCat("/tmp/canceld-bench-", getpid());
   std::filesystem::create_directories(dir);
@@ -321,6 +450,19 @@ int main(int argc, char** argv) {
     Row(absl::StrCat("bare gRPC push (", name, ")").c_str(), base, nullptr);
     Row(absl::StrCat("canceld Cancel -> SDK callback (", name, ")").c_str(), ours, &base);
   }
+  std::printf("\n%-44s %9s %9s %9s %9s\n", "2. fan-out, unix (us to the last one)", "p50", "p90",
+              "p99", "vs bare");
+  Percentiles fan_base = Of(BareFanOut(bare_unix, fanout_sessions, fanout_reps));
+  Percentiles fan_ours =
+      Of(CanceldFanOut(canceld_unix, fanout_sessions, fanout_per_session, fanout_reps));
+  Row(absl::StrCat("bare push to ", fanout_sessions, " streams").c_str(), fan_base, nullptr);
+  Row(absl::StrCat("canceld CancelAll ", fanout_sessions * fanout_per_session, " ops / ",
+                   fanout_sessions, " sessions")
+          .c_str(),
+      fan_ours, &fan_base);
+  std::printf("target: fan-out within 3x of the bare push: %s\n",
+              fan_ours.p50 <= 3 * fan_base.p50 ? "met" : "MISSED");
+
   std::printf("\n%-44s %12s %12s\n", "3. throughput (per second, unix)", "1 thread", "8 threads");
   double bare1 = BareCallsPerSecond(bare_unix, 1, ops);
   double bare8 = BareCallsPerSecond(bare_unix, 8, ops);
