@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "lib/src/enum_names.h"
+
 namespace hother::cancelable::wire {
 namespace {
 
@@ -39,17 +41,12 @@ std::shared_ptr<CancellationDetails> HopFromProto(const pb::Cancellation& hop) {
 }  // namespace
 
 pb::CancelReason ToProto(CancelReason reason) {
-  for (const auto& [ours, theirs] : kReasons) {
-    if (ours == reason) return theirs;
-  }
-  return pb::CANCEL_REASON_UNSPECIFIED;
+  return internal::SecondOf<pb::CancelReason>(kReasons, reason)
+      .value_or(pb::CANCEL_REASON_UNSPECIFIED);
 }
 
 std::optional<CancelReason> FromProto(pb::CancelReason reason) {
-  for (const auto& [ours, theirs] : kReasons) {
-    if (theirs == reason) return ours;
-  }
-  return std::nullopt;
+  return internal::FirstOf<CancelReason>(kReasons, reason);
 }
 
 void ToProto(absl::Time time, google::protobuf::Timestamp* out) {

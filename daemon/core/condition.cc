@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "hother/cancelable/resource_usage.h"
+#include "lib/src/enum_names.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -33,12 +34,7 @@ constexpr std::pair<ConditionKind, absl::string_view> kKinds[] = {
     {ConditionKind::kCommand, "command"},
 };
 
-absl::string_view KindName(ConditionKind kind) {
-  for (const auto& [k, name] : kKinds) {
-    if (k == kind) return name;
-  }
-  return "unknown";
-}
+absl::string_view KindName(ConditionKind kind) { return internal::NameOf(kKinds, kind); }
 
 absl::Status Bad(absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("condition '", text, "': ", why));
@@ -144,14 +140,9 @@ absl::StatusOr<Condition> ParseCondition(absl::string_view text) {
   absl::string_view kind_name = absl::StripAsciiWhitespace(text.substr(0, open));
   absl::string_view args = text.substr(open + 1, text.size() - open - 2);
   Condition c;
-  bool known = false;
-  for (const auto& [k, name] : kKinds) {
-    if (name == kind_name) {
-      c.kind = k;
-      known = true;
-    }
-  }
-  if (!known) {
+  std::optional<ConditionKind> kind = internal::ValueOf<ConditionKind>(kKinds, kind_name);
+  if (kind.has_value()) c.kind = *kind;
+  if (!kind.has_value()) {
     return Bad(text, "unknown kind; use file_exists, file_absent, memory_available_below, "
                      "load_average_above, disk_free_below or process_exited");
   }

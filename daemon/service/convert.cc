@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "lib/src/enum_names.h"
 
 namespace hother::cancelable::daemon {
 
@@ -12,32 +13,35 @@ grpc::Status ToGrpc(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+namespace {
+
+constexpr std::pair<OpState, pb::OperationStatus> kStates[] = {
+    {OpState::kRunning, pb::OPERATION_STATUS_RUNNING},
+    {OpState::kCancelling, pb::OPERATION_STATUS_CANCELLING},
+    {OpState::kCompleted, pb::OPERATION_STATUS_COMPLETED},
+    {OpState::kCancelled, pb::OPERATION_STATUS_CANCELLED},
+    {OpState::kFailed, pb::OPERATION_STATUS_FAILED},
+    {OpState::kTimeout, pb::OPERATION_STATUS_TIMEOUT},
+    {OpState::kLost, pb::OPERATION_STATUS_LOST},
+};
+
+constexpr std::pair<EventType, pb::WatchEventType> kEventTypes[] = {
+    {EventType::kRegistered, pb::WATCH_EVENT_TYPE_REGISTERED},
+    {EventType::kProgress, pb::WATCH_EVENT_TYPE_PROGRESS},
+    {EventType::kCancelRequested, pb::WATCH_EVENT_TYPE_CANCEL_REQUESTED},
+    {EventType::kFinished, pb::WATCH_EVENT_TYPE_FINISHED},
+    {EventType::kLost, pb::WATCH_EVENT_TYPE_LOST},
+};
+
+}  // namespace
+
 pb::OperationStatus ToProto(OpState state) {
-  switch (state) {
-    case OpState::kRunning:
-      return pb::OPERATION_STATUS_RUNNING;
-    case OpState::kCancelling:
-      return pb::OPERATION_STATUS_CANCELLING;
-    case OpState::kCompleted:
-      return pb::OPERATION_STATUS_COMPLETED;
-    case OpState::kCancelled:
-      return pb::OPERATION_STATUS_CANCELLED;
-    case OpState::kFailed:
-      return pb::OPERATION_STATUS_FAILED;
-    case OpState::kTimeout:
-      return pb::OPERATION_STATUS_TIMEOUT;
-    case OpState::kLost:
-      return pb::OPERATION_STATUS_LOST;
-  }
-  return pb::OPERATION_STATUS_UNSPECIFIED;
+  return internal::SecondOf<pb::OperationStatus>(kStates, state)
+      .value_or(pb::OPERATION_STATUS_UNSPECIFIED);
 }
 
 std::optional<OpState> StateFromProto(pb::OperationStatus status) {
-  for (OpState s : {OpState::kRunning, OpState::kCancelling, OpState::kCompleted,
-                    OpState::kCancelled, OpState::kFailed, OpState::kTimeout, OpState::kLost}) {
-    if (ToProto(s) == status) return s;
-  }
-  return std::nullopt;
+  return internal::FirstOf<OpState>(kStates, status);
 }
 
 std::optional<OpState> FinalStateFromProto(pb::OperationStatus status) {
@@ -47,19 +51,8 @@ std::optional<OpState> FinalStateFromProto(pb::OperationStatus status) {
 }
 
 pb::WatchEventType ToProto(EventType type) {
-  switch (type) {
-    case EventType::kRegistered:
-      return pb::WATCH_EVENT_TYPE_REGISTERED;
-    case EventType::kProgress:
-      return pb::WATCH_EVENT_TYPE_PROGRESS;
-    case EventType::kCancelRequested:
-      return pb::WATCH_EVENT_TYPE_CANCEL_REQUESTED;
-    case EventType::kFinished:
-      return pb::WATCH_EVENT_TYPE_FINISHED;
-    case EventType::kLost:
-      return pb::WATCH_EVENT_TYPE_LOST;
-  }
-  return pb::WATCH_EVENT_TYPE_UNSPECIFIED;
+  return internal::SecondOf<pb::WatchEventType>(kEventTypes, type)
+      .value_or(pb::WATCH_EVENT_TYPE_UNSPECIFIED);
 }
 
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
