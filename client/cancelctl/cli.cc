@@ -64,6 +64,19 @@ std::string Cli::Actor() const {
                       " pid=", getpid());
 }
 
+bool ParseDurationFlag(const std::string& flag, const std::string& text, bool positive,
+                       absl::Duration* out) {
+  absl::Duration d;
+  if (absl::ParseDuration(text, &d) &&
+      (positive ? d > absl::ZeroDuration() : d >= absl::ZeroDuration())) {
+    *out = d;
+    return true;
+  }
+  std::cerr << "cancelctl: " << flag << " '" << text << "' is not a "
+            << (positive ? "positive " : "") << "duration like 30s or 500ms\n";
+  return false;
+}
+
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {

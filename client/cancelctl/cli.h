@@ -64,6 +64,12 @@ class Cli {
 
 int ExitCodeFor(const grpc::Status& status);
 
+// Parses a duration flag ("500ms", "30s"); `positive` refuses zero. On a bad
+// value prints "cancelctl: <flag> '<text>' is not a ... duration like 30s"
+// and returns false (the caller exits with kUsage).
+bool ParseDurationFlag(const std::string& flag, const std::string& text, bool positive,
+                       absl::Duration* out);
+
 // --- Output. ---
 
 // Rows printed as aligned columns.

@@ -138,8 +138,7 @@ int main(int argc, char** argv) {
 
   cc::GlobalOptions global;
   global.endpoint = hother::cancelable::ResolveEndpoint(endpoint);
-  if (!absl::ParseDuration(timeout, &global.timeout) || global.timeout <= absl::ZeroDuration()) {
-    std::cerr << "cancelctl: --timeout '" << timeout << "' is not a positive duration like 5s\n";
+  if (!cc::ParseDurationFlag("--timeout", timeout, /*positive=*/true, &global.timeout)) {
     return cc::kUsage;
   }
   global.format = output == "json" ? cc::Format::kJson

@@ -95,25 +95,18 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args) {
     StartOptions::Condition condition{spec};
     if (size_t at = spec.rfind('@'); at != std::string::npos && spec.back() != ')') {
       condition.condition = spec.substr(0, at);
-      if (!absl::ParseDuration(spec.substr(at + 1), &condition.interval) ||
-          condition.interval <= absl::ZeroDuration()) {
-        std::cerr << "cancelctl: run: --condition '" << spec
-                  << "': the interval after @ is not a duration like 500ms\n";
+      if (!ParseDurationFlag(absl::StrCat("run: --condition ", spec, ": the interval after @"),
+                             spec.substr(at + 1), /*positive=*/true, &condition.interval)) {
         return kUsage;
       }
     }
     start.conditions.push_back(std::move(condition));
   }
   absl::Duration grace;
-  if (!absl::ParseDuration(args.grace, &grace) || grace < absl::ZeroDuration()) {
-    std::cerr << "cancelctl: run: --grace '" << args.grace << "' is not a duration like 10s\n";
-    return kUsage;
-  }
+  if (!ParseDurationFlag("run: --grace", args.grace, /*positive=*/false, &grace)) return kUsage;
   if (!args.timeout.empty()) {
     absl::Duration timeout;
-    if (!absl::ParseDuration(args.timeout, &timeout) || timeout <= absl::ZeroDuration()) {
-      std::cerr << "cancelctl: run: --timeout '" << args.timeout
-                << "' is not a positive duration like 30s\n";
+    if (!ParseDurationFlag("run: --timeout", args.timeout, /*positive=*/true, &timeout)) {
       return kUsage;
     }
     start.timeout = timeout;

@@ -69,9 +69,8 @@ int TokensCreateCommand(Cli& cli, const TokenCreateArgs& args) {
   request.mutable_labels()->insert(labels.begin(), labels.end());
   if (!args.timeout.empty()) {
     absl::Duration timeout;
-    if (!absl::ParseDuration(args.timeout, &timeout) || timeout <= absl::ZeroDuration()) {
-      std::cerr << "cancelctl: tokens create: --timeout '" << args.timeout
-                << "' is not a positive duration like 30s\n";
+    if (!ParseDurationFlag("tokens create: --timeout", args.timeout, /*positive=*/true,
+                           &timeout)) {
       return kUsage;
     }
     wire::ToProto(timeout, request.mutable_timeout());
@@ -168,10 +167,7 @@ int DeadlineCommand(Cli& cli, const DeadlineArgs& args) {
   }
   if (!args.in.empty()) {
     absl::Duration in;
-    if (!absl::ParseDuration(args.in, &in) || in < absl::ZeroDuration()) {
-      std::cerr << "cancelctl: deadline: --in '" << args.in << "' is not a duration like 30s\n";
-      return kUsage;
-    }
+    if (!ParseDurationFlag("deadline: --in", args.in, /*positive=*/false, &in)) return kUsage;
     wire::ToProto(in, request.mutable_in());
   } else if (!args.at.empty()) {
     absl::Time at;
