@@ -64,10 +64,7 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
     std::sort(t.view.all_of.begin(), t.view.all_of.end());
     if (spec.timeout.has_value()) {
       t.view.deadline = t.view.created_time + *spec.timeout;
-      t.deadline_timer = scheduler_.At(*t.view.deadline, [this, name = spec.name,
-                                                           when = *t.view.deadline] {
-        OnTokenDeadline(name, when);
-      });
+      t.deadline_timer = TokenDeadlineTimer(spec.name, *t.view.deadline);
     }
     tokens_.emplace(spec.name, std::move(token));
     std::shared_ptr<const CancellationDetails> last_input;
@@ -278,8 +275,7 @@ absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
     out.timers.push_back(std::move(rec->deadline_timer));
     rec->op.deadline = deadline;
     if (deadline.has_value()) {
-      rec->deadline_timer =
-          scheduler_.At(*deadline, [this, id, when = *deadline] { OnDeadline(id, when); });
+      rec->deadline_timer = OperationDeadlineTimer(id, *deadline);
     }
   }
   Flush(out);
@@ -299,8 +295,7 @@ absl::Status OperationGraph::SetTokenDeadline(const std::string& name,
     out.timers.push_back(std::move(token->deadline_timer));
     token->view.deadline = deadline;
     if (deadline.has_value()) {
-      token->deadline_timer = scheduler_.At(
-          *deadline, [this, name, when = *deadline] { OnTokenDeadline(name, when); });
+      token->deadline_timer = TokenDeadlineTimer(name, *deadline);
     }
   }
   Flush(out);

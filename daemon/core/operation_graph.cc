@@ -123,8 +123,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     op.created_time = clock_.Now();
     if (spec.timeout.has_value()) {
       op.deadline = op.created_time + *spec.timeout;
-      rec->deadline_timer = scheduler_.At(
-          *op.deadline, [this, id = op.id, when = *op.deadline] { OnDeadline(id, when); });
+      rec->deadline_timer = OperationDeadlineTimer(op.id, *op.deadline);
     }
     Record& r = *rec;
     by_id_[op.id] = rec.get();
@@ -345,6 +344,14 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
   }
   Flush(out);
   return result;
+}
+
+Scheduler::Timer OperationGraph::OperationDeadlineTimer(const std::string& id, absl::Time when) {
+  return scheduler_.At(when, [this, id, when] { OnDeadline(id, when); });
+}
+
+Scheduler::Timer OperationGraph::TokenDeadlineTimer(const std::string& name, absl::Time when) {
+  return scheduler_.At(when, [this, name, when] { OnTokenDeadline(name, when); });
 }
 
 void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {

@@ -231,6 +231,10 @@ class OperationGraph {
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpState state, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The timer that fires `id`'s (or token `name`'s) deadline `when`; a fired
+  // timer whose deadline has moved meanwhile does nothing.
+  Scheduler::Timer OperationDeadlineTimer(const std::string& id, absl::Time when);
+  Scheduler::Timer TokenDeadlineTimer(const std::string& name, absl::Time when);
   void OnDeadline(const std::string& id, absl::Time when);
   void OnTokenDeadline(const std::string& name, absl::Time when);
   void PruneFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

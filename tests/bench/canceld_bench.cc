@@ -134,6 +134,16 @@ Percentiles Of(std::vector<double> micros) {
   return {at(0.50), at(0.90), at(0.99)};
 }
 
+// A connected SDK client (the connection is made before any clock starts).
+std::unique_ptr<Client> ConnectClient(const std::string& endpoint, const std::string& name) {
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.process_name = name;
+  std::unique_ptr<Client> client = *Client::Connect(options);
+  client->WaitConnected(absl::Seconds(30));
+  return client;
+}
+
 // --- Scenario 1: cancel latency. ---
 
 std::vector<double> BareLatency(const std::string& endpoint, int samples) {
@@ -191,11 +201,7 @@ std::vector<double> BareLatency(const std::string& endpoint, int samples) {
 }
 
 std::vector<double> CanceldLatency(const std::string& endpoint, int samples) {
-  ClientOptions options;
-  options.endpoint = endpoint;
-  options.process_name = "bench";
-  auto client = *Client::Connect(options);
-  client->WaitConnected(absl::Seconds(10));
+  auto client = ConnectClient(endpoint, "bench");
   auto stub = pb::Canceld::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
   std::vector<double> out;
   for (int i = 0; i < samples + samples / 10; ++i) {
@@ -292,12 +298,8 @@ std::vector<double> CanceldFanOut(const std::string& endpoint, int sessions, int
                                   int reps) {
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < sessions; ++i) {
-    ClientOptions options;
-    options.endpoint = endpoint;
-    options.process_name = "fanout";
-    clients.push_back(*Client::Connect(options));
+    clients.push_back(ConnectClient(endpoint, "fanout"));
   }
-  for (auto& client : clients) client->WaitConnected(absl::Seconds(30));
   auto stub = pb::Canceld::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
   std::vector<double> out;
   for (int rep = 0; rep < reps; ++rep) {
@@ -365,11 +367,7 @@ double CanceldOpsPerSecond(daemon::Daemon& d, const std::string& endpoint, int t
   // One session per thread, connected before the clock starts.
   std::vector<std::unique_ptr<Client>> clients;
   for (int t = 0; t < threads; ++t) {
-    ClientOptions options;
-    options.endpoint = endpoint;
-    options.process_name = "bench";
-    clients.push_back(*Client::Connect(options));
-    clients.back()->WaitConnected(absl::Seconds(10));
+    clients.push_back(ConnectClient(endpoint, "bench"));
   }
   const uint64_t before = d.state().events.current_sequence();
   const uint64_t expected = 2 * static_cast<uint64_t>(total / threads) * threads;
