@@ -35,11 +35,7 @@ test: build
 	@ctest --preset $(PRESET)
 
 bench: build
-	@$(BUILD_DIR)/tests/bench/lib_bench --benchmark_counters_tabular=true
-	@$(BUILD_DIR)/tests/bench/deadline_bench --pending 1000000 --samples 10000
-	@$(BUILD_DIR)/tests/bench/canceld_bench --samples 2000 --ops 20000
-	@$(BUILD_DIR)/tests/bench/scale_bench --operations 100000
-	@$(BUILD_DIR)/tests/bench/scale_bench --operations 1000000
+	@$(BUILD_DIR)/tests/bench/bench_driver --write docs/BENCHMARKS.md --command "make bench"
 
 # Sanitizer and static-analysis builds (need `make deps-dev` for clang).
 asan: deps-dev

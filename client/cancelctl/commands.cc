@@ -105,6 +105,18 @@ int CancelCommand(Cli& cli, const std::vector<std::string>& ids, const std::stri
   return exit_code;
 }
 
+namespace {
+
+// canceld lists the oldest 1000 matches of a cancel-all; says how many more.
+void PrintUnlisted(const pb::CancelAllResponse& response) {
+  if (response.matched() > response.operations_size()) {
+    std::cout << "... and " << response.matched() - response.operations_size()
+              << " more (the first " << response.operations_size() << " are listed)\n";
+  }
+}
+
+}  // namespace
+
 int CancelAllCommand(Cli& cli, const CancelAllArgs& args) {
   pb::CancelAllRequest request;
   if (!BuildFilter(args.filter, request.mutable_filter())) return kUsage;
@@ -126,8 +138,8 @@ int CancelAllCommand(Cli& cli, const CancelAllArgs& args) {
     grpc::Status status = cli.stub().CancelAll(cli.Context().get(), preview, &matched);
     if (!status.ok()) return cli.Fail("cancel-all", status);
     PrintOperations(cli, {matched.operations().begin(), matched.operations().end()});
-    std::cout << "Cancel these " << matched.operations_size() << " operations? [y/N] "
-              << std::flush;
+    PrintUnlisted(matched);
+    std::cout << "Cancel these " << matched.matched() << " operations? [y/N] " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);
     if (answer != "y" && answer != "Y" && answer != "yes") {
@@ -144,8 +156,9 @@ int CancelAllCommand(Cli& cli, const CancelAllArgs& args) {
     return kOk;
   }
   PrintOperations(cli, {response.operations().begin(), response.operations().end()});
+  PrintUnlisted(response);
   if (args.dry_run) {
-    std::cout << "Dry run: " << response.operations_size()
+    std::cout << "Dry run: " << response.matched()
               << " operations would be cancelled; nothing changed.\n";
   } else {
     std::cout << "Cancelled " << response.cancelled() << " operations.\n";

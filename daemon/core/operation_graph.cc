@@ -323,7 +323,8 @@ absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::
 }
 
 CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::string message,
-                                          std::string actor, bool dry_run) {
+                                          std::string actor, bool dry_run,
+                                          size_t list_at_most) {
   Outbox out;
   CancelAllResult result;
   {
@@ -334,12 +335,13 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
         matched.push_back(rec.get());
       }
     }
+    result.matched = static_cast<int64_t>(matched.size());
     for (Record* rec : matched) {
       if (!dry_run) {
         result.cancelled += CancelLocked(*rec, CancelReason::kManual, message, actor,
                                          /*cascade=*/true, out) > 0;
       }
-      result.matched.push_back(SnapshotLocked(*rec));
+      if (result.listed.size() < list_at_most) result.listed.push_back(SnapshotLocked(*rec));
     }
   }
   Flush(out);

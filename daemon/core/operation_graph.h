@@ -90,7 +90,8 @@ struct CancelResult {
 };
 
 struct CancelAllResult {
-  std::vector<Operation> matched;
+  int64_t matched = 0;            // every live match
+  std::vector<Operation> listed;  // the oldest of them, at most `list_at_most`
   int cancelled = 0;
 };
 
@@ -135,9 +136,11 @@ class OperationGraph {
   // NOT_FOUND for an unknown id. Already cancelled or finished: first=false.
   [[nodiscard]] absl::StatusOr<CancelResult> Cancel(const std::string& id, std::string message,
                                                     std::string actor, bool cascade);
-  // Cancels every live match (cascading); dry_run changes nothing.
+  // Cancels every live match (cascading); dry_run changes nothing. Snapshots
+  // of the oldest `list_at_most` matches are returned: a million of them
+  // would not fit a reply.
   CancelAllResult CancelAll(const OperationFilter& filter, std::string message,
-                            std::string actor, bool dry_run);
+                            std::string actor, bool dry_run, size_t list_at_most);
 
   [[nodiscard]] absl::StatusOr<Operation> Get(const std::string& id) const;
 

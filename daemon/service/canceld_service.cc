@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kDefaultPageSize = 100;
 constexpr size_t kMaxPageSize = 1000;
+constexpr size_t kCancelAllListed = 1000;  // see CancelAllResponse.operations
 
 grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -76,9 +77,11 @@ grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext*
     }
     std::string actor = request->actor().empty() ? context->peer() : request->actor();
     CancelAllResult result =
-        state_.graph.CancelAll(filter, request->message(), actor, request->dry_run());
+        state_.graph.CancelAll(filter, request->message(), actor, request->dry_run(),
+                               kCancelAllListed);
     const absl::Time now = state_.clock.Now();
-    for (const Operation& op : result.matched) ToProto(op, now, response->add_operations());
+    for (const Operation& op : result.listed) ToProto(op, now, response->add_operations());
+    response->set_matched(static_cast<int32_t>(result.matched));
     response->set_cancelled(result.cancelled);
     if (!request->dry_run()) {
       Log(LogLevel::kInfo, "cancel-all",

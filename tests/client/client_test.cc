@@ -9,7 +9,10 @@
 #include "daemon/daemon.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "hother/cancelable/client/propagation.h"
+#include "hother/cancelable/v1/cancelable.grpc.pb.h"
 #include "tests/e2e/process.h"
 #include "tests/lib/test_util.h"
 
@@ -73,6 +76,27 @@ TEST_F(ClientTest, ADaemonCancelReachesTheLocalTokenWithItsChain) {
   ASSERT_NE(details->cause, nullptr);
   EXPECT_EQ(details->cause->message, "stop it");
   EXPECT_EQ(details->cause->actor, "test");
+}
+
+// A CancelAll reply lists the oldest 1000 matches and counts them all, so it
+// stays small at any registry size (a million snapshots would exceed gRPC's
+// message limit after the cancel had happened).
+TEST_F(ClientTest, CancelAllOfMoreThanAThousandListsAThousandAndCancelsEveryOne) {
+  auto client = Connect();
+  std::vector<std::unique_ptr<RemoteOperation>> ops;
+  for (int i = 0; i < 1001; ++i) ops.push_back(client->Start({.name = "many", .labels = {{"run", "big"}}}));
+  for (auto& op : ops) ASSERT_TRUE(op->WaitRegistered(absl::Seconds(10)));
+  auto stub = v1::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::CancelAllRequest request;
+  request.mutable_filter()->set_selector("run=big");
+  v1::CancelAllResponse response;
+  ASSERT_TRUE(stub->CancelAll(&context, request, &response).ok());
+  EXPECT_EQ(response.matched(), 1001);
+  EXPECT_EQ(response.cancelled(), 1001);
+  ASSERT_EQ(response.operations_size(), 1000);
+  EXPECT_EQ(response.operations(0).id(), ops[0]->id());  // oldest first
+  for (auto& op : ops) op->token().Wait();
 }
 
 TEST_F(ClientTest, ALocalScopeUnderARemoteOperationIsCancelledByTheDaemon) {

@@ -18,7 +18,7 @@
 namespace hother::cancelable::e2e {
 
 Process::Process(const std::vector<std::string>& argv, const std::string& output_prefix,
-                 const std::vector<std::string>& env)
+                 const std::vector<std::string>& env, const std::string& cwd)
     : out_path_(output_prefix + ".out"), err_path_(output_prefix + ".err") {
   pid_ = fork();
   if (pid_ == 0) {
@@ -29,6 +29,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& output
     dup2(err, 2);
     dup2(null, 0);
     for (const std::string& kv : env) putenv(const_cast<char*>(kv.c_str()));
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -14,12 +14,13 @@
 
 namespace hother::cancelable::e2e {
 
-// A child process with stdout and stderr in files. Killed (SIGKILL) and
-// reaped on destruction if still running.
+// A child process with stdout and stderr in files, started in `cwd` (empty:
+// this process's). Killed (SIGKILL) and reaped on destruction if still
+// running.
 class Process {
  public:
   Process(const std::vector<std::string>& argv, const std::string& output_prefix,
-          const std::vector<std::string>& env = {});
+          const std::vector<std::string>& env = {}, const std::string& cwd = "");
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

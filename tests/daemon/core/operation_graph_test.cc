@@ -204,15 +204,30 @@ TEST_F(GraphTest, CancelAllDryRunChangesNothingAndTheRealOneCancelsExactlyTheMat
   std::string idb = graph_.Register(Session(1), b)->id;
   OperationFilter filter;
   filter.selector = *Selector::Parse("team=a");
-  CancelAllResult dry = graph_.CancelAll(filter, "", "t", /*dry_run=*/true);
-  ASSERT_EQ(dry.matched.size(), 1u);
-  EXPECT_EQ(dry.matched[0].id, ida);
+  CancelAllResult dry = graph_.CancelAll(filter, "", "t", /*dry_run=*/true, 100);
+  EXPECT_EQ(dry.matched, 1);
+  ASSERT_EQ(dry.listed.size(), 1u);
+  EXPECT_EQ(dry.listed[0].id, ida);
   EXPECT_EQ(dry.cancelled, 0);
   EXPECT_EQ(Get(ida).state, OpState::kRunning);
-  CancelAllResult real = graph_.CancelAll(filter, "", "t", false);
+  CancelAllResult real = graph_.CancelAll(filter, "", "t", false, 100);
   EXPECT_EQ(real.cancelled, 1);
   EXPECT_EQ(Get(ida).state, OpState::kCancelling);
   EXPECT_EQ(Get(idb).state, OpState::kRunning);
+}
+
+TEST_F(GraphTest, CancelAllListsTheOldestMatchesUpToItsLimitAndCancelsThemAll) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Register(1, "op" + std::to_string(i)));
+  OperationFilter all;
+  all.name_glob = "op*";
+  CancelAllResult result = graph_.CancelAll(all, "", "t", /*dry_run=*/false, 2);
+  EXPECT_EQ(result.matched, 5);
+  EXPECT_EQ(result.cancelled, 5);
+  ASSERT_EQ(result.listed.size(), 2u);
+  EXPECT_EQ(result.listed[0].id, ids[0]);
+  EXPECT_EQ(result.listed[1].id, ids[1]);
+  for (const std::string& id : ids) EXPECT_EQ(Get(id).state, OpState::kCancelling);
 }
 
 TEST_F(GraphTest, ListIsOldestFirstAndPaginates) {

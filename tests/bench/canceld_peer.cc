@@ -1,0 +1,203 @@
+#include "tests/bench/canceld_peer.h"
+
+#include <signal.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "hother/cancelable/client/client.h"
+#include "hother/cancelable/token.h"
+#include "hother/cancelable/v1/cancelable.grpc.pb.h"
+#include "tests/bench/host.h"
+
+namespace hother::cancelable::bench {
+namespace {
+
+namespace pb = ::hother::cancelable::v1;
+
+// A connected SDK client (connected before any clock starts).
+std::unique_ptr<Client> ConnectClient(const std::string& endpoint, const std::string& name) {
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.process_name = name;
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  if (!client.ok() || !(*client)->WaitConnected(absl::Seconds(60))) return nullptr;
+  return *std::move(client);
+}
+
+std::vector<std::unique_ptr<Client>> ConnectClients(const std::string& endpoint, int n,
+                                                    const std::string& name) {
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(ConnectClient(endpoint, name));
+    if (clients.back() == nullptr) return {};
+  }
+  return clients;
+}
+
+// Every operation registered and every finish sent before it processed: a
+// session's stream is ordered, and the SDK sends an operation's finish once
+// its registration is acknowledged, so the first fence's acknowledgement
+// means every earlier finish was sent, and the second's that it was read.
+void Fence(Client& client) {
+  for (int i = 0; i < 2; ++i) {
+    auto fence = client.Start({.name = "fence"});
+    fence->WaitRegistered(absl::Seconds(60));
+  }
+}
+
+absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub, const std::string& selector) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
+  pb::CancelAllRequest request;
+  request.mutable_filter()->set_selector(selector);
+  request.set_message("bench");
+  pb::CancelAllResponse response;
+  grpc::Status status = stub.CancelAll(&context, request, &response);
+  if (!status.ok()) return absl::UnavailableError(absl::StrCat("CancelAll: ", status.error_message()));
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& options) {
+  std::unique_ptr<CanceldPeer> peer(new CanceldPeer);
+  peer->process_ = std::make_unique<e2e::Process>(
+      std::vector<std::string>{options.binary, "--listen",
+                               absl::StrCat("unix:", options.dir, "/canceld.sock"), "--listen",
+                               "127.0.0.1:0", "--max-operations", absl::StrCat(options.max_operations),
+                               "--log-level", "info"},
+      options.dir + "/canceld");
+  absl::StatusOr<std::string> endpoints = AwaitLogValue(
+      options.dir + "/canceld.err", "canceld serving", "endpoints=", absl::Seconds(30));
+  if (!endpoints.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("canceld did not start: ", endpoints.status().message(), "; stderr: ",
+                     peer->process_->err()));
+  }
+  std::vector<std::string> both = absl::StrSplit(*endpoints, ',');
+  if (both.size() != 2) return absl::InternalError(absl::StrCat("canceld serves ", *endpoints));
+  peer->unix_ = both[0];
+  peer->tcp_ = both[1];
+  return peer;
+}
+
+CanceldPeer::~CanceldPeer() {
+  process_->Signal(SIGTERM);
+  process_->Wait(absl::Seconds(30));
+}
+
+std::vector<double> CanceldPeer::Latency(Transport transport, const Sampling& sampling) {
+  auto client = ConnectClient(endpoint(transport), "bench-latency");
+  auto stub = pb::Canceld::NewStub(OwnChannel(endpoint(transport)));
+  if (client == nullptr) return {};
+  Arrivals arrivals;
+  int64_t n = 0;
+  return Repeat(sampling, [&] {
+    auto op = client->Start({.name = "latency"});
+    op->WaitRegistered(absl::Seconds(10));
+    CancellationCallback on_cancel(op->token(), [&](const CancellationDetails&) { arrivals.Mark(); });
+    const absl::Time start = absl::Now();
+    grpc::ClientContext context;
+    pb::CancelRequest request;
+    request.set_id(op->id());
+    pb::CancelResponse response;
+    stub->Cancel(&context, request, &response);
+    return MicrosSince(start, arrivals.WaitFor(++n));
+  });
+}
+
+std::vector<double> CanceldPeer::FanOut(int sessions, int per_session, int reps) {
+  std::vector<std::unique_ptr<Client>> clients = ConnectClients(unix_, sessions, "bench-fanout");
+  auto stub = pb::Canceld::NewStub(OwnChannel(unix_));
+  if (clients.empty()) return {};
+  Arrivals arrivals;
+  int rep = 0;
+  return Repeat({.samples = reps, .warmup = 1}, [&] {
+    std::vector<std::unique_ptr<RemoteOperation>> ops;
+    std::vector<std::unique_ptr<CancellationCallback>> callbacks;
+    const std::string run = absl::StrCat("r", rep++);
+    for (auto& client : clients) {
+      for (int i = 0; i < per_session; ++i) {
+        ops.push_back(client->Start({.name = "fan", .labels = {{"run", run}}}));
+      }
+    }
+    for (auto& op : ops) {
+      op->WaitRegistered(absl::Seconds(60));
+      callbacks.push_back(std::make_unique<CancellationCallback>(
+          op->token(), [&](const CancellationDetails&) { arrivals.Mark(); }));
+    }
+    const int64_t target = arrivals.count() + static_cast<int64_t>(ops.size());
+    const absl::Time start = absl::Now();
+    (void)CancelAll(*stub, absl::StrCat("run=", run));
+    return MicrosSince(start, arrivals.WaitFor(target));
+  });
+}
+
+double CanceldPeer::Throughput(Transport transport, int threads, int total) {
+  // One session per thread, connected before the clock starts.
+  std::vector<std::unique_ptr<Client>> clients =
+      ConnectClients(endpoint(transport), threads, "bench-throughput");
+  if (clients.empty()) return 0;
+  return RatePerSecond(threads, total, [&](int thread, int count) {
+    for (int i = 0; i < count; ++i) {
+      auto op = clients[thread]->Start({.name = "throughput"});
+      op->Finish();
+    }
+    Fence(*clients[thread]);  // done when the daemon has read every finish
+  });
+}
+
+ScaleResult CanceldPeer::Scale(size_t operations, int sessions) {
+  ScaleResult result{.operations = operations, .sessions = sessions};
+  std::vector<std::unique_ptr<Client>> clients = ConnectClients(unix_, sessions, "bench-scale");
+  if (clients.empty()) return result;
+  auto stub = pb::Canceld::NewStub(OwnChannel(unix_));
+  result.resident_before = ResidentBytes(pid());
+  std::vector<std::vector<std::unique_ptr<RemoteOperation>>> ops(clients.size());
+  std::vector<std::thread> workers;
+  const absl::Time start = absl::Now();
+  for (size_t s = 0; s < clients.size(); ++s) {
+    workers.emplace_back([&, s] {
+      const size_t mine = operations / clients.size() + (s < operations % clients.size() ? 1 : 0);
+      ops[s].reserve(mine);
+      for (size_t i = 0; i < mine; ++i) {
+        ops[s].push_back(clients[s]->Start(
+            {.name = "import-batch",
+             .labels = {{"team", "data"}, {"shard", absl::StrCat(i % 64)}}}));
+      }
+      for (auto& op : ops[s]) op->WaitRegistered(absl::Seconds(120));
+    });
+  }
+  for (auto& w : workers) w.join();
+  result.registrations_per_second =
+      static_cast<double>(operations) / absl::ToDoubleSeconds(absl::Now() - start);
+  result.resident_after = ResidentBytes(pid());
+
+  const absl::Time list_start = absl::Now();
+  std::string token;
+  size_t listed = 0;
+  do {
+    grpc::ClientContext context;
+    pb::ListOperationsRequest request;
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    pb::ListOperationsResponse response;
+    if (!stub->ListOperations(&context, request, &response).ok()) break;
+    listed += static_cast<size_t>(response.operations_size());
+    token = response.next_page_token();
+  } while (!token.empty());
+  result.list_ms = absl::ToDoubleMilliseconds(absl::Now() - list_start);
+
+  const absl::Time cancel_start = absl::Now();
+  absl::StatusOr<pb::CancelAllResponse> cancelled = CancelAll(*stub, "team=data");
+  result.cancel_all_ms = absl::ToDoubleMilliseconds(absl::Now() - cancel_start);
+  result.cancelled = cancelled.ok() ? cancelled->cancelled() : -1;
+  if (listed < operations) result.cancelled = -1;  // the run is not valid
+  return result;
+}
+
+}  // namespace hother::cancelable::bench

@@ -1,0 +1,66 @@
+// canceld itself, as the driver measures it: the real `canceld` binary as a
+// child process, on a unix socket in the driver's temp dir and on TCP
+// loopback, with SDK clients (cancelable::client) in the driver's process.
+#ifndef HOTHER_CANCELABLE_TESTS_BENCH_CANCELD_PEER_H_
+#define HOTHER_CANCELABLE_TESTS_BENCH_CANCELD_PEER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tests/bench/peer.h"
+#include "tests/e2e/process.h"
+
+namespace hother::cancelable::bench {
+
+// Scenario 4 at one size.
+struct ScaleResult {
+  size_t operations = 0;
+  int sessions = 0;
+  size_t resident_before = 0;  // the daemon's RSS with the sessions connected
+  size_t resident_after = 0;   // ... and every operation registered
+  double registrations_per_second = 0;
+  double list_ms = 0;        // ListOperations of all, pages of 1000
+  double cancel_all_ms = 0;  // the CancelAll RPC of all (label selector)
+  int64_t cancelled = 0;
+};
+
+class CanceldPeer final : public Peer {
+ public:
+  struct Options {
+    std::string binary;  // canceld
+    std::string dir;     // where its socket and logs go
+    size_t max_operations = 1'000'000;
+  };
+  static absl::StatusOr<std::unique_ptr<CanceldPeer>> Start(const Options& options);
+  ~CanceldPeer() override;  // SIGTERM, and waits for the exit
+
+  std::string latency_name() const override { return "canceld Cancel -> SDK callback"; }
+  std::vector<double> Latency(Transport transport, const Sampling& sampling) override;
+  std::string throughput_name() const override {
+    return "canceld operations (registered + finished)";
+  }
+  double Throughput(Transport transport, int threads, int total) override;
+
+  // Scenario 2: CancelAll of sessions x per_session operations -> the last
+  // SDK callback, `reps` times.
+  std::vector<double> FanOut(int sessions, int per_session, int reps);
+
+  // Scenario 4: registers `operations` over `sessions` sessions, measures the
+  // daemon's memory, then lists and cancels them all.
+  ScaleResult Scale(size_t operations, int sessions);
+
+  pid_t pid() const { return process_->pid(); }
+
+ private:
+  CanceldPeer() = default;
+
+  std::unique_ptr<e2e::Process> process_;
+};
+
+}  // namespace hother::cancelable::bench
+
+#endif  // HOTHER_CANCELABLE_TESTS_BENCH_CANCELD_PEER_H_

@@ -1,0 +1,38 @@
+// etcd as the driver's peer: a real `etcd` (Debian's etcd-server) with its
+// data dir in the driver's temp dir, serving clients on a unix socket and on
+// TCP loopback. Cancellation the etcd way: a Put to a key, and a watcher of
+// that key seeing the event. Spoken over etcd's own gRPC API (KV.Put,
+// Watch.Watch) from tests/bench/proto/etcd.proto.
+#ifndef HOTHER_CANCELABLE_TESTS_BENCH_ETCD_PEER_H_
+#define HOTHER_CANCELABLE_TESTS_BENCH_ETCD_PEER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tests/bench/peer.h"
+#include "tests/e2e/process.h"
+
+namespace hother::cancelable::bench {
+
+class EtcdPeer final : public Peer {
+ public:
+  // Starts `etcd` (found on PATH or at /usr/bin/etcd) in `dir`.
+  static absl::StatusOr<std::unique_ptr<EtcdPeer>> Start(const std::string& dir);
+  ~EtcdPeer() override;
+
+  std::string latency_name() const override { return "etcd Put -> watch event"; }
+  std::vector<double> Latency(Transport transport, const Sampling& sampling) override;
+  std::string throughput_name() const override { return "etcd puts"; }
+  double Throughput(Transport transport, int threads, int total) override;
+
+ private:
+  EtcdPeer() = default;
+
+  std::unique_ptr<e2e::Process> process_;
+};
+
+}  // namespace hother::cancelable::bench
+
+#endif  // HOTHER_CANCELABLE_TESTS_BENCH_ETCD_PEER_H_
