@@ -15,7 +15,7 @@ ConditionEvaluator::ConditionEvaluator(Scheduler& scheduler, EventLog& events, M
   auto subscription = events.Subscribe(
       0, [](uint64_t) {},
       [this](const Event& e) {
-        if (e.type == EventType::kFinished || e.type == EventType::kLost) Forget(e.operation->id);
+        if (e.type == EventType::kFinished || e.type == EventType::kLost) Forget(e.operation->id());
       });
   finished_ = *std::move(subscription);
 }

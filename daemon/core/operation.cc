@@ -30,6 +30,13 @@ std::optional<OpState> ParseOpState(absl::string_view text) {
   return internal::ValueOf<OpState>(kNames, text);
 }
 
+const std::shared_ptr<const OperationIdentity>& Operation::EmptyIdentity() {
+  static const auto* const empty = new std::shared_ptr<const OperationIdentity>(
+      std::make_shared<const OperationIdentity>(
+          OperationIdentity{.owner = std::make_shared<const Owner>()}));
+  return *empty;
+}
+
 bool IsFinished(OpState state) {
   return state != OpState::kRunning && state != OpState::kCancelling;
 }
@@ -38,12 +45,12 @@ bool OperationFilter::Matches(const Operation& op) const {
   if (!states.empty() && std::find(states.begin(), states.end(), op.state) == states.end()) {
     return false;
   }
-  if (!name_glob.empty() && fnmatch(name_glob.c_str(), op.name.c_str(), 0) != 0) return false;
-  if (!owner.empty() && owner != op.owner.process_name &&
-      owner != absl::StrCat(op.owner.session_id)) {
+  if (!name_glob.empty() && fnmatch(name_glob.c_str(), op.name().c_str(), 0) != 0) return false;
+  if (!owner.empty() && owner != op.owner().process_name &&
+      owner != absl::StrCat(op.owner().session_id)) {
     return false;
   }
-  return selector.Matches(op.labels);
+  return selector.Matches(op.labels());
 }
 
 }  // namespace hother::cancelable::daemon

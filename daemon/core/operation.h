@@ -50,16 +50,34 @@ struct ProgressReport {
   absl::Time time;
 };
 
-struct Operation {
+// What an operation is, fixed when it is registered. Shared, never copied, by
+// its record and every snapshot of it, so that an event (one per cancel of a
+// CancelAll of 100,000) costs one small allocation rather than a copy of
+// every string and label (docs/BENCHMARKS.md, fan-out). The owner is shared
+// by every operation of its session.
+struct OperationIdentity {
   std::string id;
   std::string name;
   Labels labels;
   Labels metadata;
-  OpState state = OpState::kRunning;
-  Owner owner;
+  std::shared_ptr<const Owner> owner;
   std::string parent_id;
-  std::vector<std::string> child_ids;  // live children
   absl::Time created_time;
+};
+
+struct Operation {
+  // Never null (an empty identity by default).
+  std::shared_ptr<const OperationIdentity> identity = EmptyIdentity();
+  const std::string& id() const { return identity->id; }
+  const std::string& name() const { return identity->name; }
+  const Labels& labels() const { return identity->labels; }
+  const Labels& metadata() const { return identity->metadata; }
+  const Owner& owner() const { return *identity->owner; }
+  const std::string& parent_id() const { return identity->parent_id; }
+  absl::Time created_time() const { return identity->created_time; }
+
+  OpState state = OpState::kRunning;
+  std::vector<std::string> child_ids;  // live children
   std::optional<absl::Time> finished_time;
   std::optional<absl::Time> deadline;
   std::shared_ptr<const CancellationDetails> cancel;  // with the cause chain
@@ -68,6 +86,8 @@ struct Operation {
   // should not each carry an empty report (docs/BENCHMARKS.md, scale).
   std::shared_ptr<const ProgressReport> last_progress;
   std::string error;
+
+  static const std::shared_ptr<const OperationIdentity>& EmptyIdentity();
 };
 
 // Which operations a List, CancelAll or Watch applies to. Every set part

@@ -70,6 +70,15 @@ Operation OperationGraph::SnapshotLocked(const Record& rec) const {
   return op;
 }
 
+std::shared_ptr<const Owner> OperationGraph::SharedOwnerLocked(const Owner& owner) {
+  std::shared_ptr<const Owner>& shared = owners_[owner.session_id];
+  if (shared == nullptr || shared->process_name != owner.process_name || shared->pid != owner.pid ||
+      shared->host != owner.host) {
+    shared = std::make_shared<const Owner>(owner);
+  }
+  return shared;
+}
+
 void OperationGraph::EmitLocked(EventType type, const Record& rec) {
   events_.Append(type, std::make_shared<const Operation>(SnapshotLocked(rec)), clock_.Now());
 }
@@ -113,47 +122,48 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     auto rec = std::make_unique<Record>();
     rec->seq = next_seq_;
     Operation& op = rec->op;
-    op.id = NewIdLocked(spec.previous_id);
+    op.identity = std::make_shared<const OperationIdentity>(OperationIdentity{
+        .id = NewIdLocked(spec.previous_id),
+        .name = std::move(spec.name),
+        .labels = std::move(spec.labels),
+        .metadata = std::move(spec.metadata),
+        .owner = SharedOwnerLocked(owner),
+        .parent_id = std::move(spec.parent_id),
+        .created_time = clock_.Now()});
     ++next_seq_;
-    op.name = std::move(spec.name);
-    op.labels = std::move(spec.labels);
-    op.metadata = std::move(spec.metadata);
-    op.owner = owner;
-    op.parent_id = std::move(spec.parent_id);
-    op.created_time = clock_.Now();
     if (spec.timeout.has_value()) {
-      op.deadline = op.created_time + *spec.timeout;
-      rec->deadline_timer = OperationDeadlineTimer(op.id, *op.deadline);
+      op.deadline = op.created_time() + *spec.timeout;
+      rec->deadline_timer = OperationDeadlineTimer(op.id(), *op.deadline);
     }
     Record& r = *rec;
-    by_id_[op.id] = rec.get();
+    by_id_[op.id()] = rec.get();
     live_by_session_[owner.session_id].insert(rec->seq);
     by_seq_.emplace(rec->seq, std::move(rec));
     ++live_;
     EmitLocked(EventType::kRegistered, r);
     // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
-    if (parent != nullptr && !IsFinished(parent->op.state)) parent->children.insert(r.op.id);
+    if (parent != nullptr && !IsFinished(parent->op.state)) parent->children.insert(r.op.id());
     if (parent != nullptr && parent->op.cancel != nullptr) {
       bool lost = parent->op.state == OpState::kLost ||
                   parent->op.cancel->reason == CancelReason::kOwnerLost;
       MarkCancelledLocked(
           r,
           MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
-                  absl::StrCat("Parent operation ", parent->op.id,
+                  absl::StrCat("Parent operation ", parent->op.id(),
                                lost ? " lost its owner" : " cancelled"),
-                  clock_.Now(), r.op.id, parent->op.cancel->actor, parent->op.cancel),
+                  clock_.Now(), r.op.id(), parent->op.cancel->actor, parent->op.cancel),
           out);
     }
     r.signals = spec.signals;
-    for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id);
+    for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id());
     for (TokenRecord* token : tokens) {
-      token->operations.insert(r.op.id);
+      token->operations.insert(r.op.id());
       r.tokens.push_back(token->view.name);
       if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
         MarkCancelledLocked(r,
                             MakeRecord(CancelReason::kParent,
                                        absl::StrCat("Token ", token->view.name, " cancelled"),
-                                       clock_.Now(), r.op.id, token->view.cancel->actor,
+                                       clock_.Now(), r.op.id(), token->view.cancel->actor,
                                        token->view.cancel),
                             out);
       }
@@ -163,7 +173,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
       out.order.clear();
       result.cancelled = r.op.cancel;
     }
-    result.id = r.op.id;
+    result.id = r.op.id();
   }
   Flush(out);
   return result;
@@ -173,9 +183,9 @@ absl::StatusOr<OperationGraph::Record*> OperationGraph::OwnedLocked(uint64_t ses
                                                                     const std::string& id) const {
   Record* rec = FindLocked(id);
   if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
-  if (rec->op.owner.session_id != session_id) {
+  if (rec->op.owner().session_id != session_id) {
     return absl::PermissionDeniedError(
-        absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner)));
+        absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner())));
   }
   return rec;
 }
@@ -217,19 +227,19 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
   rec.op.state = state;
   rec.op.finished_time = clock_.Now();
   out.timers.push_back(std::move(rec.deadline_timer));
-  if (Record* parent = rec.op.parent_id.empty() ? nullptr : FindLocked(rec.op.parent_id)) {
-    parent->children.erase(rec.op.id);
+  if (Record* parent = rec.op.parent_id().empty() ? nullptr : FindLocked(rec.op.parent_id())) {
+    parent->children.erase(rec.op.id());
   }
   for (const std::string& name : rec.tokens) {
-    if (TokenRecord* token = FindTokenLocked(name)) token->operations.erase(rec.op.id);
+    if (TokenRecord* token = FindTokenLocked(name)) token->operations.erase(rec.op.id());
   }
   for (int signo : rec.signals) {
     auto subscribers = signal_subscribers_.find(signo);
     if (subscribers == signal_subscribers_.end()) continue;
-    subscribers->second.erase(rec.op.id);
+    subscribers->second.erase(rec.op.id());
     if (subscribers->second.empty()) signal_subscribers_.erase(subscribers);
   }
-  auto session = live_by_session_.find(rec.op.owner.session_id);
+  auto session = live_by_session_.find(rec.op.owner().session_id);
   if (session != live_by_session_.end()) {
     session->second.erase(rec.seq);
     if (session->second.empty()) live_by_session_.erase(session);
@@ -245,7 +255,7 @@ void OperationGraph::PruneFinishedLocked() {
     auto it = by_seq_.find(finished_.front());
     finished_.pop_front();
     if (it == by_seq_.end()) continue;
-    by_id_.erase(it->second->op.id);
+    by_id_.erase(it->second->op.id());
     by_seq_.erase(it);
   }
 }
@@ -258,10 +268,10 @@ void OperationGraph::MarkCancelledLocked(Record& rec,
   if (rec.op.state == OpState::kRunning) rec.op.state = OpState::kCancelling;
   out.timers.push_back(std::move(rec.deadline_timer));
   EmitLocked(EventType::kCancelRequested, rec);
-  const uint64_t session = rec.op.owner.session_id;
+  const uint64_t session = rec.op.owner().session_id;
   auto [it, inserted] = out.deliveries.try_emplace(session);
   if (inserted) out.order.push_back(session);
-  it->second.push_back(CancelDelivery{rec.op.id, rec.op.cancel});
+  it->second.push_back(CancelDelivery{rec.op.id(), rec.op.cancel});
 }
 
 int OperationGraph::CascadeLocked(const Record& root, CancelReason reason,
@@ -281,10 +291,10 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason,
         MarkCancelledLocked(
             *child,
             MakeRecord(reason,
-                    absl::StrCat("Parent operation ", parent->op.id,
+                    absl::StrCat("Parent operation ", parent->op.id(),
                                  reason == CancelReason::kOwnerLost ? " lost its owner"
                                                                     : " cancelled"),
-                    clock_.Now(), child->op.id, actor, parent->op.cancel),
+                    clock_.Now(), child->op.id(), actor, parent->op.cancel),
             out);
         ++reached;
       }
@@ -298,10 +308,12 @@ int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string m
                                  std::string actor, bool cascade, Outbox& out) {
   if (IsFinished(rec.op.state) || rec.op.cancel != nullptr) return 0;
   if (message.empty()) message = ManualMessage();
-  MarkCancelledLocked(rec, MakeRecord(reason, std::move(message), clock_.Now(), rec.op.id, actor, nullptr),
+  MarkCancelledLocked(rec, MakeRecord(reason, std::move(message), clock_.Now(), rec.op.id(), actor, nullptr),
                       out);
   int reached = 1;
-  if (cascade) reached += CascadeLocked(rec, CancelReason::kParent, actor, out);
+  if (cascade && !rec.children.empty()) {
+    reached += CascadeLocked(rec, CancelReason::kParent, actor, out);
+  }
   return reached;
 }
 
@@ -364,7 +376,7 @@ void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {
     // A deadline moved while this timer was firing is not this one.
     if (rec == nullptr || rec->op.deadline != when) return;
     CancelLocked(*rec, CancelReason::kTimeout,
-                 TimeoutMessage(*rec->op.deadline - rec->op.created_time), "deadline",
+                 TimeoutMessage(*rec->op.deadline - rec->op.created_time()), "deadline",
                  /*cascade=*/true, out);
   }
   Flush(out);
@@ -401,6 +413,7 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
   Outbox out;
   {
     internal::MutexLock lock(&mu_);
+    owners_.erase(owner.session_id);
     auto it = live_by_session_.find(owner.session_id);
     if (it == live_by_session_.end()) return;
     std::vector<Record*> lost;
@@ -410,8 +423,8 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
       if (rec->op.cancel == nullptr) {
         rec->op.cancel = MakeRecord(
             CancelReason::kOwnerLost,
-            absl::StrCat("Owner of operation ", rec->op.id, " (", OwnerText(owner), ") ", why),
-            clock_.Now(), rec->op.id, "daemon", nullptr);
+            absl::StrCat("Owner of operation ", rec->op.id(), " (", OwnerText(owner), ") ", why),
+            clock_.Now(), rec->op.id(), "daemon", nullptr);
         rec->op.cancel_requested_time = rec->op.cancel->time;
       }
       EndLocked(*rec, OpState::kLost, out);

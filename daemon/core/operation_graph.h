@@ -219,6 +219,9 @@ class OperationGraph {
       CancelReason reason, std::string message, absl::Time time, std::string origin_id,
       std::string actor, std::shared_ptr<const CancellationDetails> cause);
   Record* FindLocked(const std::string& id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The session's shared owner record (made, or replaced if it changed).
+  std::shared_ptr<const Owner> SharedOwnerLocked(const Owner& owner)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // NOT_FOUND, or PERMISSION_DENIED when another session owns it.
   absl::StatusOr<Record*> OwnedLocked(uint64_t session_id, const std::string& id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -265,6 +268,8 @@ class OperationGraph {
   absl::btree_map<uint64_t, std::unique_ptr<Record>> by_seq_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Record*> by_id_ ABSL_GUARDED_BY(mu_);
   // Live operations of each session, by seq (8 bytes each, not an id copy).
+  // One owner record per session, shared by its operations' identities.
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const Owner>> owners_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> live_by_session_
       ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first

@@ -56,19 +56,19 @@ pb::WatchEventType ToProto(EventType type) {
 }
 
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
-  out->set_id(op.id);
-  out->set_name(op.name);
-  out->mutable_labels()->insert(op.labels.begin(), op.labels.end());
-  out->mutable_metadata()->insert(op.metadata.begin(), op.metadata.end());
+  out->set_id(op.id());
+  out->set_name(op.name());
+  out->mutable_labels()->insert(op.labels().begin(), op.labels().end());
+  out->mutable_metadata()->insert(op.metadata().begin(), op.metadata().end());
   out->set_status(ToProto(op.state));
   pb::Owner* owner = out->mutable_owner();
-  owner->set_session_id(op.owner.session_id);
-  owner->set_process_name(op.owner.process_name);
-  owner->set_pid(op.owner.pid);
-  owner->set_host(op.owner.host);
-  out->set_parent_id(op.parent_id);
+  owner->set_session_id(op.owner().session_id);
+  owner->set_process_name(op.owner().process_name);
+  owner->set_pid(op.owner().pid);
+  owner->set_host(op.owner().host);
+  out->set_parent_id(op.parent_id());
   for (const std::string& child : op.child_ids) out->add_child_ids(child);
-  ToProto(op.created_time, out->mutable_created_time());
+  ToProto(op.created_time(), out->mutable_created_time());
   if (op.finished_time) ToProto(*op.finished_time, out->mutable_finished_time());
   if (op.deadline) ToProto(*op.deadline, out->mutable_deadline());
   if (op.cancel != nullptr) ToProto(*op.cancel, out->mutable_cancel());

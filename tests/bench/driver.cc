@@ -12,6 +12,7 @@
 //   6. the library's micro-benchmarks (lib_bench).
 // Every figure sits next to a baseline measured in the same run: this machine
 // is shared and noisy, and the ratio is what counts.
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -53,6 +54,7 @@ struct Flags {
   double lib_min_time = 0.5;
   std::string canceld = CANCELD_PATH;
   std::string lib_bench = LIB_BENCH_PATH;
+  std::vector<int> scenarios = {1, 2, 3, 4, 5, 6};
   std::string write;
   std::string command;
 };
@@ -326,14 +328,21 @@ int Driver::Run() {
   for (const absl::Status& started : {bare_.status(), canceld_.status(), etcd_.status(), redis_.status()}) {
     if (!started.ok()) Fail(std::string(started.message()));
   }
-  Latency();
-  FanOut();
-  Throughput();
-  // The scale runs start their own daemons; the shared one is no longer needed.
-  canceld_ = absl::CancelledError("stopped");
-  Scale();
-  Deadlines();
-  Library();
+  auto wanted = [&](int scenario) {
+    return std::find(flags_.scenarios.begin(), flags_.scenarios.end(), scenario) !=
+           flags_.scenarios.end();
+  };
+  const std::vector<std::pair<const char*, void (Driver::*)()>> scenarios = {
+      {"cancel latency", &Driver::Latency}, {"fan-out", &Driver::FanOut},
+      {"throughput", &Driver::Throughput},  {"scale", &Driver::Scale},
+      {"deadlines", &Driver::Deadlines},    {"library", &Driver::Library}};
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    if (!wanted(static_cast<int>(i) + 1)) continue;
+    std::cerr << "bench: " << i + 1 << ". " << scenarios[i].first << "\n";
+    // The scale runs start their own daemons; the shared one is not needed.
+    if (i + 1 == 4) canceld_ = absl::CancelledError("stopped");
+    (this->*scenarios[i].second)();
+  }
 
   Table summary{.title = "Targets (ARCHITECTURE.md)", .header = {"target", "measured", "budget", ""}};
   for (const Target& t : targets_) summary.rows.push_back({t.what, t.measured, t.budget, Verdict(t.met)});
@@ -373,6 +382,8 @@ int main(int argc, char** argv) {
   app.add_option("--lib-min-time", flags.lib_min_time, "lib_bench's --benchmark_min_time (seconds)");
   app.add_option("--canceld", flags.canceld, "The canceld binary")->check(CLI::ExistingFile);
   app.add_option("--lib-bench", flags.lib_bench, "The lib_bench binary")->check(CLI::ExistingFile);
+  app.add_option("--scenarios", flags.scenarios, "Which scenarios to run, 1-6 (default: all)")
+      ->check(CLI::Range(1, 6));
   app.add_option("--write", flags.write, "Splice the table into this Markdown file (between its markers)")
       ->check(CLI::ExistingFile);
   app.add_option("--command", flags.command, "The command to record in the table (default: this one)");

@@ -67,7 +67,7 @@ TEST_F(ClientTest, ADaemonCancelReachesTheLocalTokenWithItsChain) {
   auto client = Connect();
   auto parent = StartRegistered(*client, {.name = "parent"});
   auto child = StartRegistered(*client, {.name = "child", .parent = parent.get()});
-  EXPECT_EQ(DaemonView(child->id()).parent_id, parent->id());
+  EXPECT_EQ(DaemonView(child->id()).parent_id(), parent->id());
   ASSERT_TRUE(daemon_->state().graph.Cancel(parent->id(), "stop it", "test", true).ok());
   child->token().Wait();
   auto details = child->token().details();
@@ -151,7 +151,7 @@ TEST_F(ClientTest, AChildStartedBeforeItsParentIsRegisteredStillNamesIt) {
   auto parent = client->Start({.name = "parent"});
   auto child = client->Start({.name = "child", .parent = parent.get()});  // no wait
   ASSERT_TRUE(child->WaitRegistered(absl::Seconds(10)));
-  EXPECT_EQ(DaemonView(child->id()).parent_id, parent->id());
+  EXPECT_EQ(DaemonView(child->id()).parent_id(), parent->id());
 }
 
 TEST_F(ClientTest, ProgressIsCoalesced) {
@@ -179,7 +179,7 @@ TEST_F(ClientTest, WithoutADaemonStartWorksLocallyAndRegistersWhenItComes) {
   EXPECT_TRUE(waiting->id().empty());
   StartDaemon();
   ASSERT_TRUE(waiting->WaitRegistered(absl::Seconds(10)));
-  EXPECT_EQ(DaemonView(waiting->id()).name, "waiting");
+  EXPECT_EQ(DaemonView(waiting->id()).name(), "waiting");
 }
 
 TEST_F(ClientTest, AfterADaemonRestartOperationsKeepTheirIdAndDeadline) {
@@ -227,7 +227,7 @@ TEST_F(ClientTest, PropagationMakesTheCalleesOperationAChildOfTheCallers) {
   incoming.metadata.insert(outgoing.metadata.begin(), outgoing.metadata.end());
   auto callee = StartFromIncoming(*callee_client, incoming, {.name = "callee"});
   ASSERT_TRUE(callee->WaitRegistered(absl::Seconds(10)));
-  EXPECT_EQ(DaemonView(callee->id()).parent_id, caller->id());
+  EXPECT_EQ(DaemonView(callee->id()).parent_id(), caller->id());
   caller->Cancel("caller gave up");
   callee->token().Wait();
   EXPECT_EQ(callee->token().reason(), CancelReason::kParent);

@@ -55,7 +55,7 @@ TEST_F(GraphTest, RegisteredOperationsAreRunningWithUniqueIds) {
   std::string b = Register(1, "b");
   EXPECT_NE(a, b);
   EXPECT_EQ(Get(a).state, OpState::kRunning);
-  EXPECT_EQ(Get(a).owner.session_id, 1u);
+  EXPECT_EQ(Get(a).owner().session_id, 1u);
   EXPECT_EQ(graph_.live_count(), 2u);
 }
 
@@ -207,7 +207,7 @@ TEST_F(GraphTest, CancelAllDryRunChangesNothingAndTheRealOneCancelsExactlyTheMat
   CancelAllResult dry = graph_.CancelAll(filter, "", "t", /*dry_run=*/true, 100);
   EXPECT_EQ(dry.matched, 1);
   ASSERT_EQ(dry.listed.size(), 1u);
-  EXPECT_EQ(dry.listed[0].id, ida);
+  EXPECT_EQ(dry.listed[0].id(), ida);
   EXPECT_EQ(dry.cancelled, 0);
   EXPECT_EQ(Get(ida).state, OpState::kRunning);
   CancelAllResult real = graph_.CancelAll(filter, "", "t", false, 100);
@@ -225,8 +225,8 @@ TEST_F(GraphTest, CancelAllListsTheOldestMatchesUpToItsLimitAndCancelsThemAll) {
   EXPECT_EQ(result.matched, 5);
   EXPECT_EQ(result.cancelled, 5);
   ASSERT_EQ(result.listed.size(), 2u);
-  EXPECT_EQ(result.listed[0].id, ids[0]);
-  EXPECT_EQ(result.listed[1].id, ids[1]);
+  EXPECT_EQ(result.listed[0].id(), ids[0]);
+  EXPECT_EQ(result.listed[1].id(), ids[1]);
   for (const std::string& id : ids) EXPECT_EQ(Get(id).state, OpState::kCancelling);
 }
 
@@ -235,10 +235,10 @@ TEST_F(GraphTest, ListIsOldestFirstAndPaginates) {
   for (int i = 0; i < 5; ++i) ids.push_back(Register(1, "op" + std::to_string(i)));
   absl::StatusOr<OperationGraph::Page> first = graph_.List({}, 2, "");
   ASSERT_EQ(first->operations.size(), 2u);
-  EXPECT_EQ(first->operations[0].id, ids[0]);
+  EXPECT_EQ(first->operations[0].id(), ids[0]);
   absl::StatusOr<OperationGraph::Page> rest = graph_.List({}, 10, first->next_page_token);
   ASSERT_EQ(rest->operations.size(), 3u);
-  EXPECT_EQ(rest->operations[2].id, ids[4]);
+  EXPECT_EQ(rest->operations[2].id(), ids[4]);
   EXPECT_TRUE(rest->next_page_token.empty());
   EXPECT_TRUE(absl::IsInvalidArgument(graph_.List({}, 2, "garbage").status()));
 }
