@@ -1,5 +1,6 @@
 #include "proto/wire.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 #include <vector>
@@ -88,6 +89,61 @@ std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& de
   std::shared_ptr<CancellationDetails> top = HopFromProto(details.cancellation());
   top->cause = std::move(cause);
   return top;
+}
+
+namespace {
+
+template <typename Message, typename Batch>
+std::vector<Message> Split(Message message, Batch* (Message::*mutable_batch)()) {
+  auto* items = (message.*mutable_batch)()->mutable_items();
+  std::vector<Message> parts;
+  if (items->size() <= kMaxBatchItems) {
+    parts.push_back(std::move(message));
+    return parts;
+  }
+  for (int start = 0; start < items->size(); start += kMaxBatchItems) {
+    const int end = std::min(start + kMaxBatchItems, items->size());
+    Message part;
+    auto* part_items = (part.*mutable_batch)()->mutable_items();
+    part_items->Reserve(end - start);
+    for (int i = start; i < end; ++i) *part_items->Add() = std::move(*items->Mutable(i));
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::vector<pb::SessionRequest> SplitBatch(pb::SessionRequest request) {
+  switch (request.kind_case()) {
+    case pb::SessionRequest::kRegister:
+      return Split(std::move(request), &pb::SessionRequest::mutable_register_);
+    case pb::SessionRequest::kProgress:
+      return Split(std::move(request), &pb::SessionRequest::mutable_progress);
+    case pb::SessionRequest::kFinish:
+      return Split(std::move(request), &pb::SessionRequest::mutable_finish);
+    default: {
+      std::vector<pb::SessionRequest> one;
+      one.push_back(std::move(request));
+      return one;
+    }
+  }
+}
+
+std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response) {
+  switch (response.kind_case()) {
+    case pb::SessionResponse::kRegistered:
+      return Split(std::move(response), &pb::SessionResponse::mutable_registered);
+    case pb::SessionResponse::kCancel:
+      return Split(std::move(response), &pb::SessionResponse::mutable_cancel);
+    case pb::SessionResponse::kErrors:
+      return Split(std::move(response), &pb::SessionResponse::mutable_errors);
+    default: {
+      std::vector<pb::SessionResponse> one;
+      one.push_back(std::move(response));
+      return one;
+    }
+  }
 }
 
 }  // namespace hother::cancelable::wire

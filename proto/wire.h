@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
@@ -31,6 +32,18 @@ absl::Duration FromProto(const google::protobuf::Duration& duration);
 // The record and its chain of causes, newest first.
 void ToProto(const CancellationDetails& details, pb::CancelDetails* out);
 std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details);
+
+// A batched session message (registrations, progress, finishes; replies,
+// cancel notices, errors) carries at most this many items, so that it stays
+// far below gRPC's 4 MiB default message limit however many operations one
+// session holds: a CancelAll of 100,000 operations of one session reaches it
+// as 100 notices, and a re-registration after a reconnect as many requests.
+inline constexpr int kMaxBatchItems = 1000;
+
+// The message itself, or its items in order over messages of at most
+// kMaxBatchItems items each.
+std::vector<pb::SessionRequest> SplitBatch(pb::SessionRequest request);
+std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response);
 
 }  // namespace hother::cancelable::wire
 

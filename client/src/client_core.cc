@@ -127,7 +127,7 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
   if (connected_) {
     pb::SessionRequest request;
     RegisterLocked(*record, *request.mutable_register_());
-    WriteLocked(request);
+    WriteLocked(std::move(request));
   }
   return record;
 }
@@ -255,7 +255,7 @@ void ClientCore::MaybeSendFinishLocked(OpRecord& record) {
   }
   pb::SessionRequest request;
   AddFinishLocked(record, *request.mutable_finish());
-  WriteLocked(request);
+  WriteLocked(std::move(request));
   ForgetLocked(record);
 }
 
@@ -280,11 +280,14 @@ uint64_t ClientCore::session_id() const {
   return connected_ ? session_id_ : 0;
 }
 
-bool ClientCore::WriteLocked(const pb::SessionRequest& request) {
+bool ClientCore::WriteLocked(pb::SessionRequest request) {
   if (stream_ == nullptr) return false;
   // TRICKY: writes happen under mu_ so that the stream cannot be replaced
   // mid-write; a stuck daemon blocks callers only until the lease expires.
-  return stream_->Write(request);
+  for (const pb::SessionRequest& part : wire::SplitBatch(std::move(request))) {
+    if (!stream_->Write(part)) return false;
+  }
+  return true;
 }
 
 // --- The session thread. ---
@@ -356,7 +359,7 @@ void ClientCore::RunSession() {
       record->ready = false;
       RegisterLocked(*record, *again.mutable_register_());
     }
-    if (again.has_register_()) WriteLocked(again);
+    if (again.has_register_()) WriteLocked(std::move(again));
     changed_.SignalAll();
     Log(LogLevel::kInfo, "connected to canceld",
         {{"endpoint", endpoint_}, {"session", absl::StrCat(session_id_)}});
@@ -428,7 +431,7 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
           }
         }
       }
-      if (children.has_register_()) WriteLocked(children);
+      if (children.has_register_()) WriteLocked(std::move(children));
       changed_.SignalAll();
       break;
     }
@@ -498,11 +501,11 @@ void ClientCore::WorkerLoop() {
                                            record->pending_progress->second.end());
           record->pending_progress.reset();
         }
-        if (progress.has_progress()) WriteLocked(progress);
+        if (progress.has_progress()) WriteLocked(std::move(progress));
         if (now >= next_heartbeat) {
           pb::SessionRequest beat;
           beat.mutable_heartbeat();
-          WriteLocked(beat);
+          WriteLocked(std::move(beat));
           next_heartbeat = now + heartbeat_interval_;
         }
       }

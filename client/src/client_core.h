@@ -87,7 +87,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void HandleResponse(const pb::SessionResponse& response);
   void DeliverCancel(const std::shared_ptr<OpRecord>& record, const pb::CancelDetails& details);
   // Writes on the current stream; false when there is none or it failed.
-  bool WriteLocked(const pb::SessionRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool WriteLocked(pb::SessionRequest request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RegisterLocked(OpRecord& record, pb::RegisterRequest& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddFinishLocked(OpRecord& record, pb::FinishRequest& batch)

@@ -9,6 +9,7 @@
 #include "daemon/service/convert.h"
 #include "daemon/service/validate.h"
 #include "hother/cancelable/log.h"
+#include "proto/wire.h"
 
 namespace hother::cancelable::daemon {
 
@@ -27,7 +28,10 @@ class SessionReactor::Channel : public SessionSink {
       ToProto(*item.details, out->mutable_cancel());
     }
     internal::MutexLock lock(&mu_);
-    if (reactor_ != nullptr) reactor_->writes_.Push(std::move(response));
+    if (reactor_ == nullptr) return;
+    for (pb::SessionResponse& part : wire::SplitBatch(std::move(response))) {
+      reactor_->writes_.Push(std::move(part));
+    }
   }
 
   void End(absl::Status why, bool flush) override {

@@ -99,6 +99,41 @@ TEST_F(ClientTest, CancelAllOfMoreThanAThousandListsAThousandAndCancelsEveryOne)
   for (auto& op : ops) op->token().Wait();
 }
 
+// 80,000 cancels for one session would be a ~7 MB message, beyond gRPC's
+// 4 MiB limit: the session would break and the cancels be lost. They travel
+// as notices of at most wire::kMaxBatchItems items.
+constexpr int kBeyondOneMessage = 80'000;
+
+TEST_F(ClientTest, ACancelAllOfMoreOperationsThanOneMessageHoldsReachesEveryOne) {
+  auto client = Connect();
+  std::vector<std::unique_ptr<RemoteOperation>> ops;
+  for (int i = 0; i < kBeyondOneMessage; ++i) ops.push_back(client->Start({.name = "many"}));
+  for (auto& op : ops) ASSERT_TRUE(op->WaitRegistered(absl::Seconds(30)));
+  const uint64_t session = client->session_id();
+  daemon::OperationFilter all;
+  all.name_glob = "many";
+  daemon::CancelAllResult result =
+      daemon_->state().graph.CancelAll(all, "all of them", "test", false, 10);
+  ASSERT_EQ(result.cancelled, kBeyondOneMessage);
+  for (auto& op : ops) ASSERT_TRUE(op->token().WaitFor(absl::Seconds(30)));
+  EXPECT_EQ(ops.back()->token().details()->message, "all of them");
+  EXPECT_EQ(client->session_id(), session);  // the session never broke
+}
+
+TEST_F(ClientTest, MoreOperationsThanOneMessageHoldsAreAllRegisteredAgainAfterARestart) {
+  auto client = Connect();
+  std::vector<std::unique_ptr<RemoteOperation>> ops;
+  for (int i = 0; i < kBeyondOneMessage; ++i) ops.push_back(client->Start({.name = "many"}));
+  for (auto& op : ops) ASSERT_TRUE(op->WaitRegistered(absl::Seconds(30)));
+  daemon_->Shutdown();
+  daemon_.reset();
+  StartDaemon();
+  ASSERT_TRUE(Eventually(
+      [&] { return daemon_->state().graph.live_count() == static_cast<size_t>(kBeyondOneMessage); },
+      absl::Seconds(60)));
+  EXPECT_TRUE(daemon_->state().graph.Get(ops.back()->id()).ok());
+}
+
 TEST_F(ClientTest, ALocalScopeUnderARemoteOperationIsCancelledByTheDaemon) {
   auto client = Connect();
   auto op = StartRegistered(*client, {.name = "remote"});
