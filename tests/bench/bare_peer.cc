@@ -157,28 +157,35 @@ BarePeer::~BarePeer() {
   if (server_ != nullptr) server_->Shutdown();
 }
 
-std::vector<double> BarePeer::Latency(Transport transport, const Sampling& sampling) {
-  auto stub = Bare::NewStub(OwnChannel(endpoint(transport)));
-  auto trigger = Bare::NewStub(OwnChannel(endpoint(transport)));
-  HeldStreams held(*stub, "latency", 1);
-  return Repeat(sampling, [&] {
-    const int64_t next = held.arrivals().count() + 1;
+namespace {
+
+// `streams` streams held on one connection, triggered from another.
+Probe PushProbe(const std::string& endpoint, const std::string& key, int streams) {
+  struct State {
+    std::unique_ptr<Bare::Stub> holder;
+    std::unique_ptr<Bare::Stub> trigger;
+    std::unique_ptr<HeldStreams> held;
+  };
+  auto s = std::make_shared<State>();
+  s->holder = Bare::NewStub(OwnChannel(endpoint));
+  s->trigger = Bare::NewStub(OwnChannel(endpoint));
+  s->held = std::make_unique<HeldStreams>(*s->holder, key, streams);
+  return [s, key, streams] {
+    const int64_t target = s->held->arrivals().count() + streams;
     const absl::Time start = absl::Now();
-    Trigger(*trigger, "latency");
-    return MicrosSince(start, held.arrivals().WaitFor(next));
-  });
+    Trigger(*s->trigger, key);
+    return MicrosSince(start, s->held->arrivals().WaitFor(target));
+  };
 }
 
-std::vector<double> BarePeer::FanOut(int streams, int reps) {
-  auto stub = Bare::NewStub(OwnChannel(unix_));
-  auto trigger = Bare::NewStub(OwnChannel(unix_));
-  HeldStreams held(*stub, "fan", streams);
-  return Repeat({.samples = reps, .warmup = 1}, [&] {
-    const int64_t target = held.arrivals().count() + streams;
-    const absl::Time start = absl::Now();
-    Trigger(*trigger, "fan");
-    return MicrosSince(start, held.arrivals().WaitFor(target));
-  });
+}  // namespace
+
+Probe BarePeer::LatencyProbe(Transport transport) {
+  return PushProbe(endpoint(transport), absl::StrCat("latency-", NameOf(transport)), 1);
+}
+
+Probe BarePeer::FanOutProbe(int streams) {
+  return PushProbe(unix_, absl::StrCat("fan-", streams), streams);
 }
 
 double BarePeer::Throughput(Transport transport, int threads, int total) {

@@ -25,13 +25,13 @@ class BarePeer final : public Peer {
   ~BarePeer() override;
 
   std::string latency_name() const override { return "bare gRPC push"; }
-  std::vector<double> Latency(Transport transport, const Sampling& sampling) override;
+  Probe LatencyProbe(Transport transport) override;
   std::string throughput_name() const override { return "bare gRPC unary calls"; }
   double Throughput(Transport transport, int threads, int total) override;
 
   // Scenario 2: one unary call -> the push reaching the last of `streams`
-  // held streams, `reps` times.
-  std::vector<double> FanOut(int streams, int reps);
+  // held streams.
+  Probe FanOutProbe(int streams);
 
  private:
   BarePeer() = default;

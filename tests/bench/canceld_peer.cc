@@ -42,6 +42,7 @@ std::vector<std::unique_ptr<Client>> ConnectClients(const std::string& endpoint,
 // session's stream is ordered, and the SDK sends an operation's finish once
 // its registration is acknowledged, so the first fence's acknowledgement
 // means every earlier finish was sent, and the second's that it was read.
+// (The fences themselves finish, unacknowledged, on the way out.)
 void Fence(Client& client) {
   for (int i = 0; i < 2; ++i) {
     auto fence = client.Start({.name = "fence"});
@@ -90,51 +91,79 @@ CanceldPeer::~CanceldPeer() {
   process_->Wait(absl::Seconds(30));
 }
 
-std::vector<double> CanceldPeer::Latency(Transport transport, const Sampling& sampling) {
-  auto client = ConnectClient(endpoint(transport), "bench-latency");
-  auto stub = pb::Canceld::NewStub(OwnChannel(endpoint(transport)));
-  if (client == nullptr) return {};
+namespace {
+
+// SDK sessions that receive the cancels, and a stub (its own connection)
+// that sends them.
+struct Receivers {
+  std::vector<std::unique_ptr<Client>> clients;
+  std::unique_ptr<pb::Canceld::Stub> stub;
   Arrivals arrivals;
-  int64_t n = 0;
-  return Repeat(sampling, [&] {
-    auto op = client->Start({.name = "latency"});
-    op->WaitRegistered(absl::Seconds(10));
-    CancellationCallback on_cancel(op->token(), [&](const CancellationDetails&) { arrivals.Mark(); });
-    const absl::Time start = absl::Now();
-    grpc::ClientContext context;
-    pb::CancelRequest request;
-    request.set_id(op->id());
-    pb::CancelResponse response;
-    stub->Cancel(&context, request, &response);
-    return MicrosSince(start, arrivals.WaitFor(++n));
-  });
+  int64_t samples = 0;
+};
+
+}  // namespace
+
+Probe CanceldPeer::LatencyProbe(Transport transport) {
+  auto s = std::make_shared<Receivers>();
+  s->clients = ConnectClients(endpoint(transport), 1, "bench-latency");
+  s->stub = pb::Canceld::NewStub(OwnChannel(endpoint(transport)));
+  if (s->clients.empty()) return nullptr;
+  return [s] {
+    double micros = 0;
+    {
+      auto op = s->clients[0]->Start({.name = "latency"});
+      op->WaitRegistered(absl::Seconds(10));
+      CancellationCallback on_cancel(op->token(),
+                                     [&](const CancellationDetails&) { s->arrivals.Mark(); });
+      const absl::Time start = absl::Now();
+      grpc::ClientContext context;
+      pb::CancelRequest request;
+      request.set_id(op->id());
+      pb::CancelResponse response;
+      s->stub->Cancel(&context, request, &response);
+      micros = MicrosSince(start, s->arrivals.WaitFor(++s->samples));
+    }
+    // The operation's finish is processed before the next sample of any
+    // system starts.
+    Fence(*s->clients[0]);
+    return micros;
+  };
 }
 
-std::vector<double> CanceldPeer::FanOut(int sessions, int per_session, int reps) {
-  std::vector<std::unique_ptr<Client>> clients = ConnectClients(unix_, sessions, "bench-fanout");
-  auto stub = pb::Canceld::NewStub(OwnChannel(unix_));
-  if (clients.empty()) return {};
-  Arrivals arrivals;
-  int rep = 0;
-  return Repeat({.samples = reps, .warmup = 1}, [&] {
-    std::vector<std::unique_ptr<RemoteOperation>> ops;
-    std::vector<std::unique_ptr<CancellationCallback>> callbacks;
-    const std::string run = absl::StrCat("r", rep++);
-    for (auto& client : clients) {
-      for (int i = 0; i < per_session; ++i) {
-        ops.push_back(client->Start({.name = "fan", .labels = {{"run", run}}}));
+Probe CanceldPeer::FanOutProbe(int sessions, int per_session) {
+  auto s = std::make_shared<Receivers>();
+  s->clients = ConnectClients(unix_, sessions, "bench-fanout");
+  s->stub = pb::Canceld::NewStub(OwnChannel(unix_));
+  if (s->clients.empty()) return nullptr;
+  return [s, per_session] {
+    double micros = 0;
+    {
+      std::vector<std::unique_ptr<RemoteOperation>> ops;
+      std::vector<std::unique_ptr<CancellationCallback>> callbacks;
+      const std::string run = absl::StrCat("r", s->samples++);
+      for (auto& client : s->clients) {
+        for (int i = 0; i < per_session; ++i) {
+          ops.push_back(client->Start({.name = "fan", .labels = {{"run", run}}}));
+        }
       }
+      for (auto& op : ops) {
+        op->WaitRegistered(absl::Seconds(60));
+        callbacks.push_back(std::make_unique<CancellationCallback>(
+            op->token(), [&](const CancellationDetails&) { s->arrivals.Mark(); }));
+      }
+      const int64_t target = s->arrivals.count() + static_cast<int64_t>(ops.size());
+      const absl::Time start = absl::Now();
+      (void)CancelAll(*s->stub, absl::StrCat("run=", run));
+      micros = MicrosSince(start, s->arrivals.WaitFor(target));
+      callbacks.clear();
     }
-    for (auto& op : ops) {
-      op->WaitRegistered(absl::Seconds(60));
-      callbacks.push_back(std::make_unique<CancellationCallback>(
-          op->token(), [&](const CancellationDetails&) { arrivals.Mark(); }));
-    }
-    const int64_t target = arrivals.count() + static_cast<int64_t>(ops.size());
-    const absl::Time start = absl::Now();
-    (void)CancelAll(*stub, absl::StrCat("run=", run));
-    return MicrosSince(start, arrivals.WaitFor(target));
-  });
+    // Every finish is processed before the next sample of any system starts.
+    std::vector<std::unique_ptr<RemoteOperation>> fences;
+    for (auto& client : s->clients) fences.push_back(client->Start({.name = "fence"}));
+    for (auto& fence : fences) fence->WaitRegistered(absl::Seconds(60));
+    return micros;
+  };
 }
 
 double CanceldPeer::Throughput(Transport transport, int threads, int total) {

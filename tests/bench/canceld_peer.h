@@ -39,15 +39,15 @@ class CanceldPeer final : public Peer {
   ~CanceldPeer() override;  // SIGTERM, and waits for the exit
 
   std::string latency_name() const override { return "canceld Cancel -> SDK callback"; }
-  std::vector<double> Latency(Transport transport, const Sampling& sampling) override;
+  Probe LatencyProbe(Transport transport) override;
   std::string throughput_name() const override {
     return "canceld operations (registered + finished)";
   }
   double Throughput(Transport transport, int threads, int total) override;
 
   // Scenario 2: CancelAll of sessions x per_session operations -> the last
-  // SDK callback, `reps` times.
-  std::vector<double> FanOut(int sessions, int per_session, int reps);
+  // SDK callback (each sample registers its operations first, untimed).
+  Probe FanOutProbe(int sessions, int per_session);
 
   // Scenario 4: registers `operations` over `sessions` sessions, measures the
   // daemon's memory, then lists and cancels them all.

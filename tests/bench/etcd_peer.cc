@@ -101,18 +101,25 @@ EtcdPeer::~EtcdPeer() {
   }
 }
 
-std::vector<double> EtcdPeer::Latency(Transport transport, const Sampling& sampling) {
+Probe EtcdPeer::LatencyProbe(Transport transport) {
   // The watcher and the writer are different connections, as they would be
   // in different processes.
-  KeyWatch watch(OwnChannel(endpoint(transport)), "bench/cancel");
-  auto kv = etcd::KV::NewStub(OwnChannel(endpoint(transport)));
-  if (!watch.created()) return {};
-  int64_t n = 0;
-  return Repeat(sampling, [&] {
+  struct State {
+    std::unique_ptr<KeyWatch> watch;
+    std::unique_ptr<etcd::KV::Stub> kv;
+    std::string key;
+    int64_t n = 0;
+  };
+  auto s = std::make_shared<State>();
+  s->key = absl::StrCat("bench/cancel-", NameOf(transport));
+  s->watch = std::make_unique<KeyWatch>(OwnChannel(endpoint(transport)), s->key);
+  s->kv = etcd::KV::NewStub(OwnChannel(endpoint(transport)));
+  if (!s->watch->created()) return nullptr;
+  return [s] {
     const absl::Time start = absl::Now();
-    Put(*kv, "bench/cancel", absl::StrCat(++n));
-    return MicrosSince(start, watch.arrivals().WaitFor(n));
-  });
+    Put(*s->kv, s->key, absl::StrCat(++s->n));
+    return MicrosSince(start, s->watch->arrivals().WaitFor(s->n));
+  };
 }
 
 double EtcdPeer::Throughput(Transport transport, int threads, int total) {

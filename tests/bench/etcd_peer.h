@@ -23,7 +23,7 @@ class EtcdPeer final : public Peer {
   ~EtcdPeer() override;
 
   std::string latency_name() const override { return "etcd Put -> watch event"; }
-  std::vector<double> Latency(Transport transport, const Sampling& sampling) override;
+  Probe LatencyProbe(Transport transport) override;
   std::string throughput_name() const override { return "etcd puts"; }
   double Throughput(Transport transport, int threads, int total) override;
 

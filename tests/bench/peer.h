@@ -23,8 +23,8 @@ class Peer {
 
   // Scenario 1, cancel latency: what is measured, e.g. "etcd Put -> watch event".
   virtual std::string latency_name() const = 0;
-  // Trigger -> arrival in the receiving client, in microseconds.
-  virtual std::vector<double> Latency(Transport transport, const Sampling& sampling) = 0;
+  // Trigger -> arrival in the receiving client.
+  virtual Probe LatencyProbe(Transport transport) = 0;
 
   // Scenario 3, throughput: what one operation is, e.g. "etcd puts".
   virtual std::string throughput_name() const = 0;

@@ -106,16 +106,23 @@ RedisPeer::~RedisPeer() {
   }
 }
 
-std::vector<double> RedisPeer::Latency(Transport transport, const Sampling& sampling) {
-  Connection publisher = Open(socket_, port_, transport);
-  Subscriber subscriber(Open(socket_, port_, transport), "bench-cancel");
-  if (publisher == nullptr || !subscriber.subscribed()) return {};
-  int64_t n = 0;
-  return Repeat(sampling, [&] {
+Probe RedisPeer::LatencyProbe(Transport transport) {
+  struct State {
+    Connection publisher;
+    std::unique_ptr<Subscriber> subscriber;
+    std::string channel;
+    int64_t n = 0;
+  };
+  auto s = std::make_shared<State>();
+  s->channel = absl::StrCat("bench-cancel-", NameOf(transport));
+  s->publisher = Open(socket_, port_, transport);
+  s->subscriber = std::make_unique<Subscriber>(Open(socket_, port_, transport), s->channel);
+  if (s->publisher == nullptr || !s->subscriber->subscribed()) return nullptr;
+  return [s] {
     const absl::Time start = absl::Now();
-    Command(publisher.get(), "PUBLISH %b %b", "bench-cancel", absl::StrCat(++n));
-    return MicrosSince(start, subscriber.arrivals().WaitFor(n));
-  });
+    Command(s->publisher.get(), "PUBLISH %b %b", s->channel, absl::StrCat(++s->n));
+    return MicrosSince(start, s->subscriber->arrivals().WaitFor(s->n));
+  };
 }
 
 double RedisPeer::Throughput(Transport transport, int threads, int total) {

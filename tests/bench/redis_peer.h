@@ -21,7 +21,7 @@ class RedisPeer final : public Peer {
   ~RedisPeer() override;
 
   std::string latency_name() const override { return "Redis PUBLISH -> subscriber"; }
-  std::vector<double> Latency(Transport transport, const Sampling& sampling) override;
+  Probe LatencyProbe(Transport transport) override;
   std::string throughput_name() const override { return "Redis PUBLISH"; }
   double Throughput(Transport transport, int threads, int total) override;
 

@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -37,13 +36,23 @@ struct Sampling {
   int warmup = 200;
 };
 
-// Runs `one` warmup + samples times; keeps what the recorded rounds return.
-inline std::vector<double> Repeat(const Sampling& sampling, absl::FunctionRef<double()> one) {
-  std::vector<double> out;
-  out.reserve(static_cast<size_t>(sampling.samples));
-  for (int i = 0; i < sampling.warmup + sampling.samples; ++i) {
-    const double micros = one();
-    if (i >= sampling.warmup) out.push_back(micros);
+// One side of a trigger -> arrival measurement, set up once (streams held,
+// watchers created, clients connected; the callable owns them) and then
+// sampled many times: each call is one sample, in microseconds. Empty if it
+// could not be set up.
+using Probe = std::function<double()>;
+
+// Samples the probes in turn, round after round (A B A B ...), so that the
+// machine's noise falls on all of them alike; the first `warmup` rounds are
+// not recorded. Returns each probe's samples.
+inline std::vector<std::vector<double>> Interleave(const Sampling& sampling,
+                                                   const std::vector<Probe*>& probes) {
+  std::vector<std::vector<double>> out(probes.size());
+  for (int round = 0; round < sampling.warmup + sampling.samples; ++round) {
+    for (size_t p = 0; p < probes.size(); ++p) {
+      const double micros = (*probes[p])();
+      if (round >= sampling.warmup) out[p].push_back(micros);
+    }
   }
   return out;
 }
