@@ -130,6 +130,32 @@ std::vector<pb::SessionRequest> SplitBatch(pb::SessionRequest request) {
   }
 }
 
+namespace {
+
+template <typename Batch>
+bool Append(Batch& into, Batch& from) {
+  if (into.items_size() + from.items_size() > kMaxBatchItems) return false;
+  into.mutable_items()->Reserve(into.items_size() + from.items_size());
+  for (auto& item : *from.mutable_items()) *into.add_items() = std::move(item);
+  return true;
+}
+
+}  // namespace
+
+bool MergeBatch(pb::SessionRequest& into, pb::SessionRequest& from) {
+  if (into.kind_case() != from.kind_case()) return false;
+  switch (into.kind_case()) {
+    case pb::SessionRequest::kRegister:
+      return Append(*into.mutable_register_(), *from.mutable_register_());
+    case pb::SessionRequest::kProgress:
+      return Append(*into.mutable_progress(), *from.mutable_progress());
+    case pb::SessionRequest::kFinish:
+      return Append(*into.mutable_finish(), *from.mutable_finish());
+    default:
+      return false;
+  }
+}
+
 std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response) {
   switch (response.kind_case()) {
     case pb::SessionResponse::kRegistered:

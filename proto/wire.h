@@ -45,6 +45,11 @@ inline constexpr int kMaxBatchItems = 1000;
 std::vector<pb::SessionRequest> SplitBatch(pb::SessionRequest request);
 std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response);
 
+// Appends `from`'s items to `into` when both are batches of the same kind
+// (registrations, progress or finishes) and fit kMaxBatchItems together;
+// false (nothing changed) otherwise.
+bool MergeBatch(pb::SessionRequest& into, pb::SessionRequest& from);
+
 }  // namespace hother::cancelable::wire
 
 #endif  // HOTHER_CANCELABLE_PROTO_WIRE_H_

@@ -59,6 +59,7 @@ ClientCore::~ClientCore() { Stop(); }
 void ClientCore::StartThreads() {
   session_thread_ = std::thread([this] { SessionLoop(); });
   worker_thread_ = std::thread([this] { WorkerLoop(); });
+  writer_thread_ = std::thread([this] { WriterLoop(); });
 }
 
 void ClientCore::Stop() {
@@ -70,6 +71,19 @@ void ClientCore::Stop() {
   }
   if (worker_thread_.joinable()) worker_thread_.join();
   SendRemoteCancels();  // cancels made just before the end still cascade
+  {
+    // What is queued goes out first (finishes included), for at most 1 s: a
+    // daemon that stopped reading is then cut off.
+    internal::MutexLock lock(&mu_);
+    const absl::Time give_up = absl::Now() + absl::Seconds(1);
+    while (stream_ != nullptr && (!outbox_.empty() || writing_)) {
+      if (writable_.WaitWithDeadline(&mu_, give_up)) break;
+    }
+    if (writing_ && context_ != nullptr) context_->TryCancel();
+    stop_writer_ = true;
+    writable_.SignalAll();
+  }
+  if (writer_thread_.joinable()) writer_thread_.join();
   {
     internal::MutexLock lock(&mu_);
     // A clean close: the daemon reads everything we sent (finishes included)
@@ -281,13 +295,47 @@ uint64_t ClientCore::session_id() const {
 }
 
 bool ClientCore::WriteLocked(pb::SessionRequest request) {
-  if (stream_ == nullptr) return false;
-  // TRICKY: writes happen under mu_ so that the stream cannot be replaced
-  // mid-write; a stuck daemon blocks callers only until the lease expires.
-  for (const pb::SessionRequest& part : wire::SplitBatch(std::move(request))) {
-    if (!stream_->Write(part)) return false;
+  if (stream_ == nullptr || stop_writer_) return false;
+  if (outbox_.empty() || !wire::MergeBatch(outbox_.back(), request)) {
+    outbox_.push_back(std::move(request));
   }
+  writable_.Signal();
   return true;
+}
+
+void ClientCore::DetachStreamLocked() {
+  // TRICKY: the writer may be writing to this stream outside the lock; the
+  // caller cancels the call (which fails such a write) and then waits here,
+  // so the stream is never finished or destroyed under a write, and nothing
+  // queued for it goes to the next one.
+  stream_ = nullptr;
+  outbox_.clear();
+  writable_.SignalAll();
+}
+
+void ClientCore::WriterLoop() {
+  for (;;) {
+    std::deque<pb::SessionRequest> batch;
+    Stream* stream;
+    {
+      internal::MutexLock lock(&mu_);
+      while (!stop_writer_ && (outbox_.empty() || stream_ == nullptr)) writable_.Wait(&mu_);
+      if (outbox_.empty() || stream_ == nullptr) return;  // stopping, nothing left to send
+      batch.swap(outbox_);
+      stream = stream_;
+      writing_ = true;
+    }
+    // The stream stays valid while writing_ is set (see DetachStreamLocked).
+    bool ok = true;
+    for (pb::SessionRequest& message : batch) {
+      for (const pb::SessionRequest& part : wire::SplitBatch(std::move(message))) {
+        ok = ok && stream->Write(part);
+      }
+    }
+    internal::MutexLock lock(&mu_);
+    writing_ = false;
+    writable_.SignalAll();
+  }
 }
 
 // --- The session thread. ---
@@ -378,7 +426,7 @@ void ClientCore::RunSession() {
   }
   {
     internal::MutexLock lock(&mu_);
-    stream_ = nullptr;
+    DetachStreamLocked();
     context_ = nullptr;
     if (connected_) {
       Log(LogLevel::kWarning, "lost the connection to canceld; reconnecting",
@@ -388,6 +436,10 @@ void ClientCore::RunSession() {
     changed_.SignalAll();
   }
   context.TryCancel();
+  {
+    internal::MutexLock lock(&mu_);
+    while (writing_) writable_.Wait(&mu_);
+  }
   stream->Finish();
 }
 

@@ -1,6 +1,7 @@
 // Internal: the machinery behind Client: the session stream, its reader
-// thread (connect, welcome, re-register, read loop, backoff) and its worker
-// thread (heartbeats, coalesced progress, cancels sent to the daemon).
+// thread (connect, welcome, re-register, read loop, backoff), its writer
+// thread (everything sent on the stream, coalesced) and its worker thread
+// (heartbeats, coalesced progress, cancels sent to the daemon).
 #ifndef HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
 #define HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
 
@@ -82,12 +83,18 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   void SessionLoop();
   void WorkerLoop();
+  void WriterLoop();
   // One connected session: hello, welcome, re-register, read until it ends.
   void RunSession();
   void HandleResponse(const pb::SessionResponse& response);
   void DeliverCancel(const std::shared_ptr<OpRecord>& record, const pb::CancelDetails& details);
-  // Writes on the current stream; false when there is none or it failed.
+  // Queues a message for the current stream (false when there is none). The
+  // writer thread sends it, in order, merged with the batches queued before
+  // it: callers never wait for the daemon to read, and under load
+  // registrations and finishes travel many to a message.
   bool WriteLocked(pb::SessionRequest request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends the writer's use of the current stream (at the end of a session).
+  void DetachStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RegisterLocked(OpRecord& record, pb::RegisterRequest& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddFinishLocked(OpRecord& record, pb::FinishRequest& batch)
@@ -118,12 +125,19 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   // Cancels to send to the daemon (operation id, message), by the worker.
   std::deque<std::pair<std::shared_ptr<OpRecord>, std::string>> remote_cancels_
       ABSL_GUARDED_BY(mu_);
+  // Messages for the current stream, oldest first; the writer takes them all
+  // at once and writes them outside the lock (writing_ meanwhile).
+  std::deque<pb::SessionRequest> outbox_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_writer_ ABSL_GUARDED_BY(mu_) = false;
+  mutable internal::CondVar writable_;  // outbox_, writing_, stream_, stop_writer_
   // Children held back until their parent is registered, by parent.
   absl::flat_hash_map<const OpRecord*, std::vector<uint64_t>> waiting_by_parent_
       ABSL_GUARDED_BY(mu_);
 
   std::thread session_thread_;
   std::thread worker_thread_;
+  std::thread writer_thread_;
 };
 
 }  // namespace hother::cancelable::client_internal

@@ -1,6 +1,10 @@
 // Tests of the client SDK against an in-process daemon on a temp socket.
 #include "hother/cancelable/client/client.h"
 
+#include <signal.h>
+
+#include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -266,6 +270,45 @@ TEST_F(ClientTest, PropagationMakesTheCalleesOperationAChildOfTheCallers) {
   caller->Cancel("caller gave up");
   callee->token().Wait();
   EXPECT_EQ(callee->token().reason(), CancelReason::kParent);
+}
+
+// A daemon that stops reading (SIGSTOP, a hung host) must not stop the
+// service: Start and Finish only queue, and the session's writer thread
+// waits. Once the daemon runs again, everything queued reaches it, in order.
+TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
+  e2e::TempDir dir;
+  const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
+  e2e::Process canceld({CANCELD_PATH, "--listen", endpoint, "--lease-timeout", "60s"},
+                       dir.path() + "/canceld");
+  ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
+      << canceld.err();
+  ClientOptions options;
+  options.endpoint = endpoint;
+  auto client = *Client::Connect(options);
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(30))) << canceld.err();
+  auto first = client->Start({.name = "before"});
+  ASSERT_TRUE(first->WaitRegistered(absl::Seconds(10)));
+
+  canceld.Signal(SIGSTOP);
+  // Far more than the connection's buffers and flow-control window hold.
+  constexpr int kOperations = 100'000;
+  std::vector<std::unique_ptr<RemoteOperation>> ops;
+  auto started = std::async(std::launch::async, [&] {
+    for (int i = 0; i < kOperations; ++i) {
+      ops.push_back(client->Start({.name = "while-stopped"}));
+      if (i % 2 == 0) ops.back()->Finish();
+    }
+  });
+  const bool returned = started.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  canceld.Signal(SIGCONT);
+  started.wait();
+  EXPECT_TRUE(returned) << "Start/Finish waited for a stopped daemon";
+  ASSERT_TRUE(ops.back()->WaitRegistered(absl::Seconds(60)));
+  EXPECT_EQ(first->id().empty(), false);
+  ops.clear();
+  client.reset();
+  canceld.Signal(SIGTERM);
+  EXPECT_EQ(canceld.Wait(absl::Seconds(30)), 0) << canceld.err();
 }
 
 }  // namespace
