@@ -49,6 +49,10 @@ OperationGraph::OperationGraph(Clock& clock, Scheduler& scheduler, EventLog& eve
       instance_prefix_(NewInstancePrefix()) {}
 
 OperationGraph::~OperationGraph() {
+  {
+    std::unique_lock<std::shared_mutex> close(gate_->mu);
+    gate_->open = false;
+  }
   // Timers first, outside the lock: a firing deadline takes the lock.
   std::vector<Scheduler::Timer> timers;
   {
@@ -361,11 +365,17 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
 }
 
 Scheduler::Timer OperationGraph::OperationDeadlineTimer(const std::string& id, absl::Time when) {
-  return scheduler_.At(when, [this, id, when] { OnDeadline(id, when); });
+  return scheduler_.At(when, [this, gate = gate_, id, when] {
+    std::shared_lock<std::shared_mutex> hold(gate->mu);
+    if (gate->open) OnDeadline(id, when);
+  });
 }
 
 Scheduler::Timer OperationGraph::TokenDeadlineTimer(const std::string& name, absl::Time when) {
-  return scheduler_.At(when, [this, name, when] { OnTokenDeadline(name, when); });
+  return scheduler_.At(when, [this, gate = gate_, name, when] {
+    std::shared_lock<std::shared_mutex> hold(gate->mu);
+    if (gate->open) OnTokenDeadline(name, when);
+  });
 }
 
 void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {

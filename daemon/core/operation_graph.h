@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -262,6 +263,15 @@ class OperationGraph {
   CancelListener& listener_;
   const GraphOptions options_;
   const std::string instance_prefix_;
+  // Deadline callbacks run holding this gate shared; the destructor closes
+  // it exclusively, so it waits for one that is running (a fired deadline's
+  // handle has already left its record, so destroying the records' timers
+  // alone would not wait for it) and none runs on a destroyed graph.
+  struct Gate {
+    std::shared_mutex mu;
+    bool open = true;
+  };
+  const std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 
   mutable internal::Mutex mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
