@@ -391,6 +391,9 @@ void ClientCore::RunSession() {
     previous_session_id_ = session_id_;
     heartbeat_interval_ = std::max(FromProto(response.welcome().heartbeat_interval()),
                                    absl::Milliseconds(50));
+    lease_timeout_ = std::max(FromProto(response.welcome().lease_timeout()),
+                              2 * heartbeat_interval_);
+    last_heard_ = absl::Now();
     // Everything live is registered again; what finished while away is
     // forgotten (a new daemon never knew it; the old one marked it lost).
     pb::SessionRequest again;
@@ -421,6 +424,10 @@ void ClientCore::RunSession() {
     was_connected = connected_;
   }
   while (was_connected && stream->Read(&response)) {
+    {
+      internal::MutexLock lock(&mu_);
+      last_heard_ = absl::Now();
+    }
     HandleResponse(response);
     response.Clear();
   }
@@ -559,6 +566,14 @@ void ClientCore::WorkerLoop() {
           beat.mutable_heartbeat();
           WriteLocked(std::move(beat));
           next_heartbeat = now + heartbeat_interval_;
+        }
+        if (now - last_heard_ > lease_timeout_ && context_ != nullptr) {
+          // Stopped or hung: what is queued is dropped with the session, the
+          // operations carry on locally and are registered again on reconnect.
+          Log(LogLevel::kWarning, "canceld stopped answering; reconnecting",
+              {{"endpoint", endpoint_}, {"silent_for", absl::FormatDuration(now - last_heard_)}});
+          context_->TryCancel();
+          last_heard_ = now;  // once per lease
         }
       }
       for (const auto& [record, message] : remote_cancels_) {

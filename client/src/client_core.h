@@ -122,6 +122,11 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   uint64_t session_id_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t previous_session_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(2);
+  // The daemon answers every heartbeat; silent for its lease (the Welcome's
+  // lease_timeout), it is taken for stuck and the session is ended, as the
+  // daemon ends a silent client's.
+  absl::Duration lease_timeout_ ABSL_GUARDED_BY(mu_) = absl::Seconds(10);
+  absl::Time last_heard_ ABSL_GUARDED_BY(mu_);
   // Cancels to send to the daemon (operation id, message), by the worker.
   std::deque<std::pair<std::shared_ptr<OpRecord>, std::string>> remote_cancels_
       ABSL_GUARDED_BY(mu_);

@@ -311,5 +311,39 @@ TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
   EXPECT_EQ(canceld.Wait(absl::Seconds(30)), 0) << canceld.err();
 }
 
+// A daemon silent for its lease is left, as it leaves a silent client: the
+// session ends (dropping what was queued for it), operations carry on
+// locally, and everything live is registered again once it answers.
+TEST(ClientWithAStoppedDaemon, ASilentDaemonIsLeftAfterItsLeaseAndRejoinedWhenItAnswers) {
+  e2e::TempDir dir;
+  const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
+  e2e::Process canceld({CANCELD_PATH, "--listen", endpoint, "--heartbeat-interval", "100ms",
+                        "--lease-timeout", "1s"},
+                       dir.path() + "/canceld");
+  ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
+      << canceld.err();
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.initial_backoff = absl::Milliseconds(20);
+  options.max_backoff = absl::Milliseconds(200);
+  auto client = *Client::Connect(options);
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(30))) << canceld.err();
+  auto op = client->Start({.name = "long"});
+  ASSERT_TRUE(op->WaitRegistered(absl::Seconds(10)));
+
+  canceld.Signal(SIGSTOP);
+  const bool left = Eventually([&] { return !client->connected(); }, absl::Seconds(30));
+  auto meanwhile = client->Start({.name = "meanwhile"});  // works offline
+  canceld.Signal(SIGCONT);
+  ASSERT_TRUE(left) << "the SDK stayed on a daemon that stopped answering";
+  EXPECT_FALSE(op->IsCancelled());
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(30)));
+  EXPECT_TRUE(meanwhile->WaitRegistered(absl::Seconds(30)));
+  EXPECT_TRUE(Eventually([&] { return !op->id().empty(); }));
+  client.reset();
+  canceld.Signal(SIGTERM);
+  EXPECT_EQ(canceld.Wait(absl::Seconds(30)), 0) << canceld.err();
+}
+
 }  // namespace
 }  // namespace hother::cancelable
