@@ -97,17 +97,20 @@ template <typename Message, typename Batch>
 std::vector<Message> Split(Message message, Batch* (Message::*mutable_batch)()) {
   auto* items = (message.*mutable_batch)()->mutable_items();
   std::vector<Message> parts;
-  if (items->size() <= kMaxBatchItems) {
+  if (items->size() <= kMaxBatchItems && message.ByteSizeLong() <= kMaxBatchBytes) {
     parts.push_back(std::move(message));
     return parts;
   }
-  for (int start = 0; start < items->size(); start += kMaxBatchItems) {
-    const int end = std::min(start + kMaxBatchItems, items->size());
-    Message part;
-    auto* part_items = (part.*mutable_batch)()->mutable_items();
-    part_items->Reserve(end - start);
-    for (int i = start; i < end; ++i) *part_items->Add() = std::move(*items->Mutable(i));
-    parts.push_back(std::move(part));
+  size_t bytes = 0;
+  for (int i = 0; i < items->size(); ++i) {
+    const size_t item_bytes = items->Get(i).ByteSizeLong();
+    if (parts.empty() || (parts.back().*mutable_batch)()->items_size() == kMaxBatchItems ||
+        bytes + item_bytes > kMaxBatchBytes) {
+      parts.emplace_back();
+      bytes = 0;
+    }
+    *(parts.back().*mutable_batch)()->add_items() = std::move(*items->Mutable(i));
+    bytes += item_bytes;
   }
   return parts;
 }
@@ -133,24 +136,29 @@ std::vector<pb::SessionRequest> SplitBatch(pb::SessionRequest request) {
 namespace {
 
 template <typename Batch>
-bool Append(Batch& into, Batch& from) {
-  if (into.items_size() + from.items_size() > kMaxBatchItems) return false;
+bool Append(Batch& into, size_t& into_bytes, Batch& from) {
+  const size_t from_bytes = from.ByteSizeLong();
+  if (into.items_size() + from.items_size() > kMaxBatchItems ||
+      into_bytes + from_bytes > kMaxBatchBytes) {
+    return false;
+  }
   into.mutable_items()->Reserve(into.items_size() + from.items_size());
   for (auto& item : *from.mutable_items()) *into.add_items() = std::move(item);
+  into_bytes += from_bytes;
   return true;
 }
 
 }  // namespace
 
-bool MergeBatch(pb::SessionRequest& into, pb::SessionRequest& from) {
+bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes, pb::SessionRequest& from) {
   if (into.kind_case() != from.kind_case()) return false;
   switch (into.kind_case()) {
     case pb::SessionRequest::kRegister:
-      return Append(*into.mutable_register_(), *from.mutable_register_());
+      return Append(*into.mutable_register_(), into_bytes, *from.mutable_register_());
     case pb::SessionRequest::kProgress:
-      return Append(*into.mutable_progress(), *from.mutable_progress());
+      return Append(*into.mutable_progress(), into_bytes, *from.mutable_progress());
     case pb::SessionRequest::kFinish:
-      return Append(*into.mutable_finish(), *from.mutable_finish());
+      return Append(*into.mutable_finish(), into_bytes, *from.mutable_finish());
     default:
       return false;
   }

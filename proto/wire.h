@@ -34,21 +34,26 @@ void ToProto(const CancellationDetails& details, pb::CancelDetails* out);
 std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details);
 
 // A batched session message (registrations, progress, finishes; replies,
-// cancel notices, errors) carries at most this many items, so that it stays
-// far below gRPC's 4 MiB default message limit however many operations one
-// session holds: a CancelAll of 100,000 operations of one session reaches it
-// as 100 notices, and a re-registration after a reconnect as many requests.
+// cancel notices, errors) carries at most this many items and, past its first
+// item, at most this many bytes, so that it stays far below gRPC's 4 MiB
+// default message limit however many operations one session holds and however
+// large their metadata or cause chains: a CancelAll of 100,000 operations of
+// one session reaches it as 100 notices or more, a re-registration after a
+// reconnect as many requests. Replies that list operations (ListOperations,
+// CancelAll) keep to the same byte budget.
 inline constexpr int kMaxBatchItems = 1000;
+inline constexpr size_t kMaxBatchBytes = 1 << 20;
 
-// The message itself, or its items in order over messages of at most
-// kMaxBatchItems items each.
+// The message itself, or its items in order over messages within both
+// budgets (an item larger than the byte budget travels alone).
 std::vector<pb::SessionRequest> SplitBatch(pb::SessionRequest request);
 std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response);
 
 // Appends `from`'s items to `into` when both are batches of the same kind
-// (registrations, progress or finishes) and fit kMaxBatchItems together;
-// false (nothing changed) otherwise.
-bool MergeBatch(pb::SessionRequest& into, pb::SessionRequest& from);
+// (registrations, progress or finishes) and fit both budgets together, given
+// `into_bytes`, what `into` weighs so far (updated); false (nothing changed)
+// otherwise.
+bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes, pb::SessionRequest& from);
 
 }  // namespace hother::cancelable::wire
 

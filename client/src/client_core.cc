@@ -79,7 +79,9 @@ void ClientCore::Stop() {
     while (stream_ != nullptr && (!outbox_.empty() || writing_)) {
       if (writable_.WaitWithDeadline(&mu_, give_up)) break;
     }
-    if (writing_ && context_ != nullptr) context_->TryCancel();
+    // Given up on a daemon that does not read: a write in progress, or one the
+    // writer would start on what is left, fails at once.
+    if ((writing_ || !outbox_.empty()) && context_ != nullptr) context_->TryCancel();
     stop_writer_ = true;
     writable_.SignalAll();
   }
@@ -296,8 +298,10 @@ uint64_t ClientCore::session_id() const {
 
 bool ClientCore::WriteLocked(pb::SessionRequest request) {
   if (stream_ == nullptr || stop_writer_) return false;
-  if (outbox_.empty() || !wire::MergeBatch(outbox_.back(), request)) {
-    outbox_.push_back(std::move(request));
+  if (outbox_.empty() ||
+      !wire::MergeBatch(outbox_.back().message, outbox_.back().bytes, request)) {
+    const size_t bytes = request.ByteSizeLong();
+    outbox_.push_back({std::move(request), bytes});
   }
   writable_.Signal();
   return true;
@@ -315,7 +319,7 @@ void ClientCore::DetachStreamLocked() {
 
 void ClientCore::WriterLoop() {
   for (;;) {
-    std::deque<pb::SessionRequest> batch;
+    std::deque<Queued> batch;
     Stream* stream;
     {
       internal::MutexLock lock(&mu_);
@@ -327,8 +331,8 @@ void ClientCore::WriterLoop() {
     }
     // The stream stays valid while writing_ is set (see DetachStreamLocked).
     bool ok = true;
-    for (pb::SessionRequest& message : batch) {
-      for (const pb::SessionRequest& part : wire::SplitBatch(std::move(message))) {
+    for (Queued& queued : batch) {
+      for (const pb::SessionRequest& part : wire::SplitBatch(std::move(queued.message))) {
         ok = ok && stream->Write(part);
       }
     }
@@ -369,6 +373,7 @@ void ClientCore::RunSession() {
     internal::MutexLock lock(&mu_);
     if (stopping_) return;
     context_ = &context;
+    attempt_started_ = absl::Now();
   }
   stream = stub_->Session(&context);
   pb::SessionRequest hello;
@@ -426,10 +431,13 @@ void ClientCore::RunSession() {
   while (was_connected && stream->Read(&response)) {
     {
       internal::MutexLock lock(&mu_);
-      last_heard_ = absl::Now();
+      handling_ = true;
     }
-    HandleResponse(response);
+    HandleResponse(response);  // may run token callbacks for a while
     response.Clear();
+    internal::MutexLock lock(&mu_);
+    handling_ = false;
+    last_heard_ = absl::Now();
   }
   {
     internal::MutexLock lock(&mu_);
@@ -567,7 +575,7 @@ void ClientCore::WorkerLoop() {
           WriteLocked(std::move(beat));
           next_heartbeat = now + heartbeat_interval_;
         }
-        if (now - last_heard_ > lease_timeout_ && context_ != nullptr) {
+        if (!handling_ && now - last_heard_ > lease_timeout_ && context_ != nullptr) {
           // Stopped or hung: what is queued is dropped with the session, the
           // operations carry on locally and are registered again on reconnect.
           Log(LogLevel::kWarning, "canceld stopped answering; reconnecting",
@@ -575,6 +583,11 @@ void ClientCore::WorkerLoop() {
           context_->TryCancel();
           last_heard_ = now;  // once per lease
         }
+      }
+      if (!connected_ && context_ != nullptr && now - attempt_started_ > lease_timeout_) {
+        // A daemon that accepts the stream but never welcomes it is stuck too.
+        context_->TryCancel();
+        attempt_started_ = now;
       }
       for (const auto& [record, message] : remote_cancels_) {
         have_cancels |= connected_ && !record->id.empty() &&

@@ -127,12 +127,21 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   // daemon ends a silent client's.
   absl::Duration lease_timeout_ ABSL_GUARDED_BY(mu_) = absl::Seconds(10);
   absl::Time last_heard_ ABSL_GUARDED_BY(mu_);
+  // The reader is running a response's callbacks, not waiting on the daemon:
+  // that time is not the daemon's silence.
+  bool handling_ ABSL_GUARDED_BY(mu_) = false;
+  // When the current connection attempt began (the Welcome is awaited too).
+  absl::Time attempt_started_ ABSL_GUARDED_BY(mu_);
   // Cancels to send to the daemon (operation id, message), by the worker.
   std::deque<std::pair<std::shared_ptr<OpRecord>, std::string>> remote_cancels_
       ABSL_GUARDED_BY(mu_);
   // Messages for the current stream, oldest first; the writer takes them all
   // at once and writes them outside the lock (writing_ meanwhile).
-  std::deque<pb::SessionRequest> outbox_ ABSL_GUARDED_BY(mu_);
+  struct Queued {
+    pb::SessionRequest message;
+    size_t bytes = 0;  // what it weighs so far (for merging)
+  };
+  std::deque<Queued> outbox_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_writer_ ABSL_GUARDED_BY(mu_) = false;
   mutable internal::CondVar writable_;  // outbox_, writing_, stream_, stop_writer_

@@ -415,6 +415,7 @@ absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter&
       break;
     }
     page.operations.push_back(SnapshotLocked(*it->second));
+    page.resume_tokens.push_back(absl::StrCat(it->first));
   }
   return page;
 }

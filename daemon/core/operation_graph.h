@@ -148,6 +148,8 @@ class OperationGraph {
   struct Page {
     std::vector<Operation> operations;
     std::string next_page_token;
+    // resume_tokens[i] lists on from operations[i] (for a reply cut short).
+    std::vector<std::string> resume_tokens;
   };
   // Oldest first. INVALID_ARGUMENT for a malformed page token.
   [[nodiscard]] absl::StatusOr<Page> List(const OperationFilter& filter, size_t page_size,

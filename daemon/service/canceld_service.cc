@@ -10,6 +10,7 @@
 #include "daemon/service/validate.h"
 #include "hother/cancelable/log.h"
 #include "lib/src/status_macros.h"
+#include "proto/wire.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -17,6 +18,23 @@ namespace {
 constexpr size_t kDefaultPageSize = 100;
 constexpr size_t kMaxPageSize = 1000;
 constexpr size_t kCancelAllListed = 1000;  // see CancelAllResponse.operations
+
+// Converts `ops` into `out` while the reply stays within the wire's byte
+// budget (the first always goes); returns how many went.
+size_t AddWithinBudget(const std::vector<Operation>& ops, absl::Time now,
+                       google::protobuf::RepeatedPtrField<pb::Operation>* out) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    pb::Operation* op = out->Add();
+    ToProto(ops[i], now, op);
+    bytes += op->ByteSizeLong();
+    if (i > 0 && bytes > wire::kMaxBatchBytes) {
+      out->RemoveLast();
+      return i;
+    }
+  }
+  return ops.size();
+}
 
 grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -80,7 +98,7 @@ grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext*
         state_.graph.CancelAll(filter, request->message(), actor, request->dry_run(),
                                kCancelAllListed);
     const absl::Time now = state_.clock.Now();
-    for (const Operation& op : result.listed) ToProto(op, now, response->add_operations());
+    AddWithinBudget(result.listed, now, response->mutable_operations());
     response->set_matched(static_cast<int32_t>(result.matched));
     response->set_cancelled(result.cancelled);
     if (!request->dry_run()) {
@@ -106,8 +124,9 @@ grpc::ServerUnaryReactor* CanceldService::ListOperations(grpc::CallbackServerCon
     CANCELABLE_ASSIGN_OR_RETURN(OperationGraph::Page page,
                                 state_.graph.List(filter, page_size, request->page_token()));
     const absl::Time now = state_.clock.Now();
-    for (const Operation& op : page.operations) ToProto(op, now, response->add_operations());
-    response->set_next_page_token(page.next_page_token);
+    const size_t kept = AddWithinBudget(page.operations, now, response->mutable_operations());
+    response->set_next_page_token(kept < page.operations.size() ? page.resume_tokens[kept]
+                                                                 : page.next_page_token);
     return absl::OkStatus();
   }();
   return Answer(context, status);

@@ -29,9 +29,11 @@ class SessionReactor::Channel : public SessionSink {
     }
     internal::MutexLock lock(&mu_);
     if (reactor_ == nullptr) return;
-    for (pb::SessionResponse& part : wire::SplitBatch(std::move(response))) {
-      reactor_->writes_.Push(std::move(part));
-    }
+    // The SDK applies a notice's items last to first (a cascade's root comes
+    // first, and must not reach local children before their own daemon
+    // records do); so, split, the parts go last to first as well.
+    std::vector<pb::SessionResponse> parts = wire::SplitBatch(std::move(response));
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) reactor_->writes_.Push(std::move(*it));
   }
 
   void End(absl::Status why, bool flush) override {

@@ -345,5 +345,34 @@ TEST(ClientWithAStoppedDaemon, ASilentDaemonIsLeftAfterItsLeaseAndRejoinedWhenIt
   EXPECT_EQ(canceld.Wait(absl::Seconds(30)), 0) << canceld.err();
 }
 
+// Time the SDK spends in a user's callback is not the daemon's silence: a
+// callback slower than the lease must not end a healthy session (that would
+// make every operation of the process LOST).
+TEST_F(ClientTest, ACallbackSlowerThanTheLeaseDoesNotEndTheSession) {
+  daemon_->Shutdown();
+  daemon_.reset();
+  daemon::DaemonOptions options;
+  options.listen = {endpoint_};
+  options.limits.heartbeat_interval = absl::Milliseconds(100);
+  options.limits.lease_timeout = absl::Milliseconds(500);
+  daemon_ = *Daemon::Start(options);
+  auto client = Connect();
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(10)));
+  const uint64_t session = client->session_id();
+  auto slow = StartRegistered(*client, {.name = "slow"});
+  auto other = StartRegistered(*client, {.name = "other"});
+  Notification done;
+  CancellationCallback callback(slow->token(), [&](const CancellationDetails&) {
+    absl::SleepFor(absl::Seconds(2));  // the slow callback under test: 4 leases
+    done.Notify();
+  });
+  ASSERT_TRUE(daemon_->state().graph.Cancel(slow->id(), "slowly", "test", true).ok());
+  done.WaitForNotification();
+  // A round trip after the callback: a session ended meanwhile would show.
+  auto after = StartRegistered(*client, {.name = "after"});
+  EXPECT_EQ(client->session_id(), session);
+  EXPECT_EQ(DaemonView(other->id()).state, OpState::kRunning);
+}
+
 }  // namespace
 }  // namespace hother::cancelable
