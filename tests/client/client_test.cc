@@ -374,5 +374,34 @@ TEST_F(ClientTest, ACallbackSlowerThanTheLeaseDoesNotEndTheSession) {
   EXPECT_EQ(DaemonView(other->id()).state, OpState::kRunning);
 }
 
+// Operations may carry up to 64 KiB of metadata each: a page of them is cut
+// at 1 MiB (with a token that lists on), and every one is still listed.
+TEST_F(ClientTest, PagesOfHeavyOperationsStayWithinTheReplyBudgetAndListEveryOne) {
+  auto client = Connect();
+  Metadata heavy;
+  for (int i = 0; i < 64; ++i) heavy["k" + std::to_string(i)] = std::string(1000, 'v');
+  std::vector<std::unique_ptr<RemoteOperation>> ops;
+  for (int i = 0; i < 40; ++i) ops.push_back(StartRegistered(*client, {.name = "heavy", .metadata = heavy}));
+  auto stub = v1::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext context;
+    v1::ListOperationsRequest request;
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    v1::ListOperationsResponse response;
+    ASSERT_TRUE(stub->ListOperations(&context, request, &response).ok());
+    EXPECT_LE(response.ByteSizeLong(), 2u << 20);
+    for (const auto& op : response.operations()) listed.push_back(op.id());
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty());
+  EXPECT_GE(pages, 3);  // 40 x 64 KiB does not fit one 1 MiB page
+  ASSERT_EQ(listed.size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(listed[i], ops[i]->id());
+}
+
 }  // namespace
 }  // namespace hother::cancelable
