@@ -57,7 +57,16 @@ ClientCore::ClientCore(ClientOptions options)
 ClientCore::~ClientCore() { Stop(); }
 
 void ClientCore::StartThreads() {
-  session_thread_ = std::thread([this] { SessionLoop(); });
+  session_thread_ = std::thread([this] {
+    SessionLoop();
+    // When this thread was detached, the last reference may be this one:
+    // the core is then destroyed here, after the loop, touching nothing more.
+    std::shared_ptr<ClientCore> self;
+    {
+      internal::MutexLock lock(&mu_);
+      self = std::move(keep_alive_);
+    }
+  });
   worker_thread_ = std::thread([this] { WorkerLoop(); });
   writer_thread_ = std::thread([this] { WriterLoop(); });
 }
@@ -101,6 +110,10 @@ void ClientCore::Stop() {
     // Destroyed from a token callback on the session thread itself: it
     // cannot join itself; it ends on its own now that stopping_ is set.
     if (session_thread_.get_id() == std::this_thread::get_id()) {
+      {
+        internal::MutexLock lock(&mu_);
+        keep_alive_ = shared_from_this();
+      }
       session_thread_.detach();
     } else {
       session_thread_.join();

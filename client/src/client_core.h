@@ -149,6 +149,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   absl::flat_hash_map<const OpRecord*, std::vector<uint64_t>> waiting_by_parent_
       ABSL_GUARDED_BY(mu_);
 
+  // Set by a Stop() running on the session thread (a Client destroyed from a
+  // token callback), which then detaches that thread: the thread holds the
+  // core until it has returned from the callback and left its loop.
+  std::shared_ptr<ClientCore> keep_alive_ ABSL_GUARDED_BY(mu_);
   std::thread session_thread_;
   std::thread worker_thread_;
   std::thread writer_thread_;

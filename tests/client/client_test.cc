@@ -403,5 +403,26 @@ TEST_F(ClientTest, PagesOfHeavyOperationsStayWithinTheReplyBudgetAndListEveryOne
   for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(listed[i], ops[i]->id());
 }
 
+// The last owner of a Client may drop it, with its operation, from that
+// operation's own cancel callback (on the SDK's reader thread): the reader
+// must neither join itself nor run on a destroyed client (ASan checks this).
+TEST_F(ClientTest, AClientAndItsOperationDestroyedFromTheOperationsCallbackEndCleanly) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "self"});
+  const std::string id = op->id();
+  Notification done;
+  CancellationToken token = op->token();
+  CancellationToken::Registration registration =
+      token.OnCancel([&](const CancellationDetails&) {
+        op.reset();
+        client.reset();
+        done.Notify();
+      });
+  ASSERT_TRUE(daemon_->state().graph.Cancel(id, "end it all", "test", true).ok());
+  done.WaitForNotification();
+  // The session ends as a clean close: the operation was finished, not lost.
+  ASSERT_TRUE(Eventually([&] { return DaemonView(id).state == OpState::kCancelled; }));
+}
+
 }  // namespace
 }  // namespace hother::cancelable
