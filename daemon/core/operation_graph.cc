@@ -219,6 +219,14 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
     internal::MutexLock lock(&mu_);
     CANCELABLE_ASSIGN_OR_RETURN(Record* rec, OwnedLocked(session_id, id));
     if (IsFinished(rec->op.state)) return absl::OkStatus();
+    if (state == OpState::kTimeout && rec->op.cancel == nullptr && rec->op.deadline.has_value()) {
+      // The owner's copy of the deadline fired first (it started counting
+      // before the registration reached us): record what ours would have,
+      // and tell descendants elsewhere now rather than when ours fires.
+      CancelLocked(*rec, CancelReason::kTimeout,
+                   TimeoutMessage(*rec->op.deadline - rec->op.created_time()), "deadline",
+                   /*cascade=*/true, out);
+    }
     rec->op.error = std::move(error);
     EndLocked(*rec, state, out);
     PruneFinishedLocked();

@@ -153,6 +153,26 @@ TEST_F(GraphTest, DeadlineFiresWithReasonTimeoutOnTheFakeClock) {
   EXPECT_EQ(Get(id).cancel->actor, "deadline");
 }
 
+// The SDK enforces a deadline locally too, and its copy starts before the
+// registration reaches the daemon, so its TIMEOUT finish can come first: the
+// daemon still records why, and descendants elsewhere are told at once.
+TEST_F(GraphTest, ATimeoutFinishBeforeTheDaemonsDeadlineStillRecordsTheTimeout) {
+  std::string id = Register(1, "slow", "", absl::Seconds(5));
+  std::string child = Register(2, "child", id);
+  ASSERT_TRUE(graph_.Finish(1, id, OpState::kTimeout, "").ok());
+  Operation op = Get(id);
+  EXPECT_EQ(op.state, OpState::kTimeout);
+  ASSERT_NE(op.cancel, nullptr);
+  EXPECT_EQ(op.cancel->reason, CancelReason::kTimeout);
+  EXPECT_EQ(op.cancel->message, "Operation timed out after 5s");
+  EXPECT_EQ(Get(child).cancel->reason, CancelReason::kParent);
+  EXPECT_EQ(scheduler_.PendingForTest(), 0u);
+  // Without a deadline the daemon has no timeout of its own to record.
+  std::string plain = Register(1, "plain");
+  ASSERT_TRUE(graph_.Finish(1, plain, OpState::kTimeout, "").ok());
+  EXPECT_EQ(Get(plain).cancel, nullptr);
+}
+
 TEST_F(GraphTest, AFinishedOperationsDeadlineNeverFires) {
   std::string id = Register(1, "quick", "", absl::Seconds(5));
   ASSERT_TRUE(graph_.Finish(1, id, OpState::kCompleted, "").ok());
