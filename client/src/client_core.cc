@@ -231,6 +231,7 @@ void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata 
   internal::MutexLock lock(&mu_);
   if (record.finished) return;
   record.pending_progress.emplace(std::move(message), std::move(metadata));
+  progress_pending_.insert(record.ref);
 }
 
 bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
@@ -238,12 +239,18 @@ bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
   {
     // Queued first, so a finish made by a callback of the local cancel waits
     // for it: the daemon must see the cancel (and cascade it) before the end.
+    // Armed only once the local cancel is done, so the daemon's echo of it
+    // cannot arrive first and make this call look like it lost.
     internal::MutexLock lock(&mu_);
     record->cancel_pending = true;
+    record->cancel_armed = false;
     remote_cancels_.emplace_back(record, message);
-    changed_.SignalAll();
   }
-  return record->scope.Cancel(CancelReason::kManual, std::move(message));
+  const bool first = record->scope.Cancel(CancelReason::kManual, std::move(message));
+  internal::MutexLock lock(&mu_);
+  record->cancel_armed = true;
+  changed_.SignalAll();
+  return first;
 }
 
 void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome) {
@@ -569,11 +576,18 @@ void ClientCore::WorkerLoop() {
       const absl::Time now = absl::Now();
       if (connected_) {
         pb::SessionRequest progress;
-        for (auto& [ref, record] : by_ref_) {
-          if (!record->pending_progress.has_value() || record->id.empty() ||
-              record->registered_generation != generation_) {
+        for (auto it = progress_pending_.begin(); it != progress_pending_.end();) {
+          auto found = by_ref_.find(*it);
+          if (found == by_ref_.end() || !found->second->pending_progress.has_value()) {
+            progress_pending_.erase(it++);  // forgotten, or sent with its finish
             continue;
           }
+          const std::shared_ptr<OpRecord>& record = found->second;
+          if (record->id.empty() || record->registered_generation != generation_) {
+            ++it;  // once it is registered in this session
+            continue;
+          }
+          progress_pending_.erase(it++);
           pb::ProgressItem* item = progress.mutable_progress()->add_items();
           item->set_operation_id(record->id);
           item->set_message(std::move(record->pending_progress->first));
@@ -603,7 +617,7 @@ void ClientCore::WorkerLoop() {
         attempt_started_ = now;
       }
       for (const auto& [record, message] : remote_cancels_) {
-        have_cancels |= connected_ && !record->id.empty() &&
+        have_cancels |= connected_ && record->cancel_armed && !record->id.empty() &&
                         record->registered_generation == generation_;
       }
       if (!have_cancels) {
@@ -623,7 +637,7 @@ void ClientCore::SendRemoteCancels() {
     internal::MutexLock lock(&mu_);
     // Only operations registered in this session go out; the rest wait.
     for (auto it = remote_cancels_.begin(); it != remote_cancels_.end();) {
-      if (!connected_ || it->first->id.empty() ||
+      if (!connected_ || !it->first->cancel_armed || it->first->id.empty() ||
           it->first->registered_generation != generation_) {
         ++it;
         continue;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
 #include "hother/cancelable/client/client.h"
@@ -49,6 +50,7 @@ struct OpRecord {
   bool ready = false;          // registered, and a start-cancel applied
   bool waiting_for_parent = false;  // held back until the parent is registered
   bool cancel_pending = false;  // a local cancel not yet sent: it goes before the finish
+  bool cancel_armed = false;    // ... and done here, so it may go (see ClientCore::Cancel)
   bool finished = false;
   bool finish_sent = false;
   pb::OperationStatus final_status = pb::OPERATION_STATUS_UNSPECIFIED;
@@ -145,6 +147,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_writer_ ABSL_GUARDED_BY(mu_) = false;
   mutable internal::CondVar writable_;  // outbox_, writing_, stream_, stop_writer_
+  // Operations with a progress report not yet sent (by ref): the worker
+  // visits these, not every operation of the process.
+  absl::flat_hash_set<uint64_t> progress_pending_ ABSL_GUARDED_BY(mu_);
   // Children held back until their parent is registered, by parent.
   absl::flat_hash_map<const OpRecord*, std::vector<uint64_t>> waiting_by_parent_
       ABSL_GUARDED_BY(mu_);

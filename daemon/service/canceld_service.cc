@@ -25,13 +25,9 @@ size_t AddWithinBudget(const std::vector<Operation>& ops, absl::Time now,
                        google::protobuf::RepeatedPtrField<pb::Operation>* out) {
   size_t bytes = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
-    pb::Operation* op = out->Add();
-    ToProto(ops[i], now, op);
-    bytes += op->ByteSizeLong();
-    if (i > 0 && bytes > wire::kMaxBatchBytes) {
-      out->RemoveLast();
-      return i;
-    }
+    bytes += WireSizeEstimate(ops[i]);
+    if (i > 0 && bytes > wire::kMaxBatchBytes) return i;
+    ToProto(ops[i], now, out->Add());
   }
   return ops.size();
 }

@@ -55,6 +55,27 @@ pb::WatchEventType ToProto(EventType type) {
       .value_or(pb::WATCH_EVENT_TYPE_UNSPECIFIED);
 }
 
+size_t WireSizeEstimate(const Operation& op) {
+  constexpr size_t kFixed = 96;    // times, state, pid, session id, tags
+  constexpr size_t kPerEntry = 8;  // a map entry's or a hop's framing
+  auto map_bytes = [](const Labels& labels) {
+    size_t bytes = 0;
+    for (const auto& [key, value] : labels) bytes += key.size() + value.size() + kPerEntry;
+    return bytes;
+  };
+  size_t bytes = kFixed + op.id().size() + op.name().size() + map_bytes(op.labels()) +
+                 map_bytes(op.metadata()) + op.owner().process_name.size() +
+                 op.owner().host.size() + op.parent_id().size() + op.error.size();
+  for (const std::string& child : op.child_ids) bytes += child.size() + kPerEntry;
+  for (const CancellationDetails* hop = op.cancel.get(); hop != nullptr; hop = hop->cause.get()) {
+    bytes += hop->message.size() + hop->origin_id.size() + hop->actor.size() + 4 * kPerEntry;
+  }
+  if (op.last_progress != nullptr) {
+    bytes += op.last_progress->message.size() + map_bytes(op.last_progress->metadata) + kPerEntry;
+  }
+  return bytes;
+}
+
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
   out->set_id(op.id());
   out->set_name(op.name());

@@ -36,6 +36,10 @@ using wire::ToProto;
 
 // `now` gives cancelling_for.
 void ToProto(const Operation& op, absl::Time now, pb::Operation* out);
+// About what ToProto(op) weighs on the wire (its strings, maps and cause
+// chain, plus a margin for the fixed fields), computed without converting:
+// for keeping replies within a byte budget.
+size_t WireSizeEstimate(const Operation& op);
 
 void ToProto(const TokenView& token, pb::Token* out);
 

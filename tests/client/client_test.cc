@@ -168,7 +168,9 @@ TEST_F(ClientTest, FinishReportsTheOutcome) {
 TEST_F(ClientTest, ALocalCancelReachesTheDaemon) {
   auto client = Connect();
   auto op = StartRegistered(*client, {.name = "local-cancel"});
-  EXPECT_TRUE(op->Cancel("changed my mind"));
+  EXPECT_TRUE(op->Cancel("changed my mind"))
+      << "already cancelled: " << op->token().details()->message << " by "
+      << op->token().details()->actor << " at " << op->token().details()->origin_id;
   EXPECT_TRUE(op->IsCancelled());
   ASSERT_TRUE(Eventually([&] { return DaemonView(op->id()).cancel != nullptr; }));
   EXPECT_EQ(DaemonView(op->id()).cancel->message, "changed my mind");
