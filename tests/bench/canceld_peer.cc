@@ -1,7 +1,5 @@
 #include "tests/bench/canceld_peer.h"
 
-#include <signal.h>
-
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -87,8 +85,7 @@ absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& o
 }
 
 CanceldPeer::~CanceldPeer() {
-  process_->Signal(SIGTERM);
-  process_->Wait(absl::Seconds(30));
+  process_->Terminate(absl::Seconds(30));
 }
 
 namespace {

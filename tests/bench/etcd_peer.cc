@@ -1,13 +1,12 @@
 #include "tests/bench/etcd_peer.h"
 
-#include <signal.h>
-
 #include <filesystem>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/channel.h"
 #include "tests/bench/host.h"
+#include "tests/lib/test_util.h"
 #include "tests/bench/proto/etcd.grpc.pb.h"
 
 namespace hother::cancelable::bench {
@@ -83,9 +82,9 @@ absl::StatusOr<std::unique_ptr<EtcdPeer>> EtcdPeer::Start(const std::string& dir
   // Ready once a Put succeeds on both endpoints.
   for (const std::string& endpoint : {peer->unix_, peer->tcp_}) {
     auto kv = etcd::KV::NewStub(OwnChannel(endpoint));
-    if (!PollUntil(absl::Seconds(30), [&] {
-          return !peer->process_->running() || Put(*kv, "bench/ready", "1").ok();
-        }) ||
+    if (!Eventually(
+            [&] { return !peer->process_->running() || Put(*kv, "bench/ready", "1").ok(); },
+            absl::Seconds(30)) ||
         !peer->process_->running()) {
       return absl::UnavailableError(
           absl::StrCat("etcd did not start on ", endpoint, ": ", peer->process_->err()));
@@ -95,10 +94,7 @@ absl::StatusOr<std::unique_ptr<EtcdPeer>> EtcdPeer::Start(const std::string& dir
 }
 
 EtcdPeer::~EtcdPeer() {
-  if (process_ != nullptr) {
-    process_->Signal(SIGTERM);
-    process_->Wait(absl::Seconds(10));
-  }
+  if (process_ != nullptr) process_->Terminate(absl::Seconds(10));
 }
 
 Probe EtcdPeer::LatencyProbe(Transport transport) {

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "tests/lib/test_util.h"
 
 namespace hother::cancelable::bench {
 namespace {
@@ -72,19 +73,10 @@ std::string MachineDescription() {
                          cpu.empty() ? "unknown CPU" : cpu, gib, os.empty() ? "unknown OS" : os);
 }
 
-bool PollUntil(absl::Duration timeout, absl::FunctionRef<bool()> ready) {
-  const absl::Time give_up = absl::Now() + timeout;
-  while (!ready()) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
-
 absl::StatusOr<std::string> AwaitLogValue(const std::string& path, const std::string& marker,
                                           const std::string& key, absl::Duration timeout) {
   std::string value;
-  const bool found = PollUntil(timeout, [&] {
+  const bool found = Eventually([&] {
     std::ifstream in(path);
     for (std::string line; std::getline(in, line);) {
       if (line.find(marker) == std::string::npos) continue;
@@ -95,7 +87,7 @@ absl::StatusOr<std::string> AwaitLogValue(const std::string& path, const std::st
       return true;
     }
     return false;
-  });
+  }, timeout);
   if (!found) {
     return absl::DeadlineExceededError(
         absl::StrCat("no line with '", marker, "' in ", path, " within ", absl::FormatDuration(timeout)));

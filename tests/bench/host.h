@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -34,10 +33,6 @@ size_t ResidentBytes(pid_t pid);
 
 // "2 x AMD EPYC ..., 24 GiB, Debian GNU/Linux 12 (bookworm)".
 std::string MachineDescription();
-
-// Polls `ready` every few milliseconds until it returns true or `timeout`
-// passes; for peers that give no other sign of readiness.
-bool PollUntil(absl::Duration timeout, absl::FunctionRef<bool()> ready);
 
 // The text after `key` on the first line of file `path` containing `marker`,
 // up to the next space, quote or end of line, once it appears (within

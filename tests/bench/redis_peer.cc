@@ -1,7 +1,6 @@
 #include "tests/bench/redis_peer.h"
 
 #include <hiredis/hiredis.h>
-#include <signal.h>
 #include <sys/socket.h>
 
 #include <filesystem>
@@ -9,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/bench/host.h"
+#include "tests/lib/test_util.h"
 
 namespace hother::cancelable::bench {
 namespace {
@@ -84,13 +84,13 @@ absl::StatusOr<std::unique_ptr<RedisPeer>> RedisPeer::Start(const std::string& d
                                "--dir", dir, "--loglevel", "warning"},
       dir + "/redis");
   for (Transport transport : {Transport::kUnix, Transport::kTcp}) {
-    if (!PollUntil(absl::Seconds(30), [&] {
+    if (!Eventually([&] {
           if (!peer->process_->running()) return true;
           Connection c = Open(peer->socket_, peer->port_, transport);
           if (c == nullptr) return false;
           Reply pong(static_cast<redisReply*>(redisCommand(c.get(), "PING")));
           return pong != nullptr && pong->type == REDIS_REPLY_STATUS;
-        }) ||
+        }, absl::Seconds(30)) ||
         !peer->process_->running()) {
       return absl::UnavailableError(absl::StrCat("redis-server did not start (", NameOf(transport),
                                                  "): ", peer->process_->err()));
@@ -100,10 +100,7 @@ absl::StatusOr<std::unique_ptr<RedisPeer>> RedisPeer::Start(const std::string& d
 }
 
 RedisPeer::~RedisPeer() {
-  if (process_ != nullptr) {
-    process_->Signal(SIGTERM);
-    process_->Wait(absl::Seconds(10));
-  }
+  if (process_ != nullptr) process_->Terminate(absl::Seconds(10));
 }
 
 Probe RedisPeer::LatencyProbe(Transport transport) {

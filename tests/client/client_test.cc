@@ -309,8 +309,7 @@ TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
   EXPECT_EQ(first->id().empty(), false);
   ops.clear();
   client.reset();
-  canceld.Signal(SIGTERM);
-  EXPECT_EQ(canceld.Wait(absl::Seconds(30)), 0) << canceld.err();
+  EXPECT_EQ(canceld.Terminate(absl::Seconds(30)), 0) << canceld.err();
 }
 
 // A daemon silent for its lease is left, as it leaves a silent client: the
@@ -343,8 +342,7 @@ TEST(ClientWithAStoppedDaemon, ASilentDaemonIsLeftAfterItsLeaseAndRejoinedWhenIt
   EXPECT_TRUE(meanwhile->WaitRegistered(absl::Seconds(30)));
   EXPECT_TRUE(Eventually([&] { return !op->id().empty(); }));
   client.reset();
-  canceld.Signal(SIGTERM);
-  EXPECT_EQ(canceld.Wait(absl::Seconds(30)), 0) << canceld.err();
+  EXPECT_EQ(canceld.Terminate(absl::Seconds(30)), 0) << canceld.err();
 }
 
 // Time the SDK spends in a user's callback is not the daemon's silence: a

@@ -40,8 +40,7 @@ class E2E : public ::testing::Test {
   }
 
   void StopDaemon() {
-    daemon_->Signal(SIGTERM);
-    ASSERT_EQ(daemon_->Wait(absl::Seconds(10)), 0) << daemon_->err();
+    ASSERT_EQ(daemon_->Terminate(absl::Seconds(10)), 0) << daemon_->err();
   }
 
   Result Ctl(std::vector<std::string> args) {
@@ -374,8 +373,7 @@ TEST(E2EConfig, NamedConditionsAndAReloadThatKeepsTheRunningConfigOnAnError) {
   ASSERT_TRUE(Eventually([&] { return absl::StrContains(run.err(), "operation "); }));
   std::ofstream(flag) << "";
   EXPECT_EQ(run.Wait(absl::Seconds(15)), 124) << run.err();
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(absl::Seconds(10)), 0);
+  EXPECT_EQ(daemon.Terminate(absl::Seconds(10)), 0);
 }
 
 TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
@@ -393,8 +391,7 @@ TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
   Result health = RunToCompletion({CANCELCTL_PATH, "--endpoint", endpoint, "health"},
                                   dir.path() + "/health");
   EXPECT_EQ(health.exit_code, 0) << health.err;
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(absl::Seconds(10)), 0);
+  EXPECT_EQ(daemon.Terminate(absl::Seconds(10)), 0);
 }
 
 TEST_F(E2E, ASecondDaemonOnALiveSocketRefusesToStart) {

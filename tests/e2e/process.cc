@@ -47,6 +47,11 @@ Process::~Process() {
 
 void Process::Signal(int signo) const { kill(pid_, signo); }
 
+std::optional<int> Process::Terminate(absl::Duration grace) {
+  if (!exit_code_.has_value()) Signal(SIGTERM);
+  return Wait(grace);
+}
+
 std::optional<int> Process::Wait(absl::Duration timeout) {
   if (exit_code_.has_value()) return exit_code_;
   // Await the exit itself: a pidfd becomes readable when the process ends.

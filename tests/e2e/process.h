@@ -29,6 +29,8 @@ class Process {
   void Signal(int signo) const;
   // The exit code (128 + N for signal N) once exited within `timeout`.
   std::optional<int> Wait(absl::Duration timeout);
+  // Asks it to end (SIGTERM) and waits for that, for at most `grace`.
+  std::optional<int> Terminate(absl::Duration grace);
   bool running();
   std::string out() const;
   std::string err() const;
