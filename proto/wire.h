@@ -51,9 +51,10 @@ std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response);
 
 // Appends `from`'s items to `into` when both are batches of the same kind
 // (registrations, progress or finishes) and fit both budgets together, given
-// `into_bytes`, what `into` weighs so far (updated); false (nothing changed)
+// what each weighs (`into_bytes` is updated); false (nothing changed)
 // otherwise.
-bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes, pb::SessionRequest& from);
+bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes, pb::SessionRequest& from,
+                size_t from_bytes);
 
 }  // namespace hother::cancelable::wire
 

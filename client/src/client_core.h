@@ -90,11 +90,12 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void RunSession();
   void HandleResponse(const pb::SessionResponse& response);
   void DeliverCancel(const std::shared_ptr<OpRecord>& record, const pb::CancelDetails& details);
-  // Queues a message for the current stream (false when there is none). The
+  // Queues a message for the current stream (dropped when there is none:
+  // the next session's re-registration carries what matters). The
   // writer thread sends it, in order, merged with the batches queued before
   // it: callers never wait for the daemon to read, and under load
   // registrations and finishes travel many to a message.
-  bool WriteLocked(pb::SessionRequest request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WriteLocked(pb::SessionRequest request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends the writer's use of the current stream (at the end of a session).
   void DetachStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RegisterLocked(OpRecord& record, pb::RegisterRequest& batch)
