@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "daemon/core/operation_graph.h"
 #include "hother/cancelable/errors.h"
+#include "lib/src/status_macros.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -30,6 +31,19 @@ OperationGraph::TokenRecord* OperationGraph::FindTokenLocked(const std::string& 
   return it == tokens_.end() ? nullptr : it->second.get();
 }
 
+absl::StatusOr<std::vector<OperationGraph::TokenRecord*>> OperationGraph::FindTokensLocked(
+    const std::vector<std::string>& names, absl::string_view field) const {
+  std::vector<TokenRecord*> found;
+  for (size_t i = 0; i < names.size(); ++i) {
+    TokenRecord* token = FindTokenLocked(names[i]);
+    if (token == nullptr) {
+      return absl::NotFoundError(absl::StrCat(field, "[", i, "]: no token '", names[i], "'"));
+    }
+    found.push_back(token);
+  }
+  return found;
+}
+
 TokenView OperationGraph::TokenViewLocked(const TokenRecord& token) const {
   TokenView view = token.view;
   view.sources = Sorted(token.sources);
@@ -46,15 +60,8 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
     if (tokens_.contains(spec.name)) {
       return absl::AlreadyExistsError(absl::StrCat("a token named '", spec.name, "' exists"));
     }
-    std::vector<TokenRecord*> inputs;
-    for (size_t i = 0; i < spec.all_of.size(); ++i) {
-      TokenRecord* input = FindTokenLocked(spec.all_of[i]);
-      if (input == nullptr) {
-        return absl::NotFoundError(
-            absl::StrCat("all_of[", i, "]: no token '", spec.all_of[i], "'"));
-      }
-      inputs.push_back(input);
-    }
+    CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> inputs,
+                                FindTokensLocked(spec.all_of, "all_of"));
     auto token = std::make_unique<TokenRecord>();
     TokenRecord& t = *token;
     t.view.name = spec.name;

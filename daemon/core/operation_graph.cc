@@ -114,15 +114,8 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
             absl::StrCat("parent_id: no operation '", spec.parent_id, "'"));
       }
     }
-    std::vector<TokenRecord*> tokens;
-    for (size_t i = 0; i < spec.tokens.size(); ++i) {
-      TokenRecord* token = FindTokenLocked(spec.tokens[i]);
-      if (token == nullptr) {
-        return absl::NotFoundError(
-            absl::StrCat("tokens[", i, "]: no token '", spec.tokens[i], "'"));
-      }
-      tokens.push_back(token);
-    }
+    CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> tokens,
+                                FindTokensLocked(spec.tokens, "tokens"));
     auto rec = std::make_unique<Record>();
     rec->seq = next_seq_;
     Operation& op = rec->op;

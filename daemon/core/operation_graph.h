@@ -248,6 +248,11 @@ class OperationGraph {
   void OnTokenDeadline(const std::string& name, absl::Time when);
   void PruneFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenRecord* FindTokenLocked(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every named token, or NOT_FOUND naming the first missing one as
+  // `field[i]`.
+  absl::StatusOr<std::vector<TokenRecord*>> FindTokensLocked(
+      const std::vector<std::string>& names, absl::string_view field) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenView TokenViewLocked(const TokenRecord& token) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks `token` cancelled and walks everything below it. Returns
   // {tokens, operations} reached.
