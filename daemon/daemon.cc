@@ -21,7 +21,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
-#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/internal/endpoint.h"
 #include "hother/cancelable/log.h"
 #include "hother/cancelable/signal_watcher.h"
 

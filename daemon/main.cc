@@ -6,7 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "daemon/daemon.h"
 #include "daemon/flags.h"
-#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/internal/endpoint.h"
 
 int main(int argc, char** argv) {
   hother::cancelable::daemon::DaemonOptions options;

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "lib/src/enum_names.h"
+#include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable::wire {
 namespace {

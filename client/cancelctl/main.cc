@@ -7,7 +7,7 @@
 #include "absl/time/time.h"
 #include "client/cancelctl/cli.h"
 #include "client/cancelctl/commands.h"
-#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/internal/endpoint.h"
 
 namespace cc = hother::cancelable::cancelctl;
 

@@ -11,12 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/internal/endpoint.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/log.h"
 #include "hother/cancelable/signal_watcher.h"
-#include "lib/src/random.h"
-#include "lib/src/token_state.h"
+#include "hother/cancelable/internal/random.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::client_internal {
@@ -587,8 +586,7 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
 void ClientCore::DeliverCancel(const std::shared_ptr<OpRecord>& record,
                                const pb::CancelDetails& details) {
   // The daemon's record, with its cause chain, becomes the local token's.
-  internal::TokenAccess::State(record->scope.token())
-      ->Cancel(FromProto(details));
+  record->scope.token().CancelWithRecord(FromProto(details));
 }
 
 // --- The worker thread: heartbeats, coalesced progress, remote cancels. ---

@@ -19,7 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "hother/cancelable/resource_usage.h"
-#include "lib/src/enum_names.h"
+#include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable::daemon {
 namespace {

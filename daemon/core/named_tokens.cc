@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "daemon/core/operation_graph.h"
 #include "hother/cancelable/errors.h"
-#include "lib/src/status_macros.h"
+#include "hother/cancelable/internal/status_macros.h"
 
 namespace hother::cancelable::daemon {
 namespace {

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/src/enum_names.h"
+#include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable::daemon {
 namespace {

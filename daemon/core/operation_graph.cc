@@ -9,8 +9,8 @@
 #include "absl/strings/str_format.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/signal_watcher.h"
-#include "lib/src/random.h"
-#include "lib/src/status_macros.h"
+#include "hother/cancelable/internal/random.h"
+#include "hother/cancelable/internal/status_macros.h"
 
 namespace hother::cancelable::daemon {
 namespace {

@@ -9,7 +9,7 @@
 #include "daemon/service/session_reactor.h"
 #include "daemon/service/validate.h"
 #include "hother/cancelable/log.h"
-#include "lib/src/status_macros.h"
+#include "hother/cancelable/internal/status_macros.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::daemon {

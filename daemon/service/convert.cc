@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "lib/src/enum_names.h"
+#include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable::daemon {
 

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/core/daemon_signals.h"
 #include "daemon/core/labels.h"
-#include "lib/src/status_macros.h"
+#include "hother/cancelable/internal/status_macros.h"
 
 namespace hother::cancelable::daemon {
 

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "lib/src/enum_names.h"
+#include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lib/src/random.h"
+#include "hother/cancelable/internal/random.h"
 
 namespace hother::cancelable {
 

@@ -1,6 +1,8 @@
 #include "hother/cancelable/token.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <utility>
@@ -271,6 +273,15 @@ bool CancellationToken::Cancel(
   if (message.empty()) message = internal::kDefaultTokenMessage;
   return state_->Cancel(internal::MakeDetails(reason, std::move(message),
                                               state_->id(), std::move(cause)));
+}
+
+bool CancellationToken::CancelWithRecord(
+    std::shared_ptr<const CancellationDetails> record) const {
+  if (record == nullptr) {
+    std::fputs("CancellationToken::CancelWithRecord: the record is null\n", stderr);
+    std::abort();
+  }
+  return state_->Cancel(std::move(record));
 }
 
 std::shared_ptr<const CancellationDetails> CancellationToken::details() const {

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "lib/src/random.h"
+#include "hother/cancelable/internal/random.h"
 
 namespace hother::cancelable::internal {
 

@@ -302,6 +302,43 @@ TEST(Token, DefaultMessage) {
   EXPECT_GT(token.details()->time, absl::Now() - absl::Minutes(1));
 }
 
+TEST(Token, CancelWithRecordKeepsTheRecordMadeElsewhereWithItsCauseChain) {
+  auto root = std::make_shared<const CancellationDetails>(CancellationDetails{
+      .reason = CancelReason::kTimeout,
+      .message = "Operation timed out after 5s",
+      .time = absl::FromUnixSeconds(1'700'000'000),
+      .origin_id = "7f3a9c01-1",
+      .actor = "deadline"});
+  auto record = std::make_shared<const CancellationDetails>(CancellationDetails{
+      .reason = CancelReason::kParent,
+      .message = "Parent operation 7f3a9c01-1 cancelled",
+      .time = absl::FromUnixSeconds(1'700'000'001),
+      .origin_id = "7f3a9c01-2",
+      .actor = "deadline",
+      .cause = root});
+  CancellationToken token;
+  std::shared_ptr<const CancellationDetails> seen;
+  CancellationCallback callback(token, [&](const CancellationDetails& d) { seen = d.cause; });
+
+  EXPECT_TRUE(token.CancelWithRecord(record));
+  EXPECT_EQ(token.details(), record);  // the same record, not a copy
+  EXPECT_EQ(token.details()->origin_id, "7f3a9c01-2");
+  EXPECT_EQ(seen, root);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(token.Check()));  // the chain starts with a timeout
+
+  // The first cancel wins, whichever entry point made it.
+  EXPECT_FALSE(token.CancelWithRecord(root));
+  EXPECT_FALSE(token.Cancel(CancelReason::kManual, "later"));
+  EXPECT_EQ(token.details(), record);
+}
+
+TEST(Token, CancelWithRecordLosesToAnEarlierCancel) {
+  CancellationToken token;
+  token.Cancel(CancelReason::kManual, "first");
+  EXPECT_FALSE(token.CancelWithRecord(std::make_shared<const CancellationDetails>()));
+  EXPECT_EQ(token.details()->message, "first");
+}
+
 TEST(Token, CheckReportsTheRealReason) {
   CancellationToken by_signal;
   by_signal.Cancel(CancelReason::kSignal, "Received signal SIGTERM (15)");

@@ -95,6 +95,14 @@ class CancellationToken {
               std::string message = "",
               std::shared_ptr<const CancellationDetails> cause = nullptr) const;
 
+  // Cancels the token with a record made elsewhere (another process's, such
+  // as canceld's cancel of a remote operation), kept exactly as given: its
+  // reason, message, time, origin, actor and cause chain are what callbacks,
+  // details() and Check() see. Returns true if this call was the first;
+  // otherwise returns false and changes nothing. A null record is a bug
+  // (crashes with a message).
+  bool CancelWithRecord(std::shared_ptr<const CancellationDetails> record) const;
+
   // The record of the winning cancel, or null while active.
   std::shared_ptr<const CancellationDetails> details() const;
   std::optional<CancelReason> reason() const;

@@ -1,4 +1,4 @@
-#include "hother/cancelable/client/endpoint.h"
+#include "hother/cancelable/internal/endpoint.h"
 
 #include <unistd.h>
 

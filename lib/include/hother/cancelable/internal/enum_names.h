@@ -1,6 +1,6 @@
 // Internal: one table maps an enum to its wire/print names, in both directions.
-#ifndef HOTHER_CANCELABLE_SRC_ENUM_NAMES_H_
-#define HOTHER_CANCELABLE_SRC_ENUM_NAMES_H_
+#ifndef HOTHER_CANCELABLE_INTERNAL_ENUM_NAMES_H_
+#define HOTHER_CANCELABLE_INTERNAL_ENUM_NAMES_H_
 
 #include <optional>
 #include "absl/strings/string_view.h"
@@ -38,4 +38,4 @@ std::optional<Enum> ValueOf(const Table& table, absl::string_view text) {
 
 }  // namespace hother::cancelable::internal
 
-#endif  // HOTHER_CANCELABLE_SRC_ENUM_NAMES_H_
+#endif  // HOTHER_CANCELABLE_INTERNAL_ENUM_NAMES_H_

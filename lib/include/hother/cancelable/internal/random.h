@@ -3,8 +3,8 @@
 // A thread-local 64-bit Mersenne Twister seeded from std::random_device, not
 // absl::BitGen: Debian's Abseil seeds from a shared pool that ThreadSanitizer
 // cannot see, and these numbers need to be unique, not secret.
-#ifndef HOTHER_CANCELABLE_SRC_RANDOM_H_
-#define HOTHER_CANCELABLE_SRC_RANDOM_H_
+#ifndef HOTHER_CANCELABLE_INTERNAL_RANDOM_H_
+#define HOTHER_CANCELABLE_INTERNAL_RANDOM_H_
 
 #include <cstdint>
 #include <random>
@@ -22,4 +22,4 @@ inline std::mt19937_64& ThreadRandom() {
 
 }  // namespace hother::cancelable::internal
 
-#endif  // HOTHER_CANCELABLE_SRC_RANDOM_H_
+#endif  // HOTHER_CANCELABLE_INTERNAL_RANDOM_H_

@@ -2,8 +2,8 @@
 //
 //   CANCELABLE_RETURN_IF_ERROR(Validate(x));
 //   CANCELABLE_ASSIGN_OR_RETURN(Selector s, Selector::Parse(text));
-#ifndef HOTHER_CANCELABLE_SRC_STATUS_MACROS_H_
-#define HOTHER_CANCELABLE_SRC_STATUS_MACROS_H_
+#ifndef HOTHER_CANCELABLE_INTERNAL_STATUS_MACROS_H_
+#define HOTHER_CANCELABLE_INTERNAL_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,4 +26,4 @@
   }                                                                                \
   lhs = *std::move(CANCELABLE_STATUS_CONCAT(cancelable_statusor_, __LINE__))
 
-#endif  // HOTHER_CANCELABLE_SRC_STATUS_MACROS_H_
+#endif  // HOTHER_CANCELABLE_INTERNAL_STATUS_MACROS_H_
