@@ -13,8 +13,8 @@ namespace {
 
 absl::Status At(const std::string& source, const toml::source_region& where,
                 absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(source, ":", where.begin.line, ":",
-                                                 where.begin.column, ": ", message));
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ":", where.begin.line, ":", where.begin.column, ": ", message));
 }
 
 // One [conditions.NAME] table into a Condition, via the same text parser
@@ -22,7 +22,8 @@ absl::Status At(const std::string& source, const toml::source_region& where,
 absl::StatusOr<Condition> ConditionFrom(const std::string& source, const std::string& name,
                                         const toml::table& table) {
   auto kind = table["kind"].value<std::string>();
-  if (!kind) return At(source, table.source(), absl::StrCat("conditions.", name, ": 'kind' is required"));
+  if (!kind)
+    return At(source, table.source(), absl::StrCat("conditions.", name, ": 'kind' is required"));
   auto str = [&](const char* key) { return table[key].value<std::string>(); };
   auto num = [&](const char* key) -> std::optional<double> {
     if (auto d = table[key].value<double>()) return d;
@@ -83,7 +84,9 @@ absl::StatusOr<Condition> ConditionFrom(const std::string& source, const std::st
               absl::StrCat("conditions.", name, ": unknown kind '", *kind, "'"));
   }
   absl::StatusOr<Condition> c = ParseCondition(text);
-  if (!c.ok()) return At(source, table.source(), absl::StrCat("conditions.", name, ": ", c.status().message()));
+  if (!c.ok())
+    return At(source, table.source(),
+              absl::StrCat("conditions.", name, ": ", c.status().message()));
   return c;
 }
 

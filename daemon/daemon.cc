@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
-#include <condition_variable>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -43,9 +43,9 @@ bool SocketIsLive(const std::string& path) {
 // Refuses a live socket, removes a stale one.
 absl::Status PrepareSocketPath(const std::string& path) {
   if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen: unix socket path '", path, "' is longer than ",
-                     sizeof(sockaddr_un{}.sun_path) - 1, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("listen: unix socket path '", path,
+                                                   "' is longer than ",
+                                                   sizeof(sockaddr_un{}.sun_path) - 1, " bytes"));
   }
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return absl::OkStatus();  // nothing there
@@ -54,8 +54,8 @@ absl::Status PrepareSocketPath(const std::string& path) {
         absl::StrCat("listen: '", path, "' exists and is not a socket; not replacing it"));
   }
   if (SocketIsLive(path)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "another canceld is already listening on ", path, "; stop it first or use --listen"));
+    return absl::FailedPreconditionError(absl::StrCat("another canceld is already listening on ",
+                                                      path, "; stop it first or use --listen"));
   }
   if (unlink(path.c_str()) != 0) {
     return absl::PermissionDeniedError(

@@ -47,8 +47,8 @@ struct DaemonOptions {
 
 class Daemon {
  public:
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Daemon>> Start(
-      const DaemonOptions& options, Clock& clock = Clock::Real());
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Daemon>> Start(const DaemonOptions& options,
+                                                                     Clock& clock = Clock::Real());
   ~Daemon();
 
   // The endpoints actually bound (a TCP port 0 replaced by the chosen port).

@@ -16,8 +16,8 @@ void AddDuration(CLI::App& app, const std::string& name, absl::Duration& out,
          [&out, name](const std::string& text) {
            absl::Duration d;
            if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
-             throw CLI::ValidationError(name, "'" + text +
-                                                  "' is not a positive duration like 300ms or 2s");
+             throw CLI::ValidationError(
+                 name, "'" + text + "' is not a positive duration like 300ms or 2s");
            }
            out = d;
          },
@@ -46,7 +46,9 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
          "--log-level",
          [&options](const std::string& text) {
            std::optional<LogLevel> level = ParseLogLevel(text);
-           if (!level) throw CLI::ValidationError("--log-level", "'" + text + "': use debug, info, warning or error");
+           if (!level)
+             throw CLI::ValidationError("--log-level",
+                                        "'" + text + "': use debug, info, warning or error");
            options.log_level = *level;
          },
          "debug, info (default), warning or error")
@@ -55,7 +57,8 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
          "--log-format",
          [&options](const std::string& text) {
            std::optional<LogFormat> format = ParseLogFormat(text);
-           if (!format) throw CLI::ValidationError("--log-format", "'" + text + "': use text or json");
+           if (!format)
+             throw CLI::ValidationError("--log-format", "'" + text + "': use text or json");
            options.log_format = *format;
          },
          "text (default) or json")

@@ -51,7 +51,8 @@ std::optional<LogFormat> ParseLogFormat(absl::string_view text) {
 
 void StderrLog::Write(const LogRecord& record) {
   if (record.level < min_level_) return;
-  const std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  const std::string time =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   std::string line;
   if (format_ == LogFormat::kJson) {
     absl::StrAppend(&line, "{\"time\":\"", time, "\",\"level\":\"", ToString(record.level),

@@ -57,8 +57,7 @@ void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
 }
 
 absl::Time FromProto(const google::protobuf::Timestamp& time) {
-  return absl::FromUnixSeconds(time.seconds()) +
-         absl::Nanoseconds(time.nanos());
+  return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
 }
 
 void ToProto(absl::Duration duration, google::protobuf::Duration* out) {
@@ -68,8 +67,7 @@ void ToProto(absl::Duration duration, google::protobuf::Duration* out) {
 }
 
 absl::Duration FromProto(const google::protobuf::Duration& duration) {
-  return absl::Seconds(duration.seconds()) +
-         absl::Nanoseconds(duration.nanos());
+  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
 }
 
 void ToProto(const CancellationDetails& details, pb::CancelDetails* out) {
@@ -80,18 +78,15 @@ void ToProto(const CancellationDetails& details, pb::CancelDetails* out) {
   }
 }
 
-std::shared_ptr<const CancellationDetails> FromProto(
-    const pb::CancelDetails& details) {
+std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details) {
   // Built from the root up, so each hop can point at its cause.
   std::shared_ptr<const CancellationDetails> cause;
   for (int i = details.cause_chain_size() - 1; i >= 0; --i) {
-    std::shared_ptr<CancellationDetails> hop =
-        HopFromProto(details.cause_chain(i));
+    std::shared_ptr<CancellationDetails> hop = HopFromProto(details.cause_chain(i));
     hop->cause = std::move(cause);
     cause = std::move(hop);
   }
-  std::shared_ptr<CancellationDetails> top =
-      HopFromProto(details.cancellation());
+  std::shared_ptr<CancellationDetails> top = HopFromProto(details.cancellation());
   top->cause = std::move(cause);
   return top;
 }
@@ -99,26 +94,22 @@ std::shared_ptr<const CancellationDetails> FromProto(
 namespace {
 
 template <typename Message, typename Batch>
-std::vector<Message> Split(Message message,
-                           Batch* (Message::*mutable_batch)()) {
+std::vector<Message> Split(Message message, Batch* (Message::*mutable_batch)()) {
   auto* items = (message.*mutable_batch)()->mutable_items();
   std::vector<Message> parts;
-  if (items->size() <= kMaxBatchItems &&
-      message.ByteSizeLong() <= kMaxBatchBytes) {
+  if (items->size() <= kMaxBatchItems && message.ByteSizeLong() <= kMaxBatchBytes) {
     parts.push_back(std::move(message));
     return parts;
   }
   size_t bytes = 0;
   for (int i = 0; i < items->size(); ++i) {
     const size_t item_bytes = items->Get(i).ByteSizeLong();
-    if (parts.empty() ||
-        (parts.back().*mutable_batch)()->items_size() == kMaxBatchItems ||
+    if (parts.empty() || (parts.back().*mutable_batch)()->items_size() == kMaxBatchItems ||
         bytes + item_bytes > kMaxBatchBytes) {
       parts.emplace_back();
       bytes = 0;
     }
-    *(parts.back().*mutable_batch)()->add_items() =
-        std::move(*items->Mutable(i));
+    *(parts.back().*mutable_batch)()->add_items() = std::move(*items->Mutable(i));
     bytes += item_bytes;
   }
   return parts;
@@ -158,19 +149,16 @@ bool Append(Batch& into, size_t& into_bytes, Batch& from, size_t from_bytes) {
 
 }  // namespace
 
-bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes,
-                pb::SessionRequest& from, size_t from_bytes) {
+bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes, pb::SessionRequest& from,
+                size_t from_bytes) {
   if (into.kind_case() != from.kind_case()) return false;
   switch (into.kind_case()) {
     case pb::SessionRequest::kRegister:
-      return Append(*into.mutable_register_(), into_bytes,
-                    *from.mutable_register_(), from_bytes);
+      return Append(*into.mutable_register_(), into_bytes, *from.mutable_register_(), from_bytes);
     case pb::SessionRequest::kProgress:
-      return Append(*into.mutable_progress(), into_bytes,
-                    *from.mutable_progress(), from_bytes);
+      return Append(*into.mutable_progress(), into_bytes, *from.mutable_progress(), from_bytes);
     case pb::SessionRequest::kFinish:
-      return Append(*into.mutable_finish(), into_bytes, *from.mutable_finish(),
-                    from_bytes);
+      return Append(*into.mutable_finish(), into_bytes, *from.mutable_finish(), from_bytes);
     default:
       return false;
   }
@@ -179,8 +167,7 @@ bool MergeBatch(pb::SessionRequest& into, size_t& into_bytes,
 std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response) {
   switch (response.kind_case()) {
     case pb::SessionResponse::kRegistered:
-      return Split(std::move(response),
-                   &pb::SessionResponse::mutable_registered);
+      return Split(std::move(response), &pb::SessionResponse::mutable_registered);
     case pb::SessionResponse::kCancel:
       return Split(std::move(response), &pb::SessionResponse::mutable_cancel);
     case pb::SessionResponse::kErrors:

@@ -51,8 +51,8 @@ int Cli::Fail(const std::string& what, const grpc::Status& status) const {
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     message = absl::StrCat("canceld is not reachable at ", options_.endpoint, " (", message, ")");
   } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    message = absl::StrCat("no answer within ", absl::FormatDuration(options_.timeout),
-                           " (--timeout)");
+    message =
+        absl::StrCat("no answer within ", absl::FormatDuration(options_.timeout), " (--timeout)");
   }
   std::cerr << "cancelctl: " << what << ": " << message << "\n";
   return ExitCodeFor(status);
@@ -60,8 +60,8 @@ int Cli::Fail(const std::string& what, const grpc::Status& status) const {
 
 std::string Cli::Actor() const {
   const char* user = getenv("USER");
-  return absl::StrCat("cancelctl uid=", getuid(), user != nullptr ? absl::StrCat(" user=", user) : "",
-                      " pid=", getpid());
+  return absl::StrCat("cancelctl uid=", getuid(),
+                      user != nullptr ? absl::StrCat(" user=", user) : "", " pid=", getpid());
 }
 
 bool ParseDurationFlag(const std::string& flag, const std::string& text, bool positive,
@@ -143,13 +143,12 @@ std::vector<std::string> OperationHeader(bool wide) {
 }
 
 std::vector<std::string> OperationRow(const pb::Operation& op, absl::Time now, bool wide) {
-  std::vector<std::string> row = {
-      op.id(),
-      op.name(),
-      StatusName(op.status()),
-      HumanDuration(now - wire::FromProto(op.created_time())),
-      absl::StrCat(op.owner().process_name(), "/", op.owner().pid()),
-      FormatLabels(op.labels())};
+  std::vector<std::string> row = {op.id(),
+                                  op.name(),
+                                  StatusName(op.status()),
+                                  HumanDuration(now - wire::FromProto(op.created_time())),
+                                  absl::StrCat(op.owner().process_name(), "/", op.owner().pid()),
+                                  FormatLabels(op.labels())};
   if (wide) {
     row.push_back(op.parent_id().empty() ? "-" : op.parent_id());
     row.push_back(op.has_deadline()
@@ -176,10 +175,10 @@ std::string DescribeOperation(const pb::Operation& op, absl::Time now) {
   };
   if (op.has_deadline()) {
     absl::Time deadline = wire::FromProto(op.deadline());
-    rows.push_back({"Deadline:", absl::StrCat(absl::FormatTime(deadline), " (",
-                                              deadline > now ? "in " + HumanDuration(deadline - now)
-                                                             : "passed",
-                                              ")")});
+    rows.push_back(
+        {"Deadline:",
+         absl::StrCat(absl::FormatTime(deadline), " (",
+                      deadline > now ? "in " + HumanDuration(deadline - now) : "passed", ")")});
   }
   if (op.has_finished_time()) {
     rows.push_back({"Finished:", absl::FormatTime(wire::FromProto(op.finished_time()))});
@@ -193,9 +192,8 @@ std::string DescribeOperation(const pb::Operation& op, absl::Time now) {
   if (op.has_cancel()) {
     auto hop = [](const pb::Cancellation& c) {
       return absl::StrCat(ReasonName(c.reason()), ": ", c.message(),
-                          c.actor().empty() ? "" : absl::StrCat(" (by ", c.actor(), ")"),
-                          " [", c.origin_id(), " at ", absl::FormatTime(wire::FromProto(c.time())),
-                          "]");
+                          c.actor().empty() ? "" : absl::StrCat(" (by ", c.actor(), ")"), " [",
+                          c.origin_id(), " at ", absl::FormatTime(wire::FromProto(c.time())), "]");
     };
     out += "Cancel:\n  " + hop(op.cancel().cancellation()) + "\n";
     for (const pb::Cancellation& cause : op.cancel().cause_chain()) {

@@ -210,7 +210,8 @@ int WatchCommand(Cli& cli, const WatchArgs& args) {
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE || attempt >= 50) {
       return cli.Fail("watch", status);
     }
-    if (!json) std::cerr << "watch: connection lost; resuming from " << request.from_sequence() << "\n";
+    if (!json)
+      std::cerr << "watch: connection lost; resuming from " << request.from_sequence() << "\n";
     absl::SleepFor(absl::Milliseconds(200));
   }
 }
@@ -221,8 +222,7 @@ int HealthCommand(Cli& cli) {
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status status = stub->Check(cli.Context().get(), request, &response);
   if (!status.ok()) return cli.Fail("health", status);
-  std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
-            << "\n";
+  std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()) << "\n";
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? kOk : kUnavailable;
 }
 

@@ -40,8 +40,8 @@ struct RunArgs {
   std::string timeout;              // a duration, or empty
   std::string parent_id;
   std::string grace = "10s";
-  std::vector<std::string> tokens;   // --token NAME (repeatable)
-  std::vector<std::string> signals;  // --signal USR1 (repeatable)
+  std::vector<std::string> tokens;      // --token NAME (repeatable)
+  std::vector<std::string> signals;     // --signal USR1 (repeatable)
   std::vector<std::string> conditions;  // --condition SPEC[@INTERVAL] (repeatable)
   std::vector<std::string> command;
 };
@@ -56,8 +56,8 @@ struct TokenCreateArgs {
 struct DeadlineArgs {
   std::string target;  // an operation id, or a token name with --token
   bool token = false;
-  std::string in;      // a duration from now
-  std::string at;      // RFC 3339
+  std::string in;  // a duration from now
+  std::string at;  // RFC 3339
   bool none = false;
 };
 

@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   if (!cc::ParseDurationFlag("--timeout", timeout, /*positive=*/true, &global.timeout)) {
     return cc::kUsage;
   }
-  global.format = output == "json" ? cc::Format::kJson
+  global.format = output == "json"   ? cc::Format::kJson
                   : output == "wide" ? cc::Format::kWide
                                      : cc::Format::kTable;
   if (*version) {

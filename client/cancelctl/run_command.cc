@@ -131,9 +131,7 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args) {
       absl::Status error = op->registration_error();
       std::cerr << "cancelctl: run: canceld refused the operation: " << error.message() << "\n";
       op->Finish(absl::FailedPreconditionError("not registered"));
-      return absl::IsNotFound(error) ? kNotFound
-             : absl::IsInvalidArgument(error) ? kUsage
-                                              : kError;
+      return absl::IsNotFound(error) ? kNotFound : absl::IsInvalidArgument(error) ? kUsage : kError;
     }
     std::cerr << "cancelctl: run: operation " << op->id() << "\n";
   }

@@ -26,9 +26,8 @@ void PrintToken(const Cli& cli, const pb::Token& token) {
       {"Labels:", FormatLabels(token.labels())},
       {"Status:", token.has_cancel() ? "cancelled" : "active"},
       {"Deadline:", token.has_deadline()
-                        ? absl::StrCat(absl::FormatTime(wire::FromProto(token.deadline())),
-                                       " (in ", HumanDuration(wire::FromProto(token.deadline()) - now),
-                                       ")")
+                        ? absl::StrCat(absl::FormatTime(wire::FromProto(token.deadline())), " (in ",
+                                       HumanDuration(wire::FromProto(token.deadline()) - now), ")")
                         : "-"},
       {"Sources:", list(token.sources())},
       {"Targets:", list(token.targets())},
@@ -69,8 +68,7 @@ int TokensCreateCommand(Cli& cli, const TokenCreateArgs& args) {
   request.mutable_labels()->insert(labels.begin(), labels.end());
   if (!args.timeout.empty()) {
     absl::Duration timeout;
-    if (!ParseDurationFlag("tokens create: --timeout", args.timeout, /*positive=*/true,
-                           &timeout)) {
+    if (!ParseDurationFlag("tokens create: --timeout", args.timeout, /*positive=*/true, &timeout)) {
       return kUsage;
     }
     wire::ToProto(timeout, request.mutable_timeout());
@@ -107,13 +105,12 @@ int TokensListCommand(Cli& cli, const std::string& selector) {
       {"NAME", "STATUS", "OPERATIONS", "TARGETS", "DEADLINE", "LABELS"}};
   const absl::Time now = absl::Now();
   for (const pb::Token& t : response.tokens()) {
-    rows.push_back({t.name(), t.has_cancel() ? "cancelled" : "active",
-                    absl::StrCat(t.operation_ids_size()),
-                    t.targets().empty() ? "-" : absl::StrJoin(t.targets(), ","),
-                    t.has_deadline()
-                        ? absl::StrCat("in ", HumanDuration(wire::FromProto(t.deadline()) - now))
-                        : "-",
-                    FormatLabels(t.labels())});
+    rows.push_back(
+        {t.name(), t.has_cancel() ? "cancelled" : "active", absl::StrCat(t.operation_ids_size()),
+         t.targets().empty() ? "-" : absl::StrJoin(t.targets(), ","),
+         t.has_deadline() ? absl::StrCat("in ", HumanDuration(wire::FromProto(t.deadline()) - now))
+                          : "-",
+         FormatLabels(t.labels())});
   }
   std::cout << FormatTable(rows);
   return kOk;

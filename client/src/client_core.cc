@@ -11,11 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "hother/cancelable/internal/endpoint.h"
 #include "hother/cancelable/errors.h"
+#include "hother/cancelable/internal/endpoint.h"
+#include "hother/cancelable/internal/random.h"
 #include "hother/cancelable/log.h"
 #include "hother/cancelable/signal_watcher.h"
-#include "hother/cancelable/internal/random.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::client_internal {
@@ -42,18 +42,15 @@ std::string HostName() {
 }  // namespace
 
 ClientCore::ClientCore(ClientOptions options)
-    : options_(std::move(options)),
-      endpoint_(ResolveEndpoint(options_.endpoint)) {
+    : options_(std::move(options)), endpoint_(ResolveEndpoint(options_.endpoint)) {
   grpc::ChannelArguments args;
   // Our own backoff decides when to retry; keep gRPC's reconnect short.
-  args.SetInt(
-      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
-  args.SetInt(
-      GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
-  stub_ = pb::Canceld::NewStub(grpc::CreateCustomChannel(
-      endpoint_, grpc::InsecureChannelCredentials(), args));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+  stub_ = pb::Canceld::NewStub(
+      grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args));
 }
 
 ClientCore::~ClientCore() { Stop(); }
@@ -92,8 +89,7 @@ void ClientCore::Stop() {
     }
     // Given up on a daemon that does not read: a write in progress, or one the
     // writer would start on what is left, fails at once.
-    if ((writing_ || !outbox_.empty()) && context_ != nullptr)
-      context_->TryCancel();
+    if ((writing_ || !outbox_.empty()) && context_ != nullptr) context_->TryCancel();
     stop_writer_ = true;
     writable_.SignalAll();
   }
@@ -166,11 +162,9 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
 void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
   // (A finished parent is not waited for: it may never be registered again.)
   if (record.parent != nullptr && !record.parent->finished &&
-      (record.parent->id.empty() ||
-       record.parent->registered_generation != generation_ ||
+      (record.parent->id.empty() || record.parent->registered_generation != generation_ ||
        !record.parent->ready)) {
-    record.waiting_for_parent =
-        true;  // registered when the parent's reply arrives
+    record.waiting_for_parent = true;  // registered when the parent's reply arrives
     waiting_by_parent_[record.parent.get()].push_back(record.ref);
     return;
   }
@@ -179,15 +173,13 @@ void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
   item->set_ref(record.ref);
   item->set_name(record.name);
   item->mutable_labels()->insert(record.labels.begin(), record.labels.end());
-  item->mutable_metadata()->insert(record.metadata.begin(),
-                                   record.metadata.end());
+  item->mutable_metadata()->insert(record.metadata.begin(), record.metadata.end());
   std::string parent_id = record.parent_id;
   if (record.parent != nullptr) parent_id = record.parent->id;
   item->set_parent_id(parent_id);
   if (record.deadline.has_value()) {
     // The remaining time, so a reconnect keeps the original deadline.
-    absl::Duration left =
-        std::max(*record.deadline - absl::Now(), absl::Milliseconds(1));
+    absl::Duration left = std::max(*record.deadline - absl::Now(), absl::Milliseconds(1));
     ToProto(left, item->mutable_timeout());
   }
   item->set_previous_id(record.id);
@@ -219,8 +211,7 @@ std::string ClientCore::IdOf(const OpRecord& record) {
   return record.id;
 }
 
-bool ClientCore::WaitRegistered(const OpRecord& record,
-                                absl::Duration timeout) {
+bool ClientCore::WaitRegistered(const OpRecord& record, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   internal::MutexLock lock(&mu_);
   while (!record.ready && record.registration_error.ok()) {
@@ -234,8 +225,7 @@ absl::Status ClientCore::RegistrationError(const OpRecord& record) {
   return record.registration_error;
 }
 
-void ClientCore::ReportProgress(OpRecord& record, std::string message,
-                                Metadata metadata) {
+void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata metadata) {
   internal::MutexLock lock(&mu_);
   if (record.finished) return;
   record.pending_progress.emplace(std::move(message), std::move(metadata));
@@ -254,24 +244,21 @@ bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
     record->cancel_armed = false;
     remote_cancels_.emplace_back(record, message);
   }
-  const bool first =
-      record->scope.Cancel(CancelReason::kManual, std::move(message));
+  const bool first = record->scope.Cancel(CancelReason::kManual, std::move(message));
   internal::MutexLock lock(&mu_);
   record->cancel_armed = true;
   changed_.SignalAll();
   return first;
 }
 
-void ClientCore::Finish(const std::shared_ptr<OpRecord>& record,
-                        const absl::Status& outcome) {
+void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome) {
   pb::OperationStatus status = pb::OPERATION_STATUS_COMPLETED;
   std::string error;
   if (!outcome.ok()) {
     std::optional<CancelReason> reason = ReasonOfStatus(outcome);
     if (reason.has_value()) {
-      status = absl::IsDeadlineExceeded(outcome)
-                   ? pb::OPERATION_STATUS_TIMEOUT
-                   : pb::OPERATION_STATUS_CANCELLED;
+      status = absl::IsDeadlineExceeded(outcome) ? pb::OPERATION_STATUS_TIMEOUT
+                                                 : pb::OPERATION_STATUS_CANCELLED;
     } else {
       status = pb::OPERATION_STATUS_FAILED;
       error = std::string(outcome.message());
@@ -296,8 +283,8 @@ void ClientCore::Finish(const std::shared_ptr<OpRecord>& record,
 }
 
 void ClientCore::MaybeSendFinishLocked(OpRecord& record) {
-  if (!record.finished || record.finish_sent || record.cancel_pending ||
-      record.id.empty() || record.registered_generation != generation_) {
+  if (!record.finished || record.finish_sent || record.cancel_pending || record.id.empty() ||
+      record.registered_generation != generation_) {
     return;
   }
   pb::SessionRequest request;
@@ -331,8 +318,7 @@ void ClientCore::WriteLocked(pb::SessionRequest request) {
   if (stream_ == nullptr || stop_writer_) return;
   const size_t bytes = request.ByteSizeLong();
   if (outbox_.empty() ||
-      !wire::MergeBatch(outbox_.back().message, outbox_.back().bytes, request,
-                        bytes)) {
+      !wire::MergeBatch(outbox_.back().message, outbox_.back().bytes, request, bytes)) {
     outbox_.push_back({std::move(request), bytes});
   }
   writable_.Signal();
@@ -354,10 +340,8 @@ void ClientCore::WriterLoop() {
     Stream* stream;
     {
       internal::MutexLock lock(&mu_);
-      while (!stop_writer_ && (outbox_.empty() || stream_ == nullptr))
-        writable_.Wait(&mu_);
-      if (outbox_.empty() || stream_ == nullptr)
-        return;  // stopping, nothing left to send
+      while (!stop_writer_ && (outbox_.empty() || stream_ == nullptr)) writable_.Wait(&mu_);
+      if (outbox_.empty() || stream_ == nullptr) return;  // stopping, nothing left to send
       batch.swap(outbox_);
       stream = stream_;
       writing_ = true;
@@ -365,8 +349,7 @@ void ClientCore::WriterLoop() {
     // The stream stays valid while writing_ is set (see DetachStreamLocked).
     bool ok = true;
     for (Queued& queued : batch) {
-      for (const pb::SessionRequest& part :
-           wire::SplitBatch(std::move(queued.message))) {
+      for (const pb::SessionRequest& part : wire::SplitBatch(std::move(queued.message))) {
         ok = ok && stream->Write(part);
       }
     }
@@ -387,11 +370,10 @@ void ClientCore::SessionLoop() {
     }
     const absl::Time started = absl::Now();
     RunSession();
-    if (absl::Now() - started > absl::Seconds(10))
-      backoff = options_.initial_backoff;
+    if (absl::Now() - started > absl::Seconds(10)) backoff = options_.initial_backoff;
     // Exponential backoff with full jitter, interrupted by Stop.
-    absl::Duration sleep = backoff * std::uniform_real_distribution<double>(
-                                         0.5, 1.0)(internal::ThreadRandom());
+    absl::Duration sleep =
+        backoff * std::uniform_real_distribution<double>(0.5, 1.0)(internal::ThreadRandom());
     backoff = std::min(backoff * 2, options_.max_backoff);
     const absl::Time wake = absl::Now() + sleep;
     internal::MutexLock lock(&mu_);
@@ -415,16 +397,14 @@ void ClientCore::RunSession() {
   {
     internal::MutexLock lock(&mu_);
     pb::Hello* h = hello.mutable_hello();
-    h->set_process_name(options_.process_name.empty() ? ThisProcessName()
-                                                      : options_.process_name);
+    h->set_process_name(options_.process_name.empty() ? ThisProcessName() : options_.process_name);
     h->set_pid(getpid());
     h->set_host(HostName());
     h->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
     h->set_previous_session_id(previous_session_id_);
   }
   pb::SessionResponse response;
-  if (stream->Write(hello) && stream->Read(&response) &&
-      response.has_welcome()) {
+  if (stream->Write(hello) && stream->Read(&response) && response.has_welcome()) {
     internal::MutexLock lock(&mu_);
     stream_ = stream.get();
     connected_ = true;
@@ -432,19 +412,17 @@ void ClientCore::RunSession() {
     session_id_ = response.welcome().session_id();
     previous_session_id_ = session_id_;
     heartbeat_interval_ =
-        std::max(FromProto(response.welcome().heartbeat_interval()),
-                 absl::Milliseconds(50));
-    lease_timeout_ = std::max(FromProto(response.welcome().lease_timeout()),
-                              2 * heartbeat_interval_);
+        std::max(FromProto(response.welcome().heartbeat_interval()), absl::Milliseconds(50));
+    lease_timeout_ =
+        std::max(FromProto(response.welcome().lease_timeout()), 2 * heartbeat_interval_);
     last_heard_ = absl::Now();
     // Everything live is registered again; what finished while away is
     // forgotten (a new daemon never knew it; the old one marked it lost).
     pb::SessionRequest again;
     std::vector<std::shared_ptr<OpRecord>> records;
     for (auto& [ref, record] : by_ref_) records.push_back(record);
-    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-      return a->ref < b->ref;
-    });  // parents first
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a->ref < b->ref; });  // parents first
     for (auto& record : records) {
       if (record->finished) {
         ForgetLocked(*record);
@@ -500,8 +478,7 @@ void ClientCore::RunSession() {
 void ClientCore::HandleResponse(const pb::SessionResponse& response) {
   switch (response.kind_case()) {
     case pb::SessionResponse::kRegistered: {
-      std::vector<std::pair<std::shared_ptr<OpRecord>, pb::CancelDetails>>
-          cancelled;
+      std::vector<std::pair<std::shared_ptr<OpRecord>, pb::CancelDetails>> cancelled;
       std::vector<std::shared_ptr<OpRecord>> registered;
       {
         internal::MutexLock lock(&mu_);
@@ -509,8 +486,7 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
           auto it = by_ref_.find(item.ref());
           if (it == by_ref_.end()) continue;
           std::shared_ptr<OpRecord> record = it->second;
-          if (!record->id.empty() && record->id != item.operation_id())
-            by_id_.erase(record->id);
+          if (!record->id.empty() && record->id != item.operation_id()) by_id_.erase(record->id);
           record->id = item.operation_id();
           record->registered_generation = generation_;
           record->registration_error = absl::OkStatus();
@@ -544,15 +520,12 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
       break;
     }
     case pb::SessionResponse::kCancel: {
-      std::vector<
-          std::pair<std::shared_ptr<OpRecord>, const pb::CancelDetails*>>
-          targets;
+      std::vector<std::pair<std::shared_ptr<OpRecord>, const pb::CancelDetails*>> targets;
       {
         internal::MutexLock lock(&mu_);
         for (const pb::CancelItem& item : response.cancel().items()) {
           auto it = by_id_.find(item.operation_id());
-          if (it != by_id_.end())
-            targets.emplace_back(it->second, &item.cancel());
+          if (it != by_id_.end()) targets.emplace_back(it->second, &item.cancel());
         }
       }
       // Deepest first: the daemon lists a cascade root first, and the local
@@ -566,14 +539,13 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
     case pb::SessionResponse::kErrors: {
       internal::MutexLock lock(&mu_);
       for (const pb::SessionError& error : response.errors().items()) {
-        Log(LogLevel::kWarning,
-            absl::StrCat("canceld refused a request: ", error.message()),
+        Log(LogLevel::kWarning, absl::StrCat("canceld refused a request: ", error.message()),
             {{"operation_id", error.operation_id()}});
         if (error.ref() == 0) continue;
         auto it = by_ref_.find(error.ref());
         if (it == by_ref_.end()) continue;
-        it->second->registration_error = absl::Status(
-            static_cast<absl::StatusCode>(error.code()), error.message());
+        it->second->registration_error =
+            absl::Status(static_cast<absl::StatusCode>(error.code()), error.message());
       }
       changed_.SignalAll();
       break;
@@ -601,18 +573,14 @@ void ClientCore::WorkerLoop() {
       const absl::Time now = absl::Now();
       if (connected_) {
         pb::SessionRequest progress;
-        for (auto it = progress_pending_.begin();
-             it != progress_pending_.end();) {
+        for (auto it = progress_pending_.begin(); it != progress_pending_.end();) {
           auto found = by_ref_.find(*it);
-          if (found == by_ref_.end() ||
-              !found->second->pending_progress.has_value()) {
-            progress_pending_.erase(
-                it++);  // forgotten, or sent with its finish
+          if (found == by_ref_.end() || !found->second->pending_progress.has_value()) {
+            progress_pending_.erase(it++);  // forgotten, or sent with its finish
             continue;
           }
           const std::shared_ptr<OpRecord>& record = found->second;
-          if (record->id.empty() ||
-              record->registered_generation != generation_) {
+          if (record->id.empty() || record->registered_generation != generation_) {
             ++it;  // once it is registered in this session
             continue;
           }
@@ -620,9 +588,8 @@ void ClientCore::WorkerLoop() {
           pb::ProgressItem* item = progress.mutable_progress()->add_items();
           item->set_operation_id(record->id);
           item->set_message(std::move(record->pending_progress->first));
-          item->mutable_metadata()->insert(
-              record->pending_progress->second.begin(),
-              record->pending_progress->second.end());
+          item->mutable_metadata()->insert(record->pending_progress->second.begin(),
+                                           record->pending_progress->second.end());
           record->pending_progress.reset();
         }
         if (progress.has_progress()) WriteLocked(std::move(progress));
@@ -632,32 +599,27 @@ void ClientCore::WorkerLoop() {
           WriteLocked(std::move(beat));
           next_heartbeat = now + heartbeat_interval_;
         }
-        if (!handling_ && now - last_heard_ > lease_timeout_ &&
-            context_ != nullptr) {
+        if (!handling_ && now - last_heard_ > lease_timeout_ && context_ != nullptr) {
           // Stopped or hung: what is queued is dropped with the session, the
           // operations carry on locally and are registered again on reconnect.
           Log(LogLevel::kWarning, "canceld stopped answering; reconnecting",
-              {{"endpoint", endpoint_},
-               {"silent_for", absl::FormatDuration(now - last_heard_)}});
+              {{"endpoint", endpoint_}, {"silent_for", absl::FormatDuration(now - last_heard_)}});
           context_->TryCancel();
           last_heard_ = now;  // once per lease
         }
       }
-      if (!connected_ && context_ != nullptr &&
-          now - attempt_started_ > lease_timeout_) {
+      if (!connected_ && context_ != nullptr && now - attempt_started_ > lease_timeout_) {
         // A daemon that accepts the stream but never welcomes it is stuck too.
         context_->TryCancel();
         attempt_started_ = now;
       }
       for (const auto& [record, message] : remote_cancels_) {
-        have_cancels |= connected_ && record->cancel_armed &&
-                        !record->id.empty() &&
+        have_cancels |= connected_ && record->cancel_armed && !record->id.empty() &&
                         record->registered_generation == generation_;
       }
       if (!have_cancels) {
-        const absl::Time wake =
-            std::min(now + options_.progress_interval,
-                     connected_ ? next_heartbeat : now + absl::Seconds(1));
+        const absl::Time wake = std::min(now + options_.progress_interval,
+                                         connected_ ? next_heartbeat : now + absl::Seconds(1));
         changed_.WaitWithDeadline(&mu_, wake);
         continue;
       }
@@ -696,8 +658,7 @@ void ClientCore::SendRemoteCancels() {
     pb::CancelResponse response;
     grpc::Status status = stub_->Cancel(&context, request, &response);
     if (!status.ok()) {
-      Log(LogLevel::kWarning,
-          absl::StrCat("could not cancel at canceld: ", status.error_message()),
+      Log(LogLevel::kWarning, absl::StrCat("could not cancel at canceld: ", status.error_message()),
           {{"operation_id", id}});
     }
     // Now the finish that waited for this cancel may go.

@@ -40,17 +40,17 @@ struct OpRecord {
   std::vector<std::string> tokens;     // named tokens to attach to
   std::vector<int> signals;            // daemon signals that cancel it
   std::vector<StartOptions::Condition> conditions;
-  Cancelable scope;                    // the local mirror
+  Cancelable scope;  // the local mirror
 
   // Guarded by ClientCore::mu_.
-  std::string id;                 // the daemon's id, once registered
+  std::string id;                      // the daemon's id, once registered
   uint64_t registered_generation = 0;  // session generation that registered it
-  bool register_sent = false;     // in the current generation
+  bool register_sent = false;          // in the current generation
   absl::Status registration_error;
-  bool ready = false;          // registered, and a start-cancel applied
+  bool ready = false;               // registered, and a start-cancel applied
   bool waiting_for_parent = false;  // held back until the parent is registered
-  bool cancel_pending = false;  // a local cancel not yet sent: it goes before the finish
-  bool cancel_armed = false;    // ... and done here, so it may go (see ClientCore::Cancel)
+  bool cancel_pending = false;      // a local cancel not yet sent: it goes before the finish
+  bool cancel_armed = false;        // ... and done here, so it may go (see ClientCore::Cancel)
   bool finished = false;
   bool finish_sent = false;
   pb::OperationStatus final_status = pb::OPERATION_STATUS_UNSPECIFIED;

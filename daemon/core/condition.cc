@@ -18,8 +18,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "hother/cancelable/resource_usage.h"
 #include "hother/cancelable/internal/enum_names.h"
+#include "hother/cancelable/resource_usage.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -52,9 +52,9 @@ absl::Status ParseAmount(absl::string_view text, absl::string_view arg, Conditio
     return absl::OkStatus();
   }
   uint64_t scale = 1;
-  for (const auto& [suffix, factor] :
-       {std::pair<absl::string_view, uint64_t>{"GiB", 1ull << 30}, {"MiB", 1ull << 20},
-        {"KiB", 1ull << 10}}) {
+  for (const auto& [suffix, factor] : {std::pair<absl::string_view, uint64_t>{"GiB", 1ull << 30},
+                                       {"MiB", 1ull << 20},
+                                       {"KiB", 1ull << 10}}) {
     if (absl::ConsumeSuffix(&arg, suffix)) {
       scale = factor;
       break;
@@ -95,8 +95,8 @@ absl::StatusOr<Observation> RunCommand(const Condition& c) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      return absl::DeadlineExceededError(absl::StrCat(
-          "command did not finish within ", absl::FormatDuration(c.command_timeout)));
+      return absl::DeadlineExceededError(
+          absl::StrCat("command did not finish within ", absl::FormatDuration(c.command_timeout)));
     }
     absl::SleepFor(absl::Milliseconds(10));  // bounded by the command timeout
   }
@@ -143,8 +143,9 @@ absl::StatusOr<Condition> ParseCondition(absl::string_view text) {
   std::optional<ConditionKind> kind = internal::ValueOf<ConditionKind>(kKinds, kind_name);
   if (kind.has_value()) c.kind = *kind;
   if (!kind.has_value()) {
-    return Bad(text, "unknown kind; use file_exists, file_absent, memory_available_below, "
-                     "load_average_above, disk_free_below or process_exited");
+    return Bad(text,
+               "unknown kind; use file_exists, file_absent, memory_available_below, "
+               "load_average_above, disk_free_below or process_exited");
   }
   switch (c.kind) {
     case ConditionKind::kFileExists:
@@ -187,7 +188,8 @@ absl::StatusOr<Observation> Check(const Condition& c, const std::string& proc_ro
       struct stat st;
       bool exists = stat(c.path.c_str(), &st) == 0;
       if (!exists && errno != ENOENT && errno != ENOTDIR) {
-        return absl::PermissionDeniedError(absl::StrCat("stat(", c.path, "): ", std::strerror(errno)));
+        return absl::PermissionDeniedError(
+            absl::StrCat("stat(", c.path, "): ", std::strerror(errno)));
       }
       return Observation{exists == (c.kind == ConditionKind::kFileExists),
                          exists ? "exists" : "absent"};

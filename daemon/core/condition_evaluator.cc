@@ -33,9 +33,10 @@ absl::StatusOr<std::string> ConditionEvaluator::Resolve(absl::string_view text) 
   if (!absl::IsNotFound(builtin.status())) return builtin.status();
   internal::MutexLock lock(&mu_);
   if (configured_.contains(text)) return std::string(text);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "condition '", text, "': not a built-in condition nor one defined in canceld's "
-      "configuration"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("condition '", text,
+                   "': not a built-in condition nor one defined in canceld's "
+                   "configuration"));
 }
 
 void ConditionEvaluator::Subscribe(const std::string& operation_id, const std::string& key,
@@ -102,10 +103,9 @@ bool ConditionEvaluator::Poll(const std::string& key) {
     }
   }
   absl::StatusOr<Observation> seen =
-      condition.has_value()
-          ? Check(*condition, proc_root_)
-          : absl::StatusOr<Observation>(absl::NotFoundError(
-                absl::StrCat("'", key, "' is no longer defined in the configuration")));
+      condition.has_value() ? Check(*condition, proc_root_)
+                            : absl::StatusOr<Observation>(absl::NotFoundError(absl::StrCat(
+                                  "'", key, "' is no longer defined in the configuration")));
   std::vector<std::string> met;
   std::string message;
   {
@@ -116,8 +116,8 @@ bool ConditionEvaluator::Poll(const std::string& key) {
     entry.last_check = scheduler_.clock().Now();
     if (!seen.ok()) {
       if (entry.last_error != seen.status().message()) {
-        Log(LogLevel::kWarning, absl::StrCat("condition check failed (counted as not met): ",
-                                             seen.status().message()),
+        Log(LogLevel::kWarning,
+            absl::StrCat("condition check failed (counted as not met): ", seen.status().message()),
             {{"condition", key}});
       }
       entry.last_error = std::string(seen.status().message());
@@ -138,8 +138,8 @@ bool ConditionEvaluator::Poll(const std::string& key) {
     message = absl::StrCat(key, ": ", seen->value);
   }
   std::sort(met.begin(), met.end());
-  Log(LogLevel::kInfo, "condition met", {{"condition", key}, {"observed", seen->value},
-                                         {"subscribers", absl::StrCat(met.size())}});
+  Log(LogLevel::kInfo, "condition met",
+      {{"condition", key}, {"observed", seen->value}, {"subscribers", absl::StrCat(met.size())}});
   on_met_(met, key, message);
   return true;  // reaped at the next poll if nobody subscribed meanwhile
 }

@@ -58,8 +58,7 @@ class ConditionEvaluator {
   [[nodiscard]] absl::StatusOr<std::string> Resolve(absl::string_view text) const;
   // Subscribes `operation_id` to the resolved `key`. `interval` is clamped to
   // at least 100 ms.
-  void Subscribe(const std::string& operation_id, const std::string& key,
-                 absl::Duration interval);
+  void Subscribe(const std::string& operation_id, const std::string& key, absl::Duration interval);
 
   // The administrator's named conditions (from the configuration file).
   void SetConfigured(absl::flat_hash_map<std::string, Condition> named);

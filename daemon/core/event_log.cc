@@ -47,9 +47,9 @@ absl::StatusOr<std::unique_ptr<EventLog::Subscription>> EventLog::Subscribe(
   }
   const uint64_t oldest = events_.empty() ? sequence_ + 1 : events_.front().sequence;
   if (from_sequence != 0 && from_sequence + 1 < oldest) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "from_sequence ", from_sequence, " is older than the retained window (events from ",
-        oldest, " to ", sequence_, " are kept)"));
+    return absl::OutOfRangeError(absl::StrCat("from_sequence ", from_sequence,
+                                              " is older than the retained window (events from ",
+                                              oldest, " to ", sequence_, " are kept)"));
   }
   on_start(sequence_);
   if (from_sequence != 0) {

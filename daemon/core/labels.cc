@@ -6,19 +6,18 @@
 namespace hother::cancelable::daemon {
 
 bool IsLabelChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-         c == '-' || c == '/';
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+         c == '/';
 }
 
 namespace {
 
-absl::Status CheckCharset(absl::string_view field, absl::string_view what,
-                          absl::string_view text) {
+absl::Status CheckCharset(absl::string_view field, absl::string_view what, absl::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (!IsLabelChar(text[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", what, " '", text, "' has a character outside ",
-                       "[A-Za-z0-9._/-] at byte ", i));
+      return absl::InvalidArgumentError(absl::StrCat(field, ": ", what, " '", text,
+                                                     "' has a character outside ",
+                                                     "[A-Za-z0-9._/-] at byte ", i));
     }
   }
   return absl::OkStatus();
@@ -27,8 +26,8 @@ absl::Status CheckCharset(absl::string_view field, absl::string_view what,
 }  // namespace
 
 // Keys and token names: non-empty, bounded, starting with a letter or digit.
-absl::Status ValidateKeyLike(absl::string_view field, absl::string_view what,
-                             absl::string_view key, size_t max_bytes) {
+absl::Status ValidateKeyLike(absl::string_view field, absl::string_view what, absl::string_view key,
+                             size_t max_bytes) {
   if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty ", what));
   if (key.size() > max_bytes) {
     return absl::InvalidArgumentError(
@@ -51,9 +50,8 @@ absl::Status ValidateTokenName(absl::string_view field, absl::string_view name) 
 
 absl::Status ValidateLabelValue(absl::string_view field, absl::string_view value) {
   if (value.size() > kMaxLabelValueBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": label value '", value,
-                                                   "' is longer than ", kMaxLabelValueBytes,
-                                                   " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": label value '", value, "' is longer than ", kMaxLabelValueBytes, " bytes"));
   }
   return CheckCharset(field, "label value", value);
 }
@@ -66,8 +64,7 @@ absl::Status ValidateName(absl::string_view field, absl::string_view name) {
   }
   for (size_t i = 0; i < name.size(); ++i) {
     if (static_cast<unsigned char>(name[i]) < 0x20 || name[i] == 0x7f) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": control character at byte ", i));
+      return absl::InvalidArgumentError(absl::StrCat(field, ": control character at byte ", i));
     }
   }
   return absl::OkStatus();
@@ -75,8 +72,8 @@ absl::Status ValidateName(absl::string_view field, absl::string_view name) {
 
 absl::Status ValidateMessage(absl::string_view field, absl::string_view message) {
   if (message.size() > kMaxMessageBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": longer than ", kMaxMessageBytes,
-                                                   " bytes (", message.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": longer than ", kMaxMessageBytes, " bytes (", message.size(), ")"));
   }
   return absl::OkStatus();
 }

@@ -131,18 +131,18 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
     for (const std::string& id : Sorted(token->operations)) {
       Record* rec = FindLocked(id);
       if (rec == nullptr || IsFinished(rec->op.state) || rec->op.cancel != nullptr) continue;
-      MarkCancelledLocked(*rec,
-                          MakeRecord(CancelReason::kParent, absl::StrCat("Token ", name, " cancelled"),
-                                     clock_.Now(), id, token->view.cancel->actor,
-                                     token->view.cancel),
-                          out);
+      MarkCancelledLocked(
+          *rec,
+          MakeRecord(CancelReason::kParent, absl::StrCat("Token ", name, " cancelled"),
+                     clock_.Now(), id, token->view.cancel->actor, token->view.cancel),
+          out);
       operations += 1 + CascadeLocked(*rec, CancelReason::kParent, token->view.cancel->actor, out);
     }
     auto reach = [&](TokenRecord* next, std::string message) {
       if (next->view.cancel != nullptr) return;
-      next->view.cancel = MakeRecord(CancelReason::kParent, std::move(message), clock_.Now(),
-                                     next->view.name, token->view.cancel->actor,
-                                     token->view.cancel);
+      next->view.cancel =
+          MakeRecord(CancelReason::kParent, std::move(message), clock_.Now(), next->view.name,
+                     token->view.cancel->actor, token->view.cancel);
       out.timers.push_back(std::move(next->deadline_timer));
       queue.push_back(next);
     };
@@ -174,11 +174,11 @@ absl::StatusOr<TokenCancelResult> OperationGraph::CancelToken(const std::string&
     if (token == nullptr) return NoToken(name);
     if (token->view.cancel == nullptr) {
       if (message.empty()) message = ManualMessage();
-      auto [tokens, operations] = CancelTokenLocked(
-          *token,
-          MakeRecord(CancelReason::kManual, std::move(message), clock_.Now(), name,
-                     std::move(actor), nullptr),
-          out);
+      auto [tokens, operations] =
+          CancelTokenLocked(*token,
+                            MakeRecord(CancelReason::kManual, std::move(message), clock_.Now(),
+                                       name, std::move(actor), nullptr),
+                            out);
       result.first = true;
       result.tokens_reached = tokens;
       result.operations_reached = operations;
@@ -233,19 +233,18 @@ absl::StatusOr<TokenView> OperationGraph::LinkTokens(const std::string& source,
     std::vector<std::string> back = TokenPathLocked(target, source);
     if (!back.empty()) {
       back.push_back(target);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "linking ", source, " -> ", target, " would close the cycle ",
-          absl::StrJoin(back, " -> ")));
+      return absl::FailedPreconditionError(absl::StrCat("linking ", source, " -> ", target,
+                                                        " would close the cycle ",
+                                                        absl::StrJoin(back, " -> ")));
     }
     from->targets.insert(target);
     to->sources.insert(source);
     if (from->view.cancel != nullptr && to->view.cancel == nullptr) {
-      CancelTokenLocked(*to,
-                        MakeRecord(CancelReason::kParent,
-                                   absl::StrCat("Linked token ", source, " cancelled"),
-                                   clock_.Now(), target, from->view.cancel->actor,
-                                   from->view.cancel),
-                        out);
+      CancelTokenLocked(
+          *to,
+          MakeRecord(CancelReason::kParent, absl::StrCat("Linked token ", source, " cancelled"),
+                     clock_.Now(), target, from->view.cancel->actor, from->view.cancel),
+          out);
     }
     result = TokenViewLocked(*to);
   }
@@ -259,11 +258,11 @@ void OperationGraph::OnTokenDeadline(const std::string& name, absl::Time when) {
     internal::MutexLock lock(&mu_);
     TokenRecord* token = FindTokenLocked(name);
     if (token == nullptr || token->view.cancel != nullptr || token->view.deadline != when) return;
-    CancelTokenLocked(*token,
-                      MakeRecord(CancelReason::kTimeout,
-                                 absl::StrCat("Token ", name, " reached its deadline"),
-                                 clock_.Now(), name, "deadline", nullptr),
-                      out);
+    CancelTokenLocked(
+        *token,
+        MakeRecord(CancelReason::kTimeout, absl::StrCat("Token ", name, " reached its deadline"),
+                   clock_.Now(), name, "deadline", nullptr),
+        out);
   }
   Flush(out);
 }

@@ -31,8 +31,8 @@ std::optional<OpState> ParseOpState(absl::string_view text) {
 }
 
 const std::shared_ptr<const OperationIdentity>& Operation::EmptyIdentity() {
-  static const auto* const empty = new std::shared_ptr<const OperationIdentity>(
-      std::make_shared<const OperationIdentity>(
+  static const auto* const empty =
+      new std::shared_ptr<const OperationIdentity>(std::make_shared<const OperationIdentity>(
           OperationIdentity{.owner = std::make_shared<const Owner>()}));
   return *empty;
 }

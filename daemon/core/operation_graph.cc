@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hother/cancelable/errors.h"
-#include "hother/cancelable/signal_watcher.h"
 #include "hother/cancelable/internal/random.h"
 #include "hother/cancelable/internal/status_macros.h"
+#include "hother/cancelable/signal_watcher.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -102,16 +102,15 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
   {
     internal::MutexLock lock(&mu_);
     if (live_ >= options_.max_operations) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("the daemon holds its maximum of ", options_.max_operations,
-                       " live operations (--max-operations)"));
+      return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
+                                                       options_.max_operations,
+                                                       " live operations (--max-operations)"));
     }
     Record* parent = nullptr;
     if (!spec.parent_id.empty()) {
       parent = FindLocked(spec.parent_id);
       if (parent == nullptr) {
-        return absl::NotFoundError(
-            absl::StrCat("parent_id: no operation '", spec.parent_id, "'"));
+        return absl::NotFoundError(absl::StrCat("parent_id: no operation '", spec.parent_id, "'"));
       }
     }
     CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> tokens,
@@ -119,14 +118,14 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     auto rec = std::make_unique<Record>();
     rec->seq = next_seq_;
     Operation& op = rec->op;
-    op.identity = std::make_shared<const OperationIdentity>(OperationIdentity{
-        .id = NewIdLocked(spec.previous_id),
-        .name = std::move(spec.name),
-        .labels = std::move(spec.labels),
-        .metadata = std::move(spec.metadata),
-        .owner = SharedOwnerLocked(owner),
-        .parent_id = std::move(spec.parent_id),
-        .created_time = clock_.Now()});
+    op.identity = std::make_shared<const OperationIdentity>(
+        OperationIdentity{.id = NewIdLocked(spec.previous_id),
+                          .name = std::move(spec.name),
+                          .labels = std::move(spec.labels),
+                          .metadata = std::move(spec.metadata),
+                          .owner = SharedOwnerLocked(owner),
+                          .parent_id = std::move(spec.parent_id),
+                          .created_time = clock_.Now()});
     ++next_seq_;
     if (spec.timeout.has_value()) {
       op.deadline = op.created_time() + *spec.timeout;
@@ -146,9 +145,9 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
       MarkCancelledLocked(
           r,
           MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
-                  absl::StrCat("Parent operation ", parent->op.id(),
-                               lost ? " lost its owner" : " cancelled"),
-                  clock_.Now(), r.op.id(), parent->op.cancel->actor, parent->op.cancel),
+                     absl::StrCat("Parent operation ", parent->op.id(),
+                                  lost ? " lost its owner" : " cancelled"),
+                     clock_.Now(), r.op.id(), parent->op.cancel->actor, parent->op.cancel),
           out);
     }
     r.signals = spec.signals;
@@ -157,12 +156,12 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
       token->operations.insert(r.op.id());
       r.tokens.push_back(token->view.name);
       if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
-        MarkCancelledLocked(r,
-                            MakeRecord(CancelReason::kParent,
-                                       absl::StrCat("Token ", token->view.name, " cancelled"),
-                                       clock_.Now(), r.op.id(), token->view.cancel->actor,
-                                       token->view.cancel),
-                            out);
+        MarkCancelledLocked(
+            r,
+            MakeRecord(CancelReason::kParent,
+                       absl::StrCat("Token ", token->view.name, " cancelled"), clock_.Now(),
+                       r.op.id(), token->view.cancel->actor, token->view.cancel),
+            out);
       }
     }
     if (r.op.cancel != nullptr) {
@@ -190,7 +189,7 @@ absl::StatusOr<OperationGraph::Record*> OperationGraph::OwnedLocked(uint64_t ses
 absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::string& id,
                                             std::string message, Labels metadata) {
   internal::MutexLock lock(&mu_);
-  CANCELABLE_ASSIGN_OR_RETURN(Record* rec, OwnedLocked(session_id, id));
+  CANCELABLE_ASSIGN_OR_RETURN(Record * rec, OwnedLocked(session_id, id));
   if (IsFinished(rec->op.state)) {
     return absl::FailedPreconditionError(absl::StrCat("operation '", id, "' has finished"));
   }
@@ -210,7 +209,7 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
   Outbox out;
   {
     internal::MutexLock lock(&mu_);
-    CANCELABLE_ASSIGN_OR_RETURN(Record* rec, OwnedLocked(session_id, id));
+    CANCELABLE_ASSIGN_OR_RETURN(Record * rec, OwnedLocked(session_id, id));
     if (IsFinished(rec->op.state)) return absl::OkStatus();
     if (state == OpState::kTimeout && rec->op.cancel == nullptr && rec->op.deadline.has_value()) {
       // The owner's copy of the deadline fired first (it started counting
@@ -279,8 +278,8 @@ void OperationGraph::MarkCancelledLocked(Record& rec,
   it->second.push_back(CancelDelivery{rec.op.id(), rec.op.cancel});
 }
 
-int OperationGraph::CascadeLocked(const Record& root, CancelReason reason,
-                                  const std::string& actor, Outbox& out) {
+int OperationGraph::CascadeLocked(const Record& root, CancelReason reason, const std::string& actor,
+                                  Outbox& out) {
   // Breadth-first, iteratively: trees of any depth.
   int reached = 0;
   std::deque<const Record*> queue = {&root};
@@ -295,11 +294,11 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason,
       if (child->op.cancel == nullptr) {
         MarkCancelledLocked(
             *child,
-            MakeRecord(reason,
-                    absl::StrCat("Parent operation ", parent->op.id(),
-                                 reason == CancelReason::kOwnerLost ? " lost its owner"
-                                                                    : " cancelled"),
-                    clock_.Now(), child->op.id(), actor, parent->op.cancel),
+            MakeRecord(
+                reason,
+                absl::StrCat("Parent operation ", parent->op.id(),
+                             reason == CancelReason::kOwnerLost ? " lost its owner" : " cancelled"),
+                clock_.Now(), child->op.id(), actor, parent->op.cancel),
             out);
         ++reached;
       }
@@ -313,8 +312,8 @@ int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string m
                                  std::string actor, bool cascade, Outbox& out) {
   if (IsFinished(rec.op.state) || rec.op.cancel != nullptr) return 0;
   if (message.empty()) message = ManualMessage();
-  MarkCancelledLocked(rec, MakeRecord(reason, std::move(message), clock_.Now(), rec.op.id(), actor, nullptr),
-                      out);
+  MarkCancelledLocked(
+      rec, MakeRecord(reason, std::move(message), clock_.Now(), rec.op.id(), actor, nullptr), out);
   int reached = 1;
   if (cascade && !rec.children.empty()) {
     reached += CascadeLocked(rec, CancelReason::kParent, actor, out);
@@ -330,8 +329,8 @@ absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::
     internal::MutexLock lock(&mu_);
     Record* rec = FindLocked(id);
     if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
-    result.reached = CancelLocked(*rec, CancelReason::kManual, std::move(message),
-                                  std::move(actor), cascade, out);
+    result.reached = CancelLocked(*rec, CancelReason::kManual, std::move(message), std::move(actor),
+                                  cascade, out);
     result.first = result.reached > 0;
     result.operation = SnapshotLocked(*rec);
   }
@@ -340,8 +339,7 @@ absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::
 }
 
 CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::string message,
-                                          std::string actor, bool dry_run,
-                                          size_t list_at_most) {
+                                          std::string actor, bool dry_run, size_t list_at_most) {
   Outbox out;
   CancelAllResult result;
   {

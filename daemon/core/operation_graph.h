@@ -24,8 +24,8 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -140,8 +140,8 @@ class OperationGraph {
   // Cancels every live match (cascading); dry_run changes nothing. Snapshots
   // of the oldest `list_at_most` matches are returned: a million of them
   // would not fit a reply.
-  CancelAllResult CancelAll(const OperationFilter& filter, std::string message,
-                            std::string actor, bool dry_run, size_t list_at_most);
+  CancelAllResult CancelAll(const OperationFilter& filter, std::string message, std::string actor,
+                            bool dry_run, size_t list_at_most);
 
   [[nodiscard]] absl::StatusOr<Operation> Get(const std::string& id) const;
 
@@ -214,7 +214,7 @@ class OperationGraph {
   // What must happen after the lock is released.
   struct Outbox {
     absl::flat_hash_map<uint64_t, std::vector<CancelDelivery>> deliveries;
-    std::vector<uint64_t> order;  // sessions in first-delivery order
+    std::vector<uint64_t> order;           // sessions in first-delivery order
     std::vector<Scheduler::Timer> timers;  // destroyed outside the lock
   };
 
@@ -235,8 +235,8 @@ class OperationGraph {
   void MarkCancelledLocked(Record& rec, std::shared_ptr<const CancellationDetails> details,
                            Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Cancels every live, uncancelled descendant of `root`.
-  int CascadeLocked(const Record& root, CancelReason reason, const std::string& actor,
-                    Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int CascadeLocked(const Record& root, CancelReason reason, const std::string& actor, Outbox& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpState state, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -250,8 +250,8 @@ class OperationGraph {
   TokenRecord* FindTokenLocked(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Every named token, or NOT_FOUND naming the first missing one as
   // `field[i]`.
-  absl::StatusOr<std::vector<TokenRecord*>> FindTokensLocked(
-      const std::vector<std::string>& names, absl::string_view field) const
+  absl::StatusOr<std::vector<TokenRecord*>> FindTokensLocked(const std::vector<std::string>& names,
+                                                             absl::string_view field) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenView TokenViewLocked(const TokenRecord& token) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks `token` cancelled and walks everything below it. Returns

@@ -7,8 +7,7 @@
 
 namespace hother::cancelable::daemon {
 
-SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout,
-                           size_t max_sessions)
+SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions)
     : scheduler_(scheduler), lease_timeout_(lease_timeout), max_sessions_(max_sessions) {
   lease_check_ = scheduler_.Every(std::max(lease_timeout_ / 4, absl::Milliseconds(10)), [this] {
     CheckLeases();
@@ -21,8 +20,8 @@ SessionTable::~SessionTable() { lease_check_.Reset(); }
 absl::StatusOr<Owner> SessionTable::Open(Owner owner, std::shared_ptr<SessionSink> sink) {
   internal::MutexLock lock(&mu_);
   if (sessions_.size() >= max_sessions_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the daemon holds its maximum of ", max_sessions_, " sessions (--max-sessions)"));
+    return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
+                                                     max_sessions_, " sessions (--max-sessions)"));
   }
   owner.session_id = next_id_++;
   sessions_[owner.session_id] = Session{owner, std::move(sink), scheduler_.clock().Now()};
@@ -80,10 +79,10 @@ void SessionTable::CheckLeases() {
     }
   }
   for (auto& sink : expired) {
-    sink->End(absl::DeadlineExceededError(absl::StrCat(
-        "lease expired: no message from the client for ",
-        absl::FormatDuration(lease_timeout_))),
-             /*flush=*/false);  // a stuck client may never read what is queued
+    sink->End(
+        absl::DeadlineExceededError(absl::StrCat("lease expired: no message from the client for ",
+                                                 absl::FormatDuration(lease_timeout_))),
+        /*flush=*/false);  // a stuck client may never read what is queued
   }
 }
 

@@ -8,8 +8,8 @@
 #include "daemon/service/convert.h"
 #include "daemon/service/session_reactor.h"
 #include "daemon/service/validate.h"
-#include "hother/cancelable/log.h"
 #include "hother/cancelable/internal/status_macros.h"
+#include "hother/cancelable/log.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::daemon {
@@ -71,8 +71,10 @@ grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* co
     response->set_reached(result.reached);
     ToProto(result.operation, state_.clock.Now(), response->mutable_operation());
     Log(LogLevel::kInfo, "cancel",
-        {{"id", request->id()}, {"first", result.first ? "true" : "false"},
-         {"reached", absl::StrCat(result.reached)}, {"actor", actor}});
+        {{"id", request->id()},
+         {"first", result.first ? "true" : "false"},
+         {"reached", absl::StrCat(result.reached)},
+         {"actor", actor}});
     return absl::OkStatus();
   }();
   return Answer(context, status);
@@ -86,13 +88,11 @@ grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext*
     CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request->message()));
     CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
     if (filter.empty() && !request->all()) {
-      return absl::InvalidArgumentError(
-          "filter: empty; set all = true to cancel every operation");
+      return absl::InvalidArgumentError("filter: empty; set all = true to cancel every operation");
     }
     std::string actor = request->actor().empty() ? context->peer() : request->actor();
-    CancelAllResult result =
-        state_.graph.CancelAll(filter, request->message(), actor, request->dry_run(),
-                               kCancelAllListed);
+    CancelAllResult result = state_.graph.CancelAll(filter, request->message(), actor,
+                                                    request->dry_run(), kCancelAllListed);
     const absl::Time now = state_.clock.Now();
     AddWithinBudget(result.listed, now, response->mutable_operations());
     response->set_matched(static_cast<int32_t>(result.matched));
@@ -114,15 +114,15 @@ grpc::ServerUnaryReactor* CanceldService::ListOperations(grpc::CallbackServerCon
     if (request->page_size() < 0) {
       return absl::InvalidArgumentError("page_size: must not be negative");
     }
-    size_t page_size = request->page_size() == 0 ? kDefaultPageSize
-                                                 : std::min<size_t>(request->page_size(),
-                                                                    kMaxPageSize);
+    size_t page_size = request->page_size() == 0
+                           ? kDefaultPageSize
+                           : std::min<size_t>(request->page_size(), kMaxPageSize);
     CANCELABLE_ASSIGN_OR_RETURN(OperationGraph::Page page,
                                 state_.graph.List(filter, page_size, request->page_token()));
     const absl::Time now = state_.clock.Now();
     const size_t kept = AddWithinBudget(page.operations, now, response->mutable_operations());
     response->set_next_page_token(kept < page.operations.size() ? page.resume_tokens[kept]
-                                                                 : page.next_page_token);
+                                                                : page.next_page_token);
     return absl::OkStatus();
   }();
   return Answer(context, status);
@@ -212,8 +212,10 @@ grpc::ServerUnaryReactor* CanceldService::CancelToken(grpc::CallbackServerContex
     response->set_operations_reached(result.operations_reached);
     ToProto(result.token, response->mutable_token());
     Log(LogLevel::kInfo, "token cancelled",
-        {{"token", request->name()}, {"first", result.first ? "true" : "false"},
-         {"operations", absl::StrCat(result.operations_reached)}, {"actor", actor}});
+        {{"token", request->name()},
+         {"first", result.first ? "true" : "false"},
+         {"operations", absl::StrCat(result.operations_reached)},
+         {"actor", actor}});
     return absl::OkStatus();
   }();
   return Answer(context, status);
@@ -287,8 +289,8 @@ grpc::ServerUnaryReactor* CanceldService::ListConditions(grpc::CallbackServerCon
   return Answer(context, absl::OkStatus());
 }
 
-grpc::ServerWriteReactor<pb::WatchEvent>* CanceldService::Watch(
-    grpc::CallbackServerContext*, const pb::WatchRequest* request) {
+grpc::ServerWriteReactor<pb::WatchEvent>* CanceldService::Watch(grpc::CallbackServerContext*,
+                                                                const pb::WatchRequest* request) {
   return new WatchReactor(state_, watchers_, *request);
 }
 

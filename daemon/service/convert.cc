@@ -9,8 +9,7 @@ namespace hother::cancelable::daemon {
 
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 namespace {
@@ -130,9 +129,9 @@ absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
   for (int i = 0; i < filter.statuses_size(); ++i) {
     std::optional<OpState> state = StateFromProto(filter.statuses(i));
     if (!state.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".statuses[", i, "]: ",
-                                                     pb::OperationStatus_Name(filter.statuses(i)),
-                                                     " is not a daemon status"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".statuses[", i, "]: ", pb::OperationStatus_Name(filter.statuses(i)),
+                       " is not a daemon status"));
     }
     out.states.push_back(*state);
   }

@@ -9,8 +9,8 @@
 #include <atomic>
 #include <cstddef>
 
-#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "daemon/core/condition_evaluator.h"
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation_graph.h"

@@ -174,8 +174,8 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
     for (int c = 0; status.ok() && c < item.conditions_size(); ++c) {
       absl::StatusOr<std::string> key = state_.conditions.Resolve(item.conditions(c).condition());
       if (!key.ok()) {
-        status = absl::InvalidArgumentError(absl::StrCat("register.items[", i, "].conditions[", c,
-                                                         "]: ", key.status().message()));
+        status = absl::InvalidArgumentError(
+            absl::StrCat("register.items[", i, "].conditions[", c, "]: ", key.status().message()));
         break;
       }
       absl::Duration interval = item.conditions(c).has_interval()
@@ -213,7 +213,9 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
     if (result->cancelled != nullptr) ToProto(*result->cancelled, out->mutable_cancel());
     if (LogEnabled()) {
       Log(LogLevel::kDebug, "operation registered",
-          {{"id", result->id}, {"name", item.name()}, {"session", absl::StrCat(owner_->session_id)}});
+          {{"id", result->id},
+           {"name", item.name()},
+           {"session", absl::StrCat(owner_->session_id)}});
     }
   }
   if (registered.has_registered()) writes_.Push(std::move(registered));
@@ -242,9 +244,9 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
         ValidateId(absl::StrCat("finish.items[", i, "].operation_id"), item.operation_id(), true);
     std::optional<OpState> state = FinalStateFromProto(item.status());
     if (status.ok() && !state.has_value()) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          "finish.items[", i, "].status: ", pb::OperationStatus_Name(item.status()),
-          " is not a final status (COMPLETED, CANCELLED, FAILED, TIMEOUT)"));
+      status = absl::InvalidArgumentError(
+          absl::StrCat("finish.items[", i, "].status: ", pb::OperationStatus_Name(item.status()),
+                       " is not a final status (COMPLETED, CANCELLED, FAILED, TIMEOUT)"));
     }
     if (status.ok()) {
       status = state_.graph.Finish(owner_->session_id, item.operation_id(), *state, item.error());

@@ -26,13 +26,11 @@ absl::Status ValidateId(absl::string_view field, absl::string_view id, bool requ
                     : absl::OkStatus();
   }
   if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": longer than ", kMaxIdBytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": longer than ", kMaxIdBytes, " bytes"));
   }
   for (char c : id) {
     if (!IsLabelChar(c)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": '", id, "' is not an operation id"));
+      return absl::InvalidArgumentError(absl::StrCat(field, ": '", id, "' is not an operation id"));
     }
   }
   return absl::OkStatus();
@@ -61,7 +59,8 @@ absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterIte
           absl::StrCat(field, ".metadata: entry '", key.substr(0, 64), "' is empty or too long"));
     }
   }
-  CANCELABLE_RETURN_IF_ERROR(ValidateId(absl::StrCat(field, ".parent_id"), item.parent_id(), false));
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidateId(absl::StrCat(field, ".parent_id"), item.parent_id(), false));
   CANCELABLE_RETURN_IF_ERROR(
       ValidateId(absl::StrCat(field, ".previous_id"), item.previous_id(), false));
   for (int i = 0; i < item.tokens_size(); ++i) {
@@ -70,9 +69,9 @@ absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterIte
   }
   for (int i = 0; i < item.signals_size(); ++i) {
     if (!ParseSubscribableSignal(item.signals(i)).has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".signals[", i, "]: '", item.signals(i).substr(0, 32),
-          "' is not one of SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".signals[", i, "]: '", item.signals(i).substr(0, 32),
+                       "' is not one of SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT"));
     }
   }
   if (item.has_timeout() && (item.timeout().seconds() < 0 || item.timeout().nanos() < 0 ||

@@ -60,7 +60,8 @@ class WriteQueue {
       in_flight_ = false;
       if (!ok) {  // the stream is broken: nothing more can be written
         queue_.clear();
-        if (!finish_.has_value()) finish_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
+        if (!finish_.has_value())
+          finish_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
       }
       if (finish_.has_value() && drain_ && !queue_.empty()) {
         in_flight_ = true;  // drain what was queued before the finish

@@ -94,8 +94,8 @@ void StreamWithProgress() {
   });
   Print(absl::StrCat("   Run returned: ", result.ToString()));
   auto partial = std::any_cast<cancelable::StreamPartialResult<int>>(op.context().partial_result);
-  Print(absl::StrCat("   partial result: ", partial.count, " items, completed=",
-                     partial.completed ? "true" : "false"));
+  Print(absl::StrCat("   partial result: ", partial.count,
+                     " items, completed=", partial.completed ? "true" : "false"));
   Describe(op, started);
 }
 

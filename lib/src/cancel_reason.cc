@@ -3,9 +3,8 @@
 #include <array>
 #include <utility>
 
-#include "hother/cancelable/internal/enum_names.h"
-
 #include "absl/strings/str_cat.h"
+#include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable {
 namespace {
@@ -23,9 +22,7 @@ constexpr std::array<std::pair<CancelReason, absl::string_view>, 8> kNames = {{
 
 }  // namespace
 
-absl::string_view ToString(CancelReason reason) {
-  return internal::NameOf(kNames, reason);
-}
+absl::string_view ToString(CancelReason reason) { return internal::NameOf(kNames, reason); }
 
 std::optional<CancelReason> ParseCancelReason(absl::string_view text) {
   return internal::ValueOf<CancelReason>(kNames, text);
@@ -51,8 +48,7 @@ const CancellationDetails& CancellationDetails::Root() const {
 
 std::string CancellationDetails::ChainToString() const {
   std::string out;
-  for (const CancellationDetails* hop = this; hop != nullptr;
-       hop = hop->cause.get()) {
+  for (const CancellationDetails* hop = this; hop != nullptr; hop = hop->cause.get()) {
     if (!out.empty()) out += " <- ";
     absl::StrAppend(&out, ToString(hop->reason), ": ", hop->message);
   }

@@ -24,14 +24,13 @@ Cancelable::Cancelable(CancelableOptions options) {
       options.parent != nullptr ? options.parent->state_ : nullptr;
   std::string id = options.id.empty() ? internal::NewUuid() : std::move(options.id);
   std::string name = std::move(options.name);
-  state_ = std::make_shared<internal::ScopeState>(std::move(id), std::move(name), parent,
-                                                  options);
+  state_ = std::make_shared<internal::ScopeState>(std::move(id), std::move(name), parent, options);
   if (parent != nullptr) state_->Follow(parent->token(), internal::FollowRule::kAsParent);
 }
 
 Cancelable Cancelable::WithTimeout(absl::Duration timeout, CancelableOptions options) {
-  Cancelable op(Named(std::move(options),
-                      absl::StrCat("timeout_", absl::ToDoubleSeconds(timeout), "s")));
+  Cancelable op(
+      Named(std::move(options), absl::StrCat("timeout_", absl::ToDoubleSeconds(timeout), "s")));
   op.AddSource(TimeoutSource(timeout));
   return op;
 }
@@ -87,7 +86,8 @@ Cancelable Cancelable::Combine(const std::vector<Cancelable>& others) const {
 }
 
 Cancelable& Cancelable::OnStart(StatusCallback fn) {
-  state_->MutateCallbacks([&](internal::ScopeCallbacks& c) { c.on_start.push_back(std::move(fn)); });
+  state_->MutateCallbacks(
+      [&](internal::ScopeCallbacks& c) { c.on_start.push_back(std::move(fn)); });
   return *this;
 }
 
@@ -98,12 +98,14 @@ Cancelable& Cancelable::OnComplete(StatusCallback fn) {
 }
 
 Cancelable& Cancelable::OnCancel(StatusCallback fn) {
-  state_->MutateCallbacks([&](internal::ScopeCallbacks& c) { c.on_cancel.push_back(std::move(fn)); });
+  state_->MutateCallbacks(
+      [&](internal::ScopeCallbacks& c) { c.on_cancel.push_back(std::move(fn)); });
   return *this;
 }
 
 Cancelable& Cancelable::OnError(ErrorCallback fn) {
-  state_->MutateCallbacks([&](internal::ScopeCallbacks& c) { c.on_error.push_back(std::move(fn)); });
+  state_->MutateCallbacks(
+      [&](internal::ScopeCallbacks& c) { c.on_error.push_back(std::move(fn)); });
   return *this;
 }
 
@@ -142,7 +144,9 @@ void Cancelable::SetMetadata(std::string key, std::string value) const {
   state_->SetMetadata(std::move(key), std::move(value));
 }
 
-void Cancelable::SetPartialResult(std::any result) const { state_->SetPartialResult(std::move(result)); }
+void Cancelable::SetPartialResult(std::any result) const {
+  state_->SetPartialResult(std::move(result));
+}
 
 OperationContext Cancelable::context() const { return state_->Context(); }
 

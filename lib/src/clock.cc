@@ -44,8 +44,7 @@ absl::Time FakeClock::Now() const {
   return absl::FromUnixNanos(now_ns_.load(std::memory_order_acquire));
 }
 
-std::unique_ptr<Clock::Subscription> FakeClock::OnAdvance(
-    std::function<void()> fn) {
+std::unique_ptr<Clock::Subscription> FakeClock::OnAdvance(std::function<void()> fn) {
   auto sub = std::make_unique<FakeSubscription>(this, std::move(fn));
   internal::MutexLock lock(&mu_);
   subscribers_.push_back(sub.get());

@@ -10,8 +10,7 @@
 namespace hother::cancelable {
 
 std::string TimeoutMessage(absl::Duration timeout) {
-  return absl::StrCat("Operation timed out after ",
-                      absl::ToDoubleSeconds(timeout), "s");
+  return absl::StrCat("Operation timed out after ", absl::ToDoubleSeconds(timeout), "s");
 }
 
 std::string ManualMessage() { return "Operation cancelled manually"; }
@@ -25,9 +24,8 @@ std::string ConditionMessage(absl::string_view name) {
 }
 
 std::string ParentMessage(absl::string_view parent_id, CancelReason reason) {
-  return absl::StrCat("Operation cancelled: parent ",
-                      internal::ShortId(parent_id), " was cancelled (",
-                      ToString(reason), ")");
+  return absl::StrCat("Operation cancelled: parent ", internal::ShortId(parent_id),
+                      " was cancelled (", ToString(reason), ")");
 }
 
 absl::Status CancellationStatus(const CancellationDetails& details) {
@@ -47,8 +45,7 @@ std::optional<CancelReason> ReasonOfStatus(const absl::Status& status) {
   return std::nullopt;
 }
 
-CancelledError::CancelledError(
-    std::shared_ptr<const CancellationDetails> details)
+CancelledError::CancelledError(std::shared_ptr<const CancellationDetails> details)
     : std::runtime_error(details->message), details_(std::move(details)) {}
 
 CancelledError::CancelledError(CancelReason reason, std::string message)

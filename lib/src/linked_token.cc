@@ -9,23 +9,18 @@
 
 namespace hother::cancelable {
 
-void LinkedCancellationToken::Link(const CancellationToken& source,
-                                   bool preserve_reason) const {
-  state()->LinkTo(
-      source.state(),
-      [preserve_reason, source_id = source.id()](
-          const std::shared_ptr<const CancellationDetails>& cause,
-          const std::string& target_id) {
-        if (preserve_reason) {
-          return internal::MakeDetails(cause->reason, cause->message, target_id,
-                                       cause);
-        }
-        return internal::MakeDetails(
-            CancelReason::kParent,
-            absl::StrCat("Linked token ", internal::ShortId(source_id),
-                         " was cancelled"),
-            target_id, cause);
-      });
+void LinkedCancellationToken::Link(const CancellationToken& source, bool preserve_reason) const {
+  state()->LinkTo(source.state(), [preserve_reason, source_id = source.id()](
+                                      const std::shared_ptr<const CancellationDetails>& cause,
+                                      const std::string& target_id) {
+    if (preserve_reason) {
+      return internal::MakeDetails(cause->reason, cause->message, target_id, cause);
+    }
+    return internal::MakeDetails(
+        CancelReason::kParent,
+        absl::StrCat("Linked token ", internal::ShortId(source_id), " was cancelled"), target_id,
+        cause);
+  });
 }
 
 CancellationToken AnyOf(const std::vector<CancellationToken>& inputs) {
@@ -45,12 +40,11 @@ CancellationToken AllOf(const std::vector<CancellationToken>& inputs) {
   for (const CancellationToken& input : inputs) {
     out.state()->LinkTo(
         input.state(),
-        [remaining, message](const std::shared_ptr<const CancellationDetails>& cause,
-                             const std::string& target_id)
-            -> std::shared_ptr<const CancellationDetails> {
+        [remaining, message](
+            const std::shared_ptr<const CancellationDetails>& cause,
+            const std::string& target_id) -> std::shared_ptr<const CancellationDetails> {
           if (remaining->fetch_sub(1, std::memory_order_acq_rel) != 1) return nullptr;
-          return internal::MakeDetails(CancelReason::kParent, message, target_id,
-                                       cause);
+          return internal::MakeDetails(CancelReason::kParent, message, target_id, cause);
         });
   }
   return out;

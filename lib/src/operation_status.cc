@@ -20,24 +20,19 @@ constexpr std::array<std::pair<OperationStatus, absl::string_view>, 7> kNames = 
 
 }  // namespace
 
-absl::string_view ToString(OperationStatus status) {
-  return internal::NameOf(kNames, status);
-}
+absl::string_view ToString(OperationStatus status) { return internal::NameOf(kNames, status); }
 
 std::optional<OperationStatus> ParseOperationStatus(absl::string_view text) {
   return internal::ValueOf<OperationStatus>(kNames, text);
 }
 
 bool IsTerminal(OperationStatus status) {
-  return status == OperationStatus::kCompleted ||
-         status == OperationStatus::kCancelled ||
-         status == OperationStatus::kFailed ||
-         status == OperationStatus::kTimeout;
+  return status == OperationStatus::kCompleted || status == OperationStatus::kCancelled ||
+         status == OperationStatus::kFailed || status == OperationStatus::kTimeout;
 }
 
 bool IsCancelledStatus(OperationStatus status) {
-  return status == OperationStatus::kCancelled ||
-         status == OperationStatus::kTimeout;
+  return status == OperationStatus::kCancelled || status == OperationStatus::kTimeout;
 }
 
 }  // namespace hother::cancelable

@@ -11,8 +11,7 @@ namespace hother::cancelable {
 bool OperationFilter::Matches(const OperationContext& context) const {
   if (status.has_value() && context.status != *status) return false;
   if (parent_id.has_value() && context.parent_id != *parent_id) return false;
-  if (!name_pattern.empty() &&
-      fnmatch(name_pattern.c_str(), context.name.c_str(), 0) != 0) {
+  if (!name_pattern.empty() && fnmatch(name_pattern.c_str(), context.name.c_str(), 0) != 0) {
     return false;
   }
   if (label.has_value()) {
@@ -22,8 +21,7 @@ bool OperationFilter::Matches(const OperationContext& context) const {
   return true;
 }
 
-OperationRegistry::OperationRegistry(size_t history_limit)
-    : history_limit_(history_limit) {}
+OperationRegistry::OperationRegistry(size_t history_limit) : history_limit_(history_limit) {}
 
 OperationRegistry& OperationRegistry::Global() {
   static OperationRegistry* const registry = new OperationRegistry();
@@ -86,8 +84,7 @@ std::vector<OperationContext> OperationRegistry::List(const OperationFilter& fil
   return out;
 }
 
-bool OperationRegistry::Cancel(const std::string& id, CancelReason reason,
-                               std::string message) {
+bool OperationRegistry::Cancel(const std::string& id, CancelReason reason, std::string message) {
   std::optional<Cancelable> op;
   {
     internal::MutexLock lock(&mu_);
@@ -105,9 +102,9 @@ size_t OperationRegistry::CancelAll(const OperationFilter& filter, CancelReason 
   return count;
 }
 
-std::vector<OperationContext> OperationRegistry::History(
-    size_t limit, std::optional<OperationStatus> status,
-    std::optional<absl::Time> since) const {
+std::vector<OperationContext> OperationRegistry::History(size_t limit,
+                                                         std::optional<OperationStatus> status,
+                                                         std::optional<absl::Time> since) const {
   internal::MutexLock lock(&mu_);
   std::vector<OperationContext> out;
   for (auto it = history_.rbegin(); it != history_.rend(); ++it) {

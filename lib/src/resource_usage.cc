@@ -57,8 +57,7 @@ absl::StatusOr<MemoryUsage> ReadMemoryUsage(const std::string& proc_root) {
     }
   }
   if (!have_total || !have_available) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": no MemTotal/MemAvailable lines"));
+    return absl::DataLossError(absl::StrCat(path, ": no MemTotal/MemAvailable lines"));
   }
   return usage;
 }

@@ -44,8 +44,7 @@ Scheduler::Timer Scheduler::At(absl::Time when, absl::AnyInvocable<void()> fn) {
   return Add(when, std::move(entry));
 }
 
-Scheduler::Timer Scheduler::Every(absl::Duration interval,
-                                  absl::AnyInvocable<bool()> fn) {
+Scheduler::Timer Scheduler::Every(absl::Duration interval, absl::AnyInvocable<bool()> fn) {
   Entry entry;
   entry.interval = std::max(interval, absl::Nanoseconds(1));
   entry.fn = std::move(fn);
@@ -96,8 +95,7 @@ void Scheduler::Cancel(uint64_t id) {
   cancelled_while_running_.insert(id);
   // A function destroying its own handle must not wait for itself.
   std::thread::id self = std::this_thread::get_id();
-  if ((on_timer && self == timer_thread_.get_id()) ||
-      (on_poll && self == poll_thread_.get_id())) {
+  if ((on_timer && self == timer_thread_.get_id()) || (on_poll && self == poll_thread_.get_id())) {
     return;
   }
   while (running_timer_ == id || running_poll_ == id) done_cv_.Wait(&mu_);
@@ -178,8 +176,7 @@ void Scheduler::PollLoop() {
 
 size_t Scheduler::PendingForTest() const {
   internal::MutexLock lock(&mu_);
-  return timeline_.size() + due_polls_.size() + (running_timer_ != 0) +
-         (running_poll_ != 0);
+  return timeline_.size() + due_polls_.size() + (running_timer_ != 0) + (running_poll_ != 0);
 }
 
 }  // namespace hother::cancelable

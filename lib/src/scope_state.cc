@@ -24,8 +24,7 @@ void SafeCall(const std::string& op_id, const F& fn, const Args&... args) {
     Log(LogLevel::kError, absl::StrCat("operation callback threw: ", e.what()),
         {{"operation_id", op_id}});
   } catch (...) {
-    Log(LogLevel::kError, "operation callback threw a non-exception",
-        {{"operation_id", op_id}});
+    Log(LogLevel::kError, "operation callback threw a non-exception", {{"operation_id", op_id}});
   }
 }
 
@@ -42,17 +41,15 @@ std::weak_ptr<ScopeState>& CurrentScopeSlot() {
   return current;
 }
 
-ScopeState::ScopeState(std::string id, std::string name,
-                       std::shared_ptr<ScopeState> parent,
+ScopeState::ScopeState(std::string id, std::string name, std::shared_ptr<ScopeState> parent,
                        const CancelableOptions& options)
     : id_(std::move(id)),
       name_(std::move(name)),
       parent_(std::move(parent)),
       token_(id_),
       env_{options.scheduler != nullptr ? options.scheduler : &Scheduler::Default(),
-           options.signal_watcher != nullptr ? options.signal_watcher
-                                             : &SignalWatcher::Default()},
-      registry_(!options.register_globally ? nullptr
+           options.signal_watcher != nullptr ? options.signal_watcher : &SignalWatcher::Default()},
+      registry_(!options.register_globally    ? nullptr
                 : options.registry != nullptr ? options.registry
                                               : &OperationRegistry::Global()),
       callbacks_(std::make_shared<ScopeCallbacks>()),
@@ -88,8 +85,8 @@ bool ScopeState::Deliver(CancelReason reason, std::string message,
 void ScopeState::Follow(const CancellationToken& token, FollowRule rule) {
   // The registration may run at once (the token is already cancelled), and
   // Deliver takes mu_: register outside the lock.
-  CancellationToken::Registration registration = token.OnCancel(
-      [weak = weak_from_this(), token, rule](const CancellationDetails& d) {
+  CancellationToken::Registration registration =
+      token.OnCancel([weak = weak_from_this(), token, rule](const CancellationDetails& d) {
         std::shared_ptr<ScopeState> self = weak.lock();
         if (self == nullptr) return;
         if (rule == FollowRule::kPreserveReason) {
@@ -111,8 +108,8 @@ bool ScopeState::IsUnpropagated(const CancellationDetails& details) const {
 }
 
 void ScopeState::AddSource(SourcePtr source) {
-  absl::Status valid = source == nullptr ? absl::InvalidArgumentError("A source is null")
-                                         : source->Validate();
+  absl::Status valid =
+      source == nullptr ? absl::InvalidArgumentError("A source is null") : source->Validate();
   internal::MutexLock lock(&mu_);
   if (!valid.ok() && config_error_.ok()) config_error_ = valid;
   if (source != nullptr) sources_.push_back(std::move(source));

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/cancelable.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/source.h"
 
 namespace hother::cancelable::internal {
@@ -71,8 +71,7 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
 
  private:
   // Stops sources and decides the final status; returns the snapshot.
-  OperationContext FinishLocked(const absl::Status& outcome)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  OperationContext FinishLocked(const absl::Status& outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   OperationContext ContextLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   FireFn MakeFire();
   void RestoreCurrent();

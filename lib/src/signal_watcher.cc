@@ -36,8 +36,7 @@ absl::Status ValidateSignals(const std::vector<int>& signals) {
     const bool reserved = signo > 31 && signo < SIGRTMIN;
     if (signo <= 0 || signo >= NSIG || signo > 255 || reserved || signo == SIGKILL ||
         signo == SIGSTOP) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Not a signal that can be watched: ", signo));
+      return absl::InvalidArgumentError(absl::StrCat("Not a signal that can be watched: ", signo));
     }
   }
   return absl::OkStatus();
@@ -80,8 +79,8 @@ absl::Status SignalWatcher::StartLocked() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<SignalWatcher::Subscription>>
-SignalWatcher::Subscribe(std::vector<int> signals, std::function<void(int)> fn) {
+absl::StatusOr<std::unique_ptr<SignalWatcher::Subscription>> SignalWatcher::Subscribe(
+    std::vector<int> signals, std::function<void(int)> fn) {
   if (absl::Status valid = ValidateSignals(signals); !valid.ok()) return valid;
   internal::MutexLock lock(&mu_);
   if (absl::Status started = StartLocked(); !started.ok()) return started;

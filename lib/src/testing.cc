@@ -51,18 +51,17 @@ absl::Status ExpectCancelledWithin(const CancellationToken& token, absl::Duratio
   }
   absl::Duration took = token.details()->time - start;
   if (took < min || took > max) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "cancelled after ", absl::FormatDuration(took), ", expected between ",
-        absl::FormatDuration(min), " and ", absl::FormatDuration(max)));
+    return absl::OutOfRangeError(absl::StrCat("cancelled after ", absl::FormatDuration(took),
+                                              ", expected between ", absl::FormatDuration(min),
+                                              " and ", absl::FormatDuration(max)));
   }
   return absl::OkStatus();
 }
 
 Scheduler::Timer CancelAfter(Scheduler& scheduler, const CancellationToken& token,
                              absl::Duration delay, CancelReason reason, std::string message) {
-  return scheduler.After(delay, [token, reason, message = std::move(message)] {
-    token.Cancel(reason, message);
-  });
+  return scheduler.After(
+      delay, [token, reason, message = std::move(message)] { token.Cancel(reason, message); });
 }
 
 }  // namespace hother::cancelable::testing

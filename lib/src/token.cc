@@ -192,8 +192,7 @@ void TokenState::Deregister(CallbackNode* node) {
   while (running_ == node) cv_.Wait(&mu_);
 }
 
-void TokenState::LinkTo(const std::shared_ptr<TokenState>& source,
-                        DetailsFactory make_details) {
+void TokenState::LinkTo(const std::shared_ptr<TokenState>& source, DetailsFactory make_details) {
   if (source.get() == this) return;  // a self-link can never fire first
   auto link = std::make_unique<LinkRegistration>();
   link->source = source;
@@ -255,8 +254,7 @@ size_t TokenState::CallbackCount() const {
 
 }  // namespace internal
 
-CancellationToken::CancellationToken()
-    : CancellationToken(internal::NewUuid()) {}
+CancellationToken::CancellationToken() : CancellationToken(internal::NewUuid()) {}
 
 CancellationToken::CancellationToken(std::string id)
     : CancellationToken(std::make_shared<internal::TokenState>(std::move(id))) {}
@@ -266,17 +264,15 @@ CancellationToken::CancellationToken(std::shared_ptr<internal::TokenState> state
 
 const std::string& CancellationToken::id() const { return state_->id(); }
 
-bool CancellationToken::Cancel(
-    CancelReason reason, std::string message,
-    std::shared_ptr<const CancellationDetails> cause) const {
+bool CancellationToken::Cancel(CancelReason reason, std::string message,
+                               std::shared_ptr<const CancellationDetails> cause) const {
   if (state_->cancelled()) return false;
   if (message.empty()) message = internal::kDefaultTokenMessage;
-  return state_->Cancel(internal::MakeDetails(reason, std::move(message),
-                                              state_->id(), std::move(cause)));
+  return state_->Cancel(
+      internal::MakeDetails(reason, std::move(message), state_->id(), std::move(cause)));
 }
 
-bool CancellationToken::CancelWithRecord(
-    std::shared_ptr<const CancellationDetails> record) const {
+bool CancellationToken::CancelWithRecord(std::shared_ptr<const CancellationDetails> record) const {
   if (record == nullptr) {
     std::fputs("CancellationToken::CancelWithRecord: the record is null\n", stderr);
     std::abort();
@@ -308,40 +304,32 @@ bool CancellationToken::WaitFor(absl::Duration timeout) const {
   return state_->WaitUntil(absl::Now() + timeout);
 }
 
-CancellationToken::Registration CancellationToken::OnCancel(
-    CancelCallback fn) const {
+CancellationToken::Registration CancellationToken::OnCancel(CancelCallback fn) const {
   return Registration(std::make_unique<CancellationCallback>(*this, std::move(fn)));
 }
 
-std::stop_token CancellationToken::stop_token() const {
-  return state_->GetStopToken();
-}
+std::stop_token CancellationToken::stop_token() const { return state_->GetStopToken(); }
 
 CancellationToken CancellationToken::FromStopToken(std::stop_token stop) {
   CancellationToken token;
   auto on_stop = [weak = std::weak_ptr<internal::TokenState>(token.state_)] {
     if (std::shared_ptr<internal::TokenState> s = weak.lock()) {
-      s->Cancel(internal::MakeDetails(CancelReason::kManual, "Stop requested",
-                                      s->id(), nullptr));
+      s->Cancel(internal::MakeDetails(CancelReason::kManual, "Stop requested", s->id(), nullptr));
     }
   };
-  token.state_->Hold(std::make_shared<std::stop_callback<decltype(on_stop)>>(
-      std::move(stop), std::move(on_stop)));
+  token.state_->Hold(
+      std::make_shared<std::stop_callback<decltype(on_stop)>>(std::move(stop), std::move(on_stop)));
   return token;
 }
 
 std::string CancellationToken::ToString() const {
   std::shared_ptr<const CancellationDetails> d = details();
-  return absl::StrCat("CancellationToken(", internal::ShortId(id()), ", ",
-                      d == nullptr ? "active"
-                                   : absl::StrCat("cancelled=",
-                                                  cancelable::ToString(d->reason)),
-                      ")");
+  return absl::StrCat(
+      "CancellationToken(", internal::ShortId(id()), ", ",
+      d == nullptr ? "active" : absl::StrCat("cancelled=", cancelable::ToString(d->reason)), ")");
 }
 
-size_t CancellationToken::CallbackCountForTest() const {
-  return state_->CallbackCount();
-}
+size_t CancellationToken::CallbackCountForTest() const { return state_->CallbackCount(); }
 
 void CancellationCallback::Register() { state_->Register(&node_); }
 

@@ -40,9 +40,7 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
   TokenState& operator=(const TokenState&) = delete;
 
   const std::string& id() const { return id_; }
-  bool cancelled() const {
-    return cancelled_.load(std::memory_order_acquire);
-  }
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
   const std::atomic<bool>* flag() const { return &cancelled_; }
 
   // Records `details` if this is the first cancel, then runs (or, inside a
@@ -67,8 +65,7 @@ class TokenState : public std::enable_shared_from_this<TokenState> {
   using DetailsFactory = std::function<std::shared_ptr<const CancellationDetails>(
       const std::shared_ptr<const CancellationDetails>& source_details,
       const std::string& target_id)>;
-  void LinkTo(const std::shared_ptr<TokenState>& source,
-              DetailsFactory make_details);
+  void LinkTo(const std::shared_ptr<TokenState>& source, DetailsFactory make_details);
 
   void Wait();
   bool WaitUntil(absl::Time deadline);

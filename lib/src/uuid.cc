@@ -10,7 +10,7 @@ std::string NewUuid() {
   std::mt19937_64& random = ThreadRandom();
   uint64_t hi = random();
   uint64_t lo = random();
-  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};  // version 4
+  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};            // version 4
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);  // variant 1
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');

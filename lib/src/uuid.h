@@ -3,6 +3,7 @@
 #define HOTHER_CANCELABLE_SRC_UUID_H_
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace hother::cancelable::internal {

@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "daemon/service/write_queue.h"
-#include "grpcpp/client_context.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "tests/bench/host.h"

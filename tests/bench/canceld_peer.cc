@@ -48,7 +48,8 @@ void Fence(Client& client) {
   }
 }
 
-absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub, const std::string& selector) {
+absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub,
+                                                const std::string& selector) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
   pb::CancelAllRequest request;
@@ -56,7 +57,8 @@ absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub, const s
   request.set_message("bench");
   pb::CancelAllResponse response;
   grpc::Status status = stub.CancelAll(&context, request, &response);
-  if (!status.ok()) return absl::UnavailableError(absl::StrCat("CancelAll: ", status.error_message()));
+  if (!status.ok())
+    return absl::UnavailableError(absl::StrCat("CancelAll: ", status.error_message()));
   return response;
 }
 
@@ -67,15 +69,15 @@ absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& o
   peer->process_ = std::make_unique<e2e::Process>(
       std::vector<std::string>{options.binary, "--listen",
                                absl::StrCat("unix:", options.dir, "/canceld.sock"), "--listen",
-                               "127.0.0.1:0", "--max-operations", absl::StrCat(options.max_operations),
-                               "--log-level", "info"},
+                               "127.0.0.1:0", "--max-operations",
+                               absl::StrCat(options.max_operations), "--log-level", "info"},
       options.dir + "/canceld");
   absl::StatusOr<std::string> endpoints = AwaitLogValue(
       options.dir + "/canceld.err", "canceld serving", "endpoints=", absl::Seconds(30));
   if (!endpoints.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("canceld did not start: ", endpoints.status().message(), "; stderr: ",
-                     peer->process_->err()));
+        absl::StrCat("canceld did not start: ", endpoints.status().message(),
+                     "; stderr: ", peer->process_->err()));
   }
   std::vector<std::string> both = absl::StrSplit(*endpoints, ',');
   if (both.size() != 2) return absl::InternalError(absl::StrCat("canceld serves ", *endpoints));
@@ -84,9 +86,7 @@ absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& o
   return peer;
 }
 
-CanceldPeer::~CanceldPeer() {
-  process_->Terminate(absl::Seconds(30));
-}
+CanceldPeer::~CanceldPeer() { process_->Terminate(absl::Seconds(30)); }
 
 namespace {
 
@@ -191,9 +191,9 @@ ScaleResult CanceldPeer::Scale(size_t operations, int sessions) {
       const size_t mine = operations / clients.size() + (s < operations % clients.size() ? 1 : 0);
       ops[s].reserve(mine);
       for (size_t i = 0; i < mine; ++i) {
-        ops[s].push_back(clients[s]->Start(
-            {.name = "import-batch",
-             .labels = {{"team", "data"}, {"shard", absl::StrCat(i % 64)}}}));
+        ops[s].push_back(
+            clients[s]->Start({.name = "import-batch",
+                               .labels = {{"team", "data"}, {"shard", absl::StrCat(i % 64)}}}));
       }
       for (auto& op : ops[s]) op->WaitRegistered(absl::Seconds(120));
     });

@@ -47,10 +47,10 @@ Percentiles DeadlineLateness(size_t pending, size_t samples) {
   const absl::Time start = absl::Now() + absl::Milliseconds(200);
   for (size_t i = 0; i < samples; ++i) {
     // Spread over 2 s so the deadline thread is busy, as in real life.
-    const absl::Duration offset =
-        absl::Microseconds(static_cast<int64_t>(2'000'000 / samples * i));
+    const absl::Duration offset = absl::Microseconds(static_cast<int64_t>(2'000'000 / samples * i));
     const absl::Duration timeout = start + offset - absl::Now();
-    daemon::RegisterSpec spec{.name = "sample", .timeout = std::max(timeout, absl::Milliseconds(1))};
+    daemon::RegisterSpec spec{.name = "sample",
+                              .timeout = std::max(timeout, absl::Milliseconds(1))};
     absl::StatusOr<daemon::RegisterResult> r = graph.Register(owner, std::move(spec));
     if (!r.ok()) continue;
     sampled.emplace_back(r->id, *graph.Get(r->id)->deadline);

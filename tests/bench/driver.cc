@@ -99,30 +99,22 @@ class Driver {
   std::vector<Target> targets_;
   std::vector<std::string> failures_;
   // Scenarios 1-3 share one of each peer.
-  absl::StatusOr<std::unique_ptr<BarePeer>> bare_ =
-      BarePeer::Start(dir_.path());
+  absl::StatusOr<std::unique_ptr<BarePeer>> bare_ = BarePeer::Start(dir_.path());
   absl::StatusOr<std::unique_ptr<CanceldPeer>> canceld_ =
       CanceldPeer::Start({.binary = flags_.canceld, .dir = dir_.path()});
-  absl::StatusOr<std::unique_ptr<EtcdPeer>> etcd_ =
-      EtcdPeer::Start(dir_.path());
-  absl::StatusOr<std::unique_ptr<RedisPeer>> redis_ =
-      RedisPeer::Start(dir_.path());
+  absl::StatusOr<std::unique_ptr<EtcdPeer>> etcd_ = EtcdPeer::Start(dir_.path());
+  absl::StatusOr<std::unique_ptr<RedisPeer>> redis_ = RedisPeer::Start(dir_.path());
 };
 
-std::vector<std::string> PercentileRow(const std::string& what,
-                                       const Percentiles& p,
-                                       const Percentiles* base,
-                                       int decimals = 1) {
-  return {what, Fixed(p.p50, decimals), Fixed(p.p90, decimals),
-          Fixed(p.p99, decimals),
+std::vector<std::string> PercentileRow(const std::string& what, const Percentiles& p,
+                                       const Percentiles* base, int decimals = 1) {
+  return {what, Fixed(p.p50, decimals), Fixed(p.p90, decimals), Fixed(p.p99, decimals),
           base == nullptr ? "" : Ratio(p.p50 / base->p50)};
 }
 
 void Driver::Latency() {
-  Table table{
-      .title =
-          "1. Cancel latency (µs): trigger -> the receiving client's callback",
-      .header = {"", "p50", "p90", "p99", "p50 vs bare"}};
+  Table table{.title = "1. Cancel latency (µs): trigger -> the receiving client's callback",
+              .header = {"", "p50", "p90", "p99", "p50 vs bare"}};
   const Sampling sampling{.samples = flags_.samples, .warmup = flags_.warmup};
   Peer* bare = Started(bare_);
   Peer* canceld = Started(canceld_);
@@ -140,8 +132,7 @@ void Driver::Latency() {
     for (Peer* peer : peers) {
       probes.push_back(peer->LatencyProbe(transport));
       if (probes.back() == nullptr) {
-        Fail(absl::StrCat(peer->latency_name(), " (", NameOf(transport),
-                          "): could not be set up"));
+        Fail(absl::StrCat(peer->latency_name(), " (", NameOf(transport), "): could not be set up"));
         if (peer == bare || peer == canceld) return;
         continue;
       }
@@ -156,31 +147,26 @@ void Driver::Latency() {
       const Percentiles p = Summarize(samples[i]);
       if (sampled[i] == Started(etcd_)) etcd = p;
       table.rows.push_back(
-          PercentileRow(absl::StrCat(sampled[i]->latency_name(), " (",
-                                     NameOf(transport), ")"),
-                        p, i == 0 ? nullptr : &base));
+          PercentileRow(absl::StrCat(sampled[i]->latency_name(), " (", NameOf(transport), ")"), p,
+                        i == 0 ? nullptr : &base));
     }
-    targets_.push_back(
-        {absl::StrCat("cancel latency p50, ", NameOf(transport),
-                      ", vs bare gRPC"),
-         absl::StrCat(Fixed(ours.p50, 1), " µs vs ", Fixed(base.p50, 1),
-                      " µs = ", Ratio(ours.p50 / base.p50)),
-         "<= 1.2x", ours.p50 <= 1.2 * base.p50});
+    targets_.push_back({absl::StrCat("cancel latency p50, ", NameOf(transport), ", vs bare gRPC"),
+                        absl::StrCat(Fixed(ours.p50, 1), " µs vs ", Fixed(base.p50, 1),
+                                     " µs = ", Ratio(ours.p50 / base.p50)),
+                        "<= 1.2x", ours.p50 <= 1.2 * base.p50});
     if (etcd.count > 0) {
-      targets_.push_back(
-          {absl::StrCat("cancel latency p50, ", NameOf(transport), ", vs etcd"),
-           absl::StrCat(Fixed(ours.p50, 1), " µs vs ", Fixed(etcd.p50, 1),
-                        " µs = ", Ratio(ours.p50 / etcd.p50)),
-           "well below (< 0.5x)", ours.p50 < 0.5 * etcd.p50});
+      targets_.push_back({absl::StrCat("cancel latency p50, ", NameOf(transport), ", vs etcd"),
+                          absl::StrCat(Fixed(ours.p50, 1), " µs vs ", Fixed(etcd.p50, 1),
+                                       " µs = ", Ratio(ours.p50 / etcd.p50)),
+                          "well below (< 0.5x)", ours.p50 < 0.5 * etcd.p50});
     }
   }
-  table.notes.push_back(
-      absl::StrCat(flags_.samples, " samples each after ", flags_.warmup,
-                   " rounds of warm-up, the systems sampled in turn (one "
-                   "sample of each per round) so that "
-                   "the machine's noise falls on all alike; ratios are p50 "
-                   "against the bare push over the "
-                   "same kind of socket."));
+  table.notes.push_back(absl::StrCat(flags_.samples, " samples each after ", flags_.warmup,
+                                     " rounds of warm-up, the systems sampled in turn (one "
+                                     "sample of each per round) so that "
+                                     "the machine's noise falls on all alike; ratios are p50 "
+                                     "against the bare push over the "
+                                     "same kind of socket."));
   tables_.push_back(std::move(table));
 }
 
@@ -194,52 +180,46 @@ void Driver::FanOut() {
     int sessions = 0, per_session = 0;
     std::vector<std::string> parts = absl::StrSplit(shape, 'x');
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &sessions) ||
-        !absl::SimpleAtoi(parts[1], &per_session) || sessions <= 0 ||
-        per_session <= 0) {
-      Fail(absl::StrCat("--fanout ", shape,
-                        ": expected SESSIONSxOPERATIONS, e.g. 100x100"));
+        !absl::SimpleAtoi(parts[1], &per_session) || sessions <= 0 || per_session <= 0) {
+      Fail(absl::StrCat("--fanout ", shape, ": expected SESSIONSxOPERATIONS, e.g. 100x100"));
       continue;
     }
     Probe bare_probe = bare->FanOutProbe(sessions);
     Probe canceld_probe = canceld->FanOutProbe(sessions, per_session);
     if (canceld_probe == nullptr) {
-      Fail(absl::StrCat("fan-out ", shape,
-                        ": the SDK sessions could not connect"));
+      Fail(absl::StrCat("fan-out ", shape, ": the SDK sessions could not connect"));
       continue;
     }
     std::vector<std::vector<double>> samples =
-        Interleave({.samples = flags_.fanout_reps, .warmup = 1},
-                   {&bare_probe, &canceld_probe});
+        Interleave({.samples = flags_.fanout_reps, .warmup = 1}, {&bare_probe, &canceld_probe});
     const Percentiles base = Summarize(samples[0]);
     const Percentiles ours = Summarize(samples[1]);
-    table.rows.push_back(PercentileRow(
-        absl::StrCat("bare push to ", sessions, " streams"), base, nullptr, 0));
-    table.rows.push_back(PercentileRow(
-        absl::StrCat("canceld CancelAll of ", Fixed(sessions * per_session, 0),
-                     " operations over ", sessions, " sessions"),
-        ours, &base, 0));
-    targets_.push_back({absl::StrCat("fan-out ", sessions, " sessions x ",
-                                     per_session, ", vs bare push"),
-                        absl::StrCat(Fixed(ours.p50 / 1000, 1), " ms vs ",
-                                     Fixed(base.p50 / 1000, 1),
-                                     " ms = ", Ratio(ours.p50 / base.p50)),
-                        "<= 3x", ours.p50 <= 3 * base.p50});
+    table.rows.push_back(
+        PercentileRow(absl::StrCat("bare push to ", sessions, " streams"), base, nullptr, 0));
+    table.rows.push_back(
+        PercentileRow(absl::StrCat("canceld CancelAll of ", Fixed(sessions * per_session, 0),
+                                   " operations over ", sessions, " sessions"),
+                      ours, &base, 0));
+    targets_.push_back(
+        {absl::StrCat("fan-out ", sessions, " sessions x ", per_session, ", vs bare push"),
+         absl::StrCat(Fixed(ours.p50 / 1000, 1), " ms vs ", Fixed(base.p50 / 1000, 1),
+                      " ms = ", Ratio(ours.p50 / base.p50)),
+         "<= 3x", ours.p50 <= 3 * base.p50});
   }
-  table.notes.push_back(absl::StrCat(
-      flags_.fanout_reps,
-      " repetitions each after 1 of warm-up, sampled in turn; the "
-      "SDK clients run in the driver's process, canceld in its own."));
+  table.notes.push_back(
+      absl::StrCat(flags_.fanout_reps,
+                   " repetitions each after 1 of warm-up, sampled in turn; the "
+                   "SDK clients run in the driver's process, canceld in its own."));
   tables_.push_back(std::move(table));
 }
 
 void Driver::Throughput() {
-  Table table{.title = "3. Throughput (per second)",
-              .header = {"", "1 thread (unix)", "8 threads (unix)",
-                         "1 thread (tcp)", "8 threads (tcp)"}};
+  Table table{
+      .title = "3. Throughput (per second)",
+      .header = {"", "1 thread (unix)", "8 threads (unix)", "1 thread (tcp)", "8 threads (tcp)"}};
   double best = 0;
   CanceldPeer* canceld = Started(canceld_);
-  for (Peer* peer : std::vector<Peer*>{Started(bare_), canceld, Started(etcd_),
-                                       Started(redis_)}) {
+  for (Peer* peer : std::vector<Peer*>{Started(bare_), canceld, Started(etcd_), Started(redis_)}) {
     if (peer == nullptr) continue;
     std::vector<std::string> row = {peer->throughput_name()};
     for (Transport transport : {Transport::kUnix, Transport::kTcp}) {
@@ -251,28 +231,25 @@ void Driver::Throughput() {
     }
     table.rows.push_back(std::move(row));
   }
-  table.notes.push_back(absl::StrCat(
-      Fixed(flags_.ops, 0),
-      " operations per cell. A canceld operation is a Start and a "
-      "Finish through an SDK session; etcd puts are durable (fsync)."));
+  table.notes.push_back(
+      absl::StrCat(Fixed(flags_.ops, 0),
+                   " operations per cell. A canceld operation is a Start and a "
+                   "Finish through an SDK session; etcd puts are durable (fsync)."));
   targets_.push_back({"throughput, operations registered + finished",
-                      absl::StrCat(Fixed(best, 0), "/s"), ">= 50,000/s",
-                      best >= 50'000});
+                      absl::StrCat(Fixed(best, 0), "/s"), ">= 50,000/s", best >= 50'000});
   tables_.push_back(std::move(table));
 }
 
 void Driver::Scale() {
   Table table{
       .title = "4. Scale: canceld's memory and whole-registry calls",
-      .header = {"live operations", "daemon RSS before", "daemon RSS after",
-                 "bytes per operation", "registrations/s",
-                 "ListOperations, all (ms)", "CancelAll, all (ms)"}};
+      .header = {"live operations", "daemon RSS before", "daemon RSS after", "bytes per operation",
+                 "registrations/s", "ListOperations, all (ms)", "CancelAll, all (ms)"}};
   for (size_t operations : flags_.scale) {
     // A fresh daemon per size: freed memory is not returned to the system.
     e2e::TempDir dir;
-    auto peer = CanceldPeer::Start({.binary = flags_.canceld,
-                                    .dir = dir.path(),
-                                    .max_operations = operations + 1000});
+    auto peer = CanceldPeer::Start(
+        {.binary = flags_.canceld, .dir = dir.path(), .max_operations = operations + 1000});
     CanceldPeer* canceld = Started(peer);
     if (canceld == nullptr) {
       Fail(absl::StrCat("canceld (scale): ", peer.status().message()));
@@ -280,59 +257,48 @@ void Driver::Scale() {
     }
     const ScaleResult r = canceld->Scale(operations, flags_.scale_sessions);
     if (r.cancelled != static_cast<int64_t>(operations)) {
-      Fail(absl::StrCat("scale ", operations, ": cancelled ", r.cancelled,
-                        " of ", operations));
+      Fail(absl::StrCat("scale ", operations, ": cancelled ", r.cancelled, " of ", operations));
     }
-    const double per_op = (static_cast<double>(r.resident_after) -
-                           static_cast<double>(r.resident_before)) /
-                          static_cast<double>(operations);
-    table.rows.push_back(
-        {Fixed(static_cast<double>(operations), 0),
-         absl::StrCat(Fixed(r.resident_before / 1048576.0, 1), " MiB"),
-         absl::StrCat(Fixed(r.resident_after / 1048576.0, 1), " MiB"),
-         Fixed(per_op, 0), Fixed(r.registrations_per_second, 0),
-         Fixed(r.list_ms, 0), Fixed(r.cancel_all_ms, 0)});
+    const double per_op =
+        (static_cast<double>(r.resident_after) - static_cast<double>(r.resident_before)) /
+        static_cast<double>(operations);
+    table.rows.push_back({Fixed(static_cast<double>(operations), 0),
+                          absl::StrCat(Fixed(r.resident_before / 1048576.0, 1), " MiB"),
+                          absl::StrCat(Fixed(r.resident_after / 1048576.0, 1), " MiB"),
+                          Fixed(per_op, 0), Fixed(r.registrations_per_second, 0),
+                          Fixed(r.list_ms, 0), Fixed(r.cancel_all_ms, 0)});
     if (operations == flags_.scale.back()) {
-      targets_.push_back(
-          {absl::StrCat("memory per live operation at ", Fixed(operations, 0)),
-           absl::StrCat(Fixed(per_op, 0), " bytes"), "< 1 KiB", per_op < 1024});
+      targets_.push_back({absl::StrCat("memory per live operation at ", Fixed(operations, 0)),
+                          absl::StrCat(Fixed(per_op, 0), " bytes"), "< 1 KiB", per_op < 1024});
     }
   }
-  table.notes.push_back(absl::StrCat(
-      "The real canceld process (VmRSS), with ", flags_.scale_sessions,
-      " SDK sessions registering operations with a name and two labels; the "
-      "baseline is its RSS "
-      "with the sessions connected. ListOperations in pages of 1,000; "
-      "CancelAll by a label "
-      "selector, until the RPC returns."));
+  table.notes.push_back(
+      absl::StrCat("The real canceld process (VmRSS), with ", flags_.scale_sessions,
+                   " SDK sessions registering operations with a name and two labels; the "
+                   "baseline is its RSS "
+                   "with the sessions connected. ListOperations in pages of 1,000; "
+                   "CancelAll by a label "
+                   "selector, until the RPC returns."));
   tables_.push_back(std::move(table));
 }
 
 void Driver::Deadlines() {
   const Percentiles base = DeadlineLateness(0, flags_.deadline_samples);
-  const Percentiles loaded =
-      DeadlineLateness(flags_.deadline_pending, flags_.deadline_samples);
+  const Percentiles loaded = DeadlineLateness(flags_.deadline_pending, flags_.deadline_samples);
   Table table{.title = "5. Deadlines: how late they fire (ms)",
               .header = {"", "p50", "p99", "max"}};
-  table.rows.push_back({"baseline: no other deadline pending",
-                        Fixed(base.p50, 3), Fixed(base.p99, 3),
-                        Fixed(base.max, 3)});
-  table.rows.push_back({absl::StrCat(Fixed(flags_.deadline_pending, 0),
-                                     " other deadlines pending"),
-                        Fixed(loaded.p50, 3), Fixed(loaded.p99, 3),
-                        Fixed(loaded.max, 3)});
-  table.notes.push_back(
-      absl::StrCat(Fixed(flags_.deadline_samples, 0),
-                   " sampled deadlines due over 2 s; the daemon's operation "
-                   "graph on the real clock, without gRPC."));
-  if (loaded.count < flags_.deadline_samples)
-    Fail("deadlines: some samples never fired");
+  table.rows.push_back({"baseline: no other deadline pending", Fixed(base.p50, 3),
+                        Fixed(base.p99, 3), Fixed(base.max, 3)});
+  table.rows.push_back({absl::StrCat(Fixed(flags_.deadline_pending, 0), " other deadlines pending"),
+                        Fixed(loaded.p50, 3), Fixed(loaded.p99, 3), Fixed(loaded.max, 3)});
+  table.notes.push_back(absl::StrCat(Fixed(flags_.deadline_samples, 0),
+                                     " sampled deadlines due over 2 s; the daemon's operation "
+                                     "graph on the real clock, without gRPC."));
+  if (loaded.count < flags_.deadline_samples) Fail("deadlines: some samples never fired");
   targets_.push_back(
-      {absl::StrCat("deadline lateness p99, ",
-                    Fixed(flags_.deadline_pending, 0), " pending"),
-       absl::StrCat(Fixed(loaded.p99, 3), " ms (baseline ", Fixed(base.p99, 3),
-                    " ms)"),
-       "< 2 ms", loaded.count > 0 && loaded.p99 < 2.0});
+      {absl::StrCat("deadline lateness p99, ", Fixed(flags_.deadline_pending, 0), " pending"),
+       absl::StrCat(Fixed(loaded.p99, 3), " ms (baseline ", Fixed(base.p99, 3), " ms)"), "< 2 ms",
+       loaded.count > 0 && loaded.p99 < 2.0});
   tables_.push_back(std::move(table));
 }
 
@@ -358,28 +324,22 @@ void Driver::Library() {
     const double base = ns(base_name), value = ns(name);
     const bool met = value / base <= budget;
     targets.rows.push_back({what, absl::StrCat(Fixed(base, 2), " ns"),
-                            absl::StrCat(Fixed(value, 2), " ns"),
-                            Ratio(value / base),
+                            absl::StrCat(Fixed(value, 2), " ns"), Ratio(value / base),
                             absl::StrCat("<= ", budget, "x"), Verdict(met)});
-    targets_.push_back(
-        {what, Ratio(value / base), absl::StrCat("<= ", budget, "x"), met});
+    targets_.push_back({what, Ratio(value / base), absl::StrCat("<= ", budget, "x"), met});
   };
-  auto absolute_row = [&](const std::string& what, double value,
-                          double budget) {
+  auto absolute_row = [&](const std::string& what, double value, double budget) {
     const bool met = value < budget;
     targets.rows.push_back({what, "", absl::StrCat(Fixed(value, 1), " ns"), "",
-                            absl::StrCat("< ", Fixed(budget, 0), " ns"),
-                            Verdict(met)});
+                            absl::StrCat("< ", Fixed(budget, 0), " ns"), Verdict(met)});
     targets_.push_back({what, absl::StrCat(Fixed(value, 1), " ns"),
                         absl::StrCat("< ", Fixed(budget, 0), " ns"), met});
   };
-  ratio_row("IsCancelled() vs an atomic load", "BM_AtomicLoad",
-            "BM_IsCancelled", 2.0);
-  ratio_row("callback register + deregister vs std::stop_callback",
-            "BM_StdStopCallback", "BM_RegisterDeregister", 1.5);
+  ratio_row("IsCancelled() vs an atomic load", "BM_AtomicLoad", "BM_IsCancelled", 2.0);
+  ratio_row("callback register + deregister vs std::stop_callback", "BM_StdStopCallback",
+            "BM_RegisterDeregister", 1.5);
   absolute_row("scope enter + exit", ns("BM_ScopeEnterExit"), 1000);
-  absolute_row("scope enter + exit, with a timeout",
-               ns("BM_ScopeEnterExitWithTimeout"), 1000);
+  absolute_row("scope enter + exit, with a timeout", ns("BM_ScopeEnterExitWithTimeout"), 1000);
   // BM_Stream/N and BM_PlainLoop/N run over N items.
   for (const auto& [name, value] : *times) {
     if (name.rfind("BM_Stream/", 0) != 0) continue;
@@ -387,24 +347,21 @@ void Driver::Library() {
     absolute_row("stream overhead per item",
                  (value - ns("BM_PlainLoop/" + items)) / std::stod(items), 10);
   }
-  absolute_row("registry register + unregister",
-               ns("BM_RegistryRegisterUnregister"), 5000);
-  targets.notes.push_back(
-      absl::StrCat("Every benchmark of that run (ns per iteration): ",
-                   absl::StrJoin(*times, ", ",
-                                 [](std::string* out, const auto& kv) {
-                                   absl::StrAppend(out, "`", kv.first, "` ",
-                                                   Fixed(kv.second, 1));
-                                 }),
-                   "."));
+  absolute_row("registry register + unregister", ns("BM_RegistryRegisterUnregister"), 5000);
+  targets.notes.push_back(absl::StrCat("Every benchmark of that run (ns per iteration): ",
+                                       absl::StrJoin(*times, ", ",
+                                                     [](std::string* out, const auto& kv) {
+                                                       absl::StrAppend(out, "`", kv.first, "` ",
+                                                                       Fixed(kv.second, 1));
+                                                     }),
+                                       "."));
   tables_.push_back(std::move(targets));
 }
 
 std::string Driver::Header() const {
-  return absl::StrCat(
-      "Run of ",
-      absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
-      " on ", MachineDescription(), ".\nCommand: `", flags_.command, "`.\n");
+  return absl::StrCat("Run of ",
+                      absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
+                      " on ", MachineDescription(), ".\nCommand: `", flags_.command, "`.\n");
 }
 
 int Driver::Run() {
@@ -415,8 +372,8 @@ int Driver::Run() {
     if (!started.ok()) Fail(std::string(started.message()));
   }
   auto wanted = [&](int scenario) {
-    return std::find(flags_.scenarios.begin(), flags_.scenarios.end(),
-                     scenario) != flags_.scenarios.end();
+    return std::find(flags_.scenarios.begin(), flags_.scenarios.end(), scenario) !=
+           flags_.scenarios.end();
   };
   const std::vector<std::pair<const char*, void (Driver::*)()>> scenarios = {
       {"cancel latency", &Driver::Latency}, {"fan-out", &Driver::FanOut},
@@ -439,9 +396,7 @@ int Driver::Run() {
   for (Table& table : tables_) report.Add(std::move(table));
   std::cout << report.Text();
   std::cout << "\nbench: took "
-            << absl::FormatDuration(
-                   absl::Trunc(absl::Now() - start, absl::Seconds(1)))
-            << "\n";
+            << absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Seconds(1))) << "\n";
   if (!flags_.write.empty()) {
     const std::string body = absl::StrCat(Header(), report.Markdown());
     absl::Status written = SpliceInto(flags_.write, body);
@@ -450,8 +405,7 @@ int Driver::Run() {
     else
       std::cout << "bench: wrote the table into " << flags_.write << "\n";
   }
-  for (const std::string& failure : failures_)
-    std::cerr << "bench: FAILED: " << failure << "\n";
+  for (const std::string& failure : failures_) std::cerr << "bench: FAILED: " << failure << "\n";
   return failures_.empty() ? 0 : 1;
 }
 
@@ -464,40 +418,28 @@ int main(int argc, char** argv) {
   CLI::App app{
       "canceld beside bare gRPC, etcd and Redis: every scenario of the "
       "benchmark, one table"};
-  app.add_option("--samples", flags.samples, "Latency samples per row")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--warmup", flags.warmup,
-                 "Unrecorded rounds before the samples")
+  app.add_option("--samples", flags.samples, "Latency samples per row")->check(CLI::PositiveNumber);
+  app.add_option("--warmup", flags.warmup, "Unrecorded rounds before the samples")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--ops", flags.ops, "Operations per throughput cell")
+  app.add_option("--ops", flags.ops, "Operations per throughput cell")->check(CLI::PositiveNumber);
+  app.add_option("--fanout", flags.fanout, "Fan-out shapes, SESSIONSxOPERATIONS (repeatable)");
+  app.add_option("--fanout-reps", flags.fanout_reps, "Repetitions per fan-out shape")
       ->check(CLI::PositiveNumber);
-  app.add_option("--fanout", flags.fanout,
-                 "Fan-out shapes, SESSIONSxOPERATIONS (repeatable)");
-  app.add_option("--fanout-reps", flags.fanout_reps,
-                 "Repetitions per fan-out shape")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--scale", flags.scale,
-                 "Live operation counts for the scale runs (repeatable)");
-  app.add_option("--scale-sessions", flags.scale_sessions,
-                 "SDK sessions registering them")
+  app.add_option("--scale", flags.scale, "Live operation counts for the scale runs (repeatable)");
+  app.add_option("--scale-sessions", flags.scale_sessions, "SDK sessions registering them")
       ->check(CLI::PositiveNumber);
   app.add_option("--deadline-pending", flags.deadline_pending,
                  "Deadlines pending in the deadline run");
-  app.add_option("--deadline-samples", flags.deadline_samples,
-                 "Deadlines sampled")
+  app.add_option("--deadline-samples", flags.deadline_samples, "Deadlines sampled")
       ->check(CLI::PositiveNumber);
   app.add_option("--lib-min-time", flags.lib_min_time,
                  "lib_bench's --benchmark_min_time (seconds)");
-  app.add_option("--canceld", flags.canceld, "The canceld binary")
-      ->check(CLI::ExistingFile);
-  app.add_option("--lib-bench", flags.lib_bench, "The lib_bench binary")
-      ->check(CLI::ExistingFile);
-  app.add_option("--scenarios", flags.scenarios,
-                 "Which scenarios to run, 1-6 (default: all)")
+  app.add_option("--canceld", flags.canceld, "The canceld binary")->check(CLI::ExistingFile);
+  app.add_option("--lib-bench", flags.lib_bench, "The lib_bench binary")->check(CLI::ExistingFile);
+  app.add_option("--scenarios", flags.scenarios, "Which scenarios to run, 1-6 (default: all)")
       ->check(CLI::Range(1, 6));
-  app.add_option(
-         "--write", flags.write,
-         "Splice the table into this Markdown file (between its markers)")
+  app.add_option("--write", flags.write,
+                 "Splice the table into this Markdown file (between its markers)")
       ->check(CLI::ExistingFile);
   app.add_option("--command", flags.command,
                  "The command to record in the table (default: this one)");

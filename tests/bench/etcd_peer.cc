@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/channel.h"
 #include "tests/bench/host.h"
-#include "tests/lib/test_util.h"
 #include "tests/bench/proto/etcd.grpc.pb.h"
+#include "tests/lib/test_util.h"
 
 namespace hother::cancelable::bench {
 namespace {
@@ -71,20 +71,18 @@ absl::StatusOr<std::unique_ptr<EtcdPeer>> EtcdPeer::Start(const std::string& dir
   const std::string client_tcp = absl::StrCat("http://127.0.0.1:", port);
   peer->process_ = std::make_unique<e2e::Process>(
       std::vector<std::string>{
-          binary, "--name", "bench", "--data-dir", dir + "/etcd-data",
-          "--listen-client-urls", absl::StrCat("unix://etcd.sock:0,", client_tcp),
-          "--advertise-client-urls", client_tcp, "--listen-peer-urls", raft,
-          "--initial-advertise-peer-urls", raft, "--initial-cluster", "bench=" + raft,
-          "--logger", "zap", "--log-level", "error"},
+          binary, "--name", "bench", "--data-dir", dir + "/etcd-data", "--listen-client-urls",
+          absl::StrCat("unix://etcd.sock:0,", client_tcp), "--advertise-client-urls", client_tcp,
+          "--listen-peer-urls", raft, "--initial-advertise-peer-urls", raft, "--initial-cluster",
+          "bench=" + raft, "--logger", "zap", "--log-level", "error"},
       dir + "/etcd", /*env=*/std::vector<std::string>{}, /*cwd=*/dir);
   peer->unix_ = absl::StrCat("unix:", dir, "/etcd.sock:0");
   peer->tcp_ = absl::StrCat("127.0.0.1:", port);
   // Ready once a Put succeeds on both endpoints.
   for (const std::string& endpoint : {peer->unix_, peer->tcp_}) {
     auto kv = etcd::KV::NewStub(OwnChannel(endpoint));
-    if (!Eventually(
-            [&] { return !peer->process_->running() || Put(*kv, "bench/ready", "1").ok(); },
-            absl::Seconds(30)) ||
+    if (!Eventually([&] { return !peer->process_->running() || Put(*kv, "bench/ready", "1").ok(); },
+                    absl::Seconds(30)) ||
         !peer->process_->running()) {
       return absl::UnavailableError(
           absl::StrCat("etcd did not start on ", endpoint, ": ", peer->process_->err()));

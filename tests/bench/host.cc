@@ -76,21 +76,23 @@ std::string MachineDescription() {
 absl::StatusOr<std::string> AwaitLogValue(const std::string& path, const std::string& marker,
                                           const std::string& key, absl::Duration timeout) {
   std::string value;
-  const bool found = Eventually([&] {
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      if (line.find(marker) == std::string::npos) continue;
-      size_t at = line.find(key);
-      if (at == std::string::npos) continue;
-      value = line.substr(at + key.size());
-      value = value.substr(0, value.find_first_of(" \"\n"));
-      return true;
-    }
-    return false;
-  }, timeout);
+  const bool found = Eventually(
+      [&] {
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+          if (line.find(marker) == std::string::npos) continue;
+          size_t at = line.find(key);
+          if (at == std::string::npos) continue;
+          value = line.substr(at + key.size());
+          value = value.substr(0, value.find_first_of(" \"\n"));
+          return true;
+        }
+        return false;
+      },
+      timeout);
   if (!found) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("no line with '", marker, "' in ", path, " within ", absl::FormatDuration(timeout)));
+    return absl::DeadlineExceededError(absl::StrCat("no line with '", marker, "' in ", path,
+                                                    " within ", absl::FormatDuration(timeout)));
   }
   return value;
 }

@@ -10,8 +10,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
-#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/cancelable.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/linked_token.h"
 #include "hother/cancelable/registry.h"
 #include "hother/cancelable/token.h"

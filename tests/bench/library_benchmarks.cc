@@ -12,12 +12,13 @@ namespace hother::cancelable::bench {
 
 absl::StatusOr<LibraryTimes> RunLibraryBenchmarks(const std::string& binary, double min_time,
                                                   const std::string& dir) {
-  e2e::Process run({binary, "--benchmark_format=csv", absl::StrCat("--benchmark_min_time=", min_time)},
-                   dir + "/lib_bench");
+  e2e::Process run(
+      {binary, "--benchmark_format=csv", absl::StrCat("--benchmark_min_time=", min_time)},
+      dir + "/lib_bench");
   std::optional<int> exit_code = run.Wait(absl::Minutes(10));
   if (exit_code != 0) {
-    return absl::InternalError(absl::StrCat(binary, " failed (exit ", exit_code.value_or(-1),
-                                            "): ", run.err()));
+    return absl::InternalError(
+        absl::StrCat(binary, " failed (exit ", exit_code.value_or(-1), "): ", run.err()));
   }
   // name,iterations,real_time,cpu_time,time_unit,...  (the name is quoted)
   LibraryTimes times;

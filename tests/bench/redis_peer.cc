@@ -30,9 +30,10 @@ Connection Open(const std::string& socket, int port, Transport transport) {
   return c;
 }
 
-Reply Command(redisContext* c, const char* format, const std::string& a, const std::string& b = "") {
-  return Reply(static_cast<redisReply*>(
-      redisCommand(c, format, a.data(), a.size(), b.data(), b.size())));
+Reply Command(redisContext* c, const char* format, const std::string& a,
+              const std::string& b = "") {
+  return Reply(
+      static_cast<redisReply*>(redisCommand(c, format, a.data(), a.size(), b.data(), b.size())));
 }
 
 // A subscriber of one channel on its own connection; a reader thread marks
@@ -84,13 +85,15 @@ absl::StatusOr<std::unique_ptr<RedisPeer>> RedisPeer::Start(const std::string& d
                                "--dir", dir, "--loglevel", "warning"},
       dir + "/redis");
   for (Transport transport : {Transport::kUnix, Transport::kTcp}) {
-    if (!Eventually([&] {
-          if (!peer->process_->running()) return true;
-          Connection c = Open(peer->socket_, peer->port_, transport);
-          if (c == nullptr) return false;
-          Reply pong(static_cast<redisReply*>(redisCommand(c.get(), "PING")));
-          return pong != nullptr && pong->type == REDIS_REPLY_STATUS;
-        }, absl::Seconds(30)) ||
+    if (!Eventually(
+            [&] {
+              if (!peer->process_->running()) return true;
+              Connection c = Open(peer->socket_, peer->port_, transport);
+              if (c == nullptr) return false;
+              Reply pong(static_cast<redisReply*>(redisCommand(c.get(), "PING")));
+              return pong != nullptr && pong->type == REDIS_REPLY_STATUS;
+            },
+            absl::Seconds(30)) ||
         !peer->process_->running()) {
       return absl::UnavailableError(absl::StrCat("redis-server did not start (", NameOf(transport),
                                                  "): ", peer->process_->err()));

@@ -23,7 +23,9 @@ std::string Fixed(double value, int decimals) {
   return out;
 }
 
-std::string Ratio(double value) { return std::isnan(value) ? "-" : absl::StrFormat("%.2fx", value); }
+std::string Ratio(double value) {
+  return std::isnan(value) ? "-" : absl::StrFormat("%.2fx", value);
+}
 
 std::string Verdict(bool met) { return met ? "met" : "**missed**"; }
 
@@ -61,7 +63,8 @@ std::string Report::Markdown() const {
                     " |\n|");
     for (size_t i = 0; i < table.header.size(); ++i) out += i == 0 ? " --- |" : " ---: |";
     out += "\n";
-    for (const auto& row : table.rows) absl::StrAppend(&out, "| ", absl::StrJoin(row, " | "), " |\n");
+    for (const auto& row : table.rows)
+      absl::StrAppend(&out, "| ", absl::StrJoin(row, " | "), " |\n");
     if (!table.notes.empty()) out += "\n";
     for (const std::string& note : table.notes) absl::StrAppend(&out, note, "\n");
   }
@@ -77,8 +80,8 @@ absl::Status SpliceInto(const std::string& path, const std::string& body) {
   const size_t begin = text.find(kBeginMarker);
   const size_t end = text.find(kEndMarker);
   if (begin == std::string::npos || end == std::string::npos || end < begin) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": needs the lines '", kBeginMarker, "' and then '", kEndMarker, "'"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": needs the lines '", kBeginMarker, "' and then '", kEndMarker, "'"));
   }
   const size_t body_start = begin + std::string(kBeginMarker).size();
   const std::string updated =

@@ -40,7 +40,8 @@ TEST(Ratio, TwoDecimalsAndAnX) {
 
 TEST(Report, MarkdownHasATableWithAHeaderRowPerSection) {
   Report report;
-  report.Add({.title = "Latency", .header = {"", "p50"}, .rows = {{"bare", "1.0"}}, .notes = {"n"}});
+  report.Add(
+      {.title = "Latency", .header = {"", "p50"}, .rows = {{"bare", "1.0"}}, .notes = {"n"}});
   const std::string md = report.Markdown();
   EXPECT_THAT(md, HasSubstr("#### Latency\n\n|  | p50 |\n| --- | ---: |\n| bare | 1.0 |\n\nn\n"));
   EXPECT_THAT(report.Text(), HasSubstr("\n      p50\nbare  1.0\n"));

@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/daemon.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
 #include "hother/cancelable/client/propagation.h"
 #include "hother/cancelable/v1/cancelable.grpc.pb.h"
 #include "tests/e2e/process.h"
@@ -88,9 +88,11 @@ TEST_F(ClientTest, ADaemonCancelReachesTheLocalTokenWithItsChain) {
 TEST_F(ClientTest, CancelAllOfMoreThanAThousandListsAThousandAndCancelsEveryOne) {
   auto client = Connect();
   std::vector<std::unique_ptr<RemoteOperation>> ops;
-  for (int i = 0; i < 1001; ++i) ops.push_back(client->Start({.name = "many", .labels = {{"run", "big"}}}));
+  for (int i = 0; i < 1001; ++i)
+    ops.push_back(client->Start({.name = "many", .labels = {{"run", "big"}}}));
   for (auto& op : ops) ASSERT_TRUE(op->WaitRegistered(absl::Seconds(10)));
-  auto stub = v1::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   v1::CancelAllRequest request;
   request.mutable_filter()->set_selector("run=big");
@@ -381,8 +383,10 @@ TEST_F(ClientTest, PagesOfHeavyOperationsStayWithinTheReplyBudgetAndListEveryOne
   Metadata heavy;
   for (int i = 0; i < 64; ++i) heavy["k" + std::to_string(i)] = std::string(1000, 'v');
   std::vector<std::unique_ptr<RemoteOperation>> ops;
-  for (int i = 0; i < 40; ++i) ops.push_back(StartRegistered(*client, {.name = "heavy", .metadata = heavy}));
-  auto stub = v1::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 40; ++i)
+    ops.push_back(StartRegistered(*client, {.name = "heavy", .metadata = heavy}));
+  auto stub =
+      v1::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
   std::vector<std::string> listed;
   std::string token;
   int pages = 0;
@@ -412,12 +416,11 @@ TEST_F(ClientTest, AClientAndItsOperationDestroyedFromTheOperationsCallbackEndCl
   const std::string id = op->id();
   Notification done;
   CancellationToken token = op->token();
-  CancellationToken::Registration registration =
-      token.OnCancel([&](const CancellationDetails&) {
-        op.reset();
-        client.reset();
-        done.Notify();
-      });
+  CancellationToken::Registration registration = token.OnCancel([&](const CancellationDetails&) {
+    op.reset();
+    client.reset();
+    done.Notify();
+  });
   ASSERT_TRUE(daemon_->state().graph.Cancel(id, "end it all", "test", true).ok());
   done.WaitForNotification();
   // The session ends as a clean close: the operation was finished, not lost.

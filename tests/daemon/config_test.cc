@@ -42,9 +42,9 @@ TEST(Config, ErrorsNameTheFileLineAndColumn) {
   absl::Status syntax = ParseConfig("[conditions.x]\nkind = \n", "canceld.toml").status();
   EXPECT_TRUE(absl::IsInvalidArgument(syntax));
   EXPECT_THAT(std::string(syntax.message()), HasSubstr("canceld.toml:2:"));
-  absl::Status kind =
-      ParseConfig("\n[conditions.x]\nkind = \"reboot\"\n", "canceld.toml").status();
-  EXPECT_THAT(std::string(kind.message()), HasSubstr("canceld.toml:3:8: conditions.x: unknown kind 'reboot'"));
+  absl::Status kind = ParseConfig("\n[conditions.x]\nkind = \"reboot\"\n", "canceld.toml").status();
+  EXPECT_THAT(std::string(kind.message()),
+              HasSubstr("canceld.toml:3:8: conditions.x: unknown kind 'reboot'"));
   absl::Status missing = ParseConfig("[conditions.y]\nkind = \"file_exists\"\n", "c.toml").status();
   EXPECT_THAT(std::string(missing.message()), HasSubstr("needs 'path'"));
   absl::Status section = ParseConfig("[listen]\nx = 1\n", "c.toml").status();

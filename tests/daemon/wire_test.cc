@@ -15,8 +15,7 @@ namespace {
 pb::SessionRequest Finishes(int count, int first = 0) {
   pb::SessionRequest request;
   for (int i = first; i < first + count; ++i) {
-    request.mutable_finish()->add_items()->set_operation_id("op-" +
-                                                            std::to_string(i));
+    request.mutable_finish()->add_items()->set_operation_id("op-" + std::to_string(i));
   }
   return request;
 }
@@ -32,8 +31,7 @@ pb::RegisterItem Heavy(int ref, size_t bytes) {
 std::vector<std::string> Ids(const std::vector<pb::SessionRequest>& parts) {
   std::vector<std::string> ids;
   for (const auto& part : parts) {
-    for (const auto& item : part.finish().items())
-      ids.push_back(item.operation_id());
+    for (const auto& item : part.finish().items()) ids.push_back(item.operation_id());
   }
   return ids;
 }
@@ -49,8 +47,7 @@ TEST(SplitBatch, ManyItemsGoInOrderOverMessagesOfAtMostTheItemBudget) {
 
 TEST(SplitBatch, HeavyItemsGoOverMessagesOfAtMostTheByteBudget) {
   pb::SessionRequest request;
-  for (int i = 0; i < 40; ++i)
-    *request.mutable_register_()->add_items() = Heavy(i, 100'000);
+  for (int i = 0; i < 40; ++i) *request.mutable_register_()->add_items() = Heavy(i, 100'000);
   ASSERT_GT(request.ByteSizeLong(), 3 * kMaxBatchBytes);
   std::vector<pb::SessionRequest> parts = SplitBatch(request);
   ASSERT_GE(parts.size(), 4u);
@@ -58,8 +55,7 @@ TEST(SplitBatch, HeavyItemsGoOverMessagesOfAtMostTheByteBudget) {
   for (const auto& part : parts) {
     EXPECT_LE(part.ByteSizeLong(),
               kMaxBatchBytes + 64);  // framing of the batch itself
-    for (const auto& item : part.register_().items())
-      EXPECT_EQ(item.ref(), next_ref++);
+    for (const auto& item : part.register_().items()) EXPECT_EQ(item.ref(), next_ref++);
   }
   EXPECT_EQ(next_ref, 40);
 }
@@ -84,8 +80,7 @@ TEST(SplitBatch, OtherMessagesAndSmallBatchesAreLeftWhole) {
 
 TEST(SplitBatch, CancelNoticesAreSplitToo) {
   pb::SessionResponse notice;
-  for (int i = 0; i < 1500; ++i)
-    notice.mutable_cancel()->add_items()->set_operation_id("x");
+  for (int i = 0; i < 1500; ++i) notice.mutable_cancel()->add_items()->set_operation_id("x");
   std::vector<pb::SessionResponse> parts = SplitBatch(notice);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[1].cancel().items_size(), 500);
@@ -99,17 +94,14 @@ TEST(MergeBatch, SameKindMergesInOrderWithinBothBudgets) {
   EXPECT_EQ(Ids({into}), Ids({Finishes(5)}));
   // The running weight follows the merged message's (to a few bytes of
   // framing).
-  EXPECT_NEAR(static_cast<double>(bytes),
-              static_cast<double>(into.ByteSizeLong()), 8);
+  EXPECT_NEAR(static_cast<double>(bytes), static_cast<double>(into.ByteSizeLong()), 8);
 }
 
-TEST(MergeBatch,
-     RefusesOtherKindsAndWhatWouldExceedABudgetLeavingBothAsTheyWere) {
+TEST(MergeBatch, RefusesOtherKindsAndWhatWouldExceedABudgetLeavingBothAsTheyWere) {
   pb::SessionRequest into = Finishes(kMaxBatchItems);
   size_t bytes = into.ByteSizeLong();
   pb::SessionRequest one_more = Finishes(1);
-  EXPECT_FALSE(
-      MergeBatch(into, bytes, one_more, one_more.ByteSizeLong()));  // items
+  EXPECT_FALSE(MergeBatch(into, bytes, one_more, one_more.ByteSizeLong()));  // items
   EXPECT_EQ(into.finish().items_size(), kMaxBatchItems);
   EXPECT_EQ(one_more.finish().items_size(), 1);
 

@@ -35,13 +35,10 @@ class E2E : public ::testing::Test {
     daemon_ = std::make_unique<Process>(
         std::vector<std::string>{CANCELD_PATH, "--listen", endpoint_, "--log-level", "debug"},
         absl::StrCat(dir_.path(), "/canceld", daemons_++));
-    ASSERT_TRUE(Eventually([&] { return Ctl({"health"}).exit_code == 0; }))
-        << daemon_->err();
+    ASSERT_TRUE(Eventually([&] { return Ctl({"health"}).exit_code == 0; })) << daemon_->err();
   }
 
-  void StopDaemon() {
-    ASSERT_EQ(daemon_->Terminate(absl::Seconds(10)), 0) << daemon_->err();
-  }
+  void StopDaemon() { ASSERT_EQ(daemon_->Terminate(absl::Seconds(10)), 0) << daemon_->err(); }
 
   Result Ctl(std::vector<std::string> args) {
     args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint_});
@@ -100,7 +97,8 @@ TEST_F(E2E, ARunIsListedAsRunningWithItsLabelsAndOwner) {
 TEST_F(E2E, CancelEndsTheCommandWithSigtermAndRecordsWhy) {
   const std::string marker = dir_.path() + "/got-term";
   auto run = Run({"--name", "trapper", "--", "/bin/sh", "-c",
-                  absl::StrCat("trap 'echo term > ", marker, "; exit 0' TERM; "
+                  absl::StrCat("trap 'echo term > ", marker,
+                               "; exit 0' TERM; "
                                "while :; do sleep 0.05; done")});
   std::string id = IdOf(*run);
   Result cancel = Ctl({"cancel", id, "--message", "bad deploy"});
@@ -151,9 +149,8 @@ TEST_F(E2E, KillingAnOwnerLeavesItsOperationsLostAndCancelsChildrenElsewhere) {
   owner->Signal(SIGKILL);
   ASSERT_EQ(owner->Wait(absl::Seconds(5)), 128 + SIGKILL);
   const absl::Time killed = absl::Now();
-  ASSERT_TRUE(Eventually([&] {
-    return absl::StrContains(GetJson(owner_id), "OPERATION_STATUS_LOST");
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return absl::StrContains(GetJson(owner_id), "OPERATION_STATUS_LOST"); }));
   EXPECT_LT(absl::Now() - killed, absl::Seconds(1));
   EXPECT_EQ(child->Wait(absl::Seconds(15)), 124);
   EXPECT_THAT(GetJson(child_id), HasSubstr("\"reason\":\"CANCEL_REASON_OWNER_LOST\""));
@@ -231,10 +228,10 @@ TEST_F(E2E, BadInputGetsClearErrorsAndExitCodes) {
 
 // 10.
 TEST_F(E2E, WatchSeesEventsInOrderAndResumesFromASequence) {
-  auto watch = std::make_unique<Process>(
-      std::vector<std::string>{CANCELCTL_PATH, "--endpoint", endpoint_, "watch", "--count", "3",
-                               "-o", "json"},
-      dir_.path() + "/watch");
+  auto watch =
+      std::make_unique<Process>(std::vector<std::string>{CANCELCTL_PATH, "--endpoint", endpoint_,
+                                                         "watch", "--count", "3", "-o", "json"},
+                                dir_.path() + "/watch");
   ASSERT_TRUE(Eventually([&] { return absl::StrContains(watch->out(), "START"); }));
   auto run = Run({"--name", "watched", "--", "sleep", "1000"});
   std::string id = IdOf(*run);
@@ -364,7 +361,8 @@ TEST(E2EConfig, NamedConditionsAndAReloadThatKeepsTheRunningConfigOnAnError) {
   // A broken file on SIGHUP is rejected with its line and column.
   std::ofstream(config) << "[conditions.maintenance]\nkind = \n";
   daemon.Signal(SIGHUP);
-  ASSERT_TRUE(Eventually([&] { return absl::StrContains(daemon.err(), "configuration not reloaded"); }));
+  ASSERT_TRUE(
+      Eventually([&] { return absl::StrContains(daemon.err(), "configuration not reloaded"); }));
   EXPECT_THAT(daemon.err(), HasSubstr("canceld.toml:2:"));
   // The running definition still works.
   Process run({CANCELCTL_PATH, "--endpoint", endpoint, "run", "--condition", "maintenance@100ms",
@@ -388,8 +386,8 @@ TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
     return true;
   })) << daemon.err();
   EXPECT_NE(endpoint, "127.0.0.1:0");
-  Result health = RunToCompletion({CANCELCTL_PATH, "--endpoint", endpoint, "health"},
-                                  dir.path() + "/health");
+  Result health =
+      RunToCompletion({CANCELCTL_PATH, "--endpoint", endpoint, "health"}, dir.path() + "/health");
   EXPECT_EQ(health.exit_code, 0) << health.err;
   EXPECT_EQ(daemon.Terminate(absl::Seconds(10)), 0);
 }

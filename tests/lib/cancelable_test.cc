@@ -11,7 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "tests/lib/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
@@ -261,8 +260,9 @@ TEST_F(ScopeTest, CallbacksSeeTheirStatesAndAreChainable) {
 TEST_F(ScopeTest, AThrowingCallbackIsCaughtAndNeverChangesTheOutcome) {
   Cancelable op(Opts());
   bool second = false;
-  op.OnComplete([](const OperationContext&) { throw std::runtime_error("bad callback"); })
-      .OnComplete([&](const OperationContext&) { second = true; });
+  op.OnComplete([](const OperationContext&) {
+      throw std::runtime_error("bad callback");
+    }).OnComplete([&](const OperationContext&) { second = true; });
   EXPECT_TRUE(op.Run([] {}).ok());
   EXPECT_TRUE(second);
   EXPECT_EQ(op.context().status, OperationStatus::kCompleted);
@@ -302,9 +302,8 @@ TEST_F(ScopeTest, ProgressReportedInsideAShieldIsDelivered) {
   // Defect 11 of the reference.
   Cancelable op(Opts());
   std::vector<std::string> messages;
-  op.OnProgress([&](const std::string&, const std::string& m, const Metadata&) {
-    messages.push_back(m);
-  });
+  op.OnProgress(
+      [&](const std::string&, const std::string& m, const Metadata&) { messages.push_back(m); });
   (void)op.Run([](Cancelable& self) {
     ShieldGuard shield = self.Shield();
     self.ReportProgress("shielded work");
@@ -383,7 +382,7 @@ TEST_F(ScopeTest, CurrentOperationSurvivesOutOfOrderExitAndDestruction) {
     ASSERT_TRUE(b->Enter().ok());
     a.Exit();  // out of order: b is still current
     EXPECT_EQ(CurrentOperation()->name(), "b");
-  }  // a is gone
+  }           // a is gone
   b->Exit();  // restores "a", which no longer exists
   EXPECT_EQ(CurrentOperation(), std::nullopt);
 }
@@ -402,9 +401,8 @@ TEST_F(ScopeTest, AParentTimeoutReachesTheChildWithReasonParentAndTheCause) {
   EXPECT_EQ(d->reason, CancelReason::kParent);
   ASSERT_NE(d->cause, nullptr);
   EXPECT_EQ(d->cause->reason, CancelReason::kTimeout);
-  EXPECT_EQ(d->ChainToString(),
-            "parent: Parent operation " + parent.id().substr(0, 8) +
-                " cancelled <- timeout: Operation timed out after 3s");
+  EXPECT_EQ(d->ChainToString(), "parent: Parent operation " + parent.id().substr(0, 8) +
+                                    " cancelled <- timeout: Operation timed out after 3s");
   EXPECT_TRUE(absl::IsDeadlineExceeded(child.Check()));
   child.Exit(child.Check());
   parent.Exit(parent.Check());
@@ -616,12 +614,14 @@ TEST_F(ScopeTest, CombineKeepsTheComponentsSources) {
 
 TEST_F(ScopeTest, RunInThreadSeesTheOperationAndItsCancellation) {
   Cancelable op(Opts("threaded"));
-  auto future = op.RunInThread([](int x) {
-    std::optional<Cancelable> current = CurrentOperation();
-    EXPECT_TRUE(current.has_value());
-    current->token().Wait();
-    return x * 2;
-  }, 21);
+  auto future = op.RunInThread(
+      [](int x) {
+        std::optional<Cancelable> current = CurrentOperation();
+        EXPECT_TRUE(current.has_value());
+        current->token().Wait();
+        return x * 2;
+      },
+      21);
   op.Cancel();
   EXPECT_EQ(future.get(), 42);
 }
@@ -667,7 +667,9 @@ TEST(Vocabulary, ErrorKindsHaveTheirDefaultMessages) {
 }
 
 template <typename T>
-concept CancelAcceptsAStringReason = requires(T t) { t.Cancel("manual", "message"); };
+concept CancelAcceptsAStringReason = requires(T t) {
+  t.Cancel("manual", "message");
+};
 
 TEST(Vocabulary, AStringCannotBePassedWhereAReasonBelongs) {
   // Defect 8 of the reference: a string reason half-cancelled a token.

@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/lib/test_util.h"
 #include "gtest/gtest.h"
+#include "tests/lib/test_util.h"
 
 namespace hother::cancelable {
 namespace {

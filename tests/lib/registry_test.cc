@@ -90,7 +90,7 @@ TEST_F(RegistryTest, CancelByIdAndCancelAllWithFilter) {
   for (Cancelable* op : {&a, &b, &c}) ASSERT_TRUE(op->Enter().ok());
   EXPECT_FALSE(registry_.Cancel("no-such-id"));
   EXPECT_TRUE(registry_.Cancel(a.id(), CancelReason::kManual, "one"));
-  EXPECT_FALSE(registry_.Cancel(a.id()));  // not the first
+  EXPECT_FALSE(registry_.Cancel(a.id()));                                 // not the first
   EXPECT_EQ(registry_.CancelAll({.label = std::pair{"team", "x"}}), 1u);  // only b is new
   EXPECT_EQ(b.token().details()->message, "Bulk cancelation");
   EXPECT_FALSE(c.IsCancelled());

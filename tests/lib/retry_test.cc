@@ -48,9 +48,8 @@ TEST(BackoffDelay, JitterStaysWithinItsBand) {
 TEST(Retry, RetriesUntilSuccessAndReportsEachFailedAttempt) {
   Cancelable op;
   std::vector<std::string> progress;
-  op.OnProgress([&](const std::string&, const std::string& m, const Metadata&) {
-    progress.push_back(m);
-  });
+  op.OnProgress(
+      [&](const std::string&, const std::string& m, const Metadata&) { progress.push_back(m); });
   int calls = 0;
   absl::StatusOr<int> r = Retry(op, Fast(5), [&]() -> absl::StatusOr<int> {
     if (++calls < 3) return absl::UnavailableError("busy");

@@ -5,7 +5,6 @@
 #include <memory>
 #include <vector>
 
-#include "tests/lib/test_util.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
 #include "tests/lib/test_util.h"

@@ -116,9 +116,8 @@ TEST(Stream, AbandonedEarlyOrFailedKeepsTheSameShape) {
 TEST(ChunkedStream, YieldsChunksAndAFinalShorterOneWithReports) {
   Cancelable op;
   std::vector<std::string> reports;
-  op.OnProgress([&](const std::string&, const std::string& m, const Metadata&) {
-    reports.push_back(m);
-  });
+  op.OnProgress(
+      [&](const std::string&, const std::string& m, const Metadata&) { reports.push_back(m); });
   std::vector<std::vector<int>> chunks;
   for (const auto& chunk : op.ChunkedStream(IntRange(7), 3)) chunks.push_back(chunk);
   EXPECT_THAT(chunks, ElementsAre(ElementsAre(0, 1, 2), ElementsAre(3, 4, 5), ElementsAre(6)));

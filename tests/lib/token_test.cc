@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "tests/lib/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/log.h"
+#include "tests/lib/test_util.h"
 
 namespace hother::cancelable {
 namespace {
@@ -39,8 +39,7 @@ TEST(TokenContract, TenThreadsRacingCancelYieldExactlyOneTrue) {
     CancellationToken token;
     std::atomic<int> winners{0};
     std::atomic<int> callback_runs{0};
-    CancellationCallback cb(token,
-                            [&](const CancellationDetails&) { ++callback_runs; });
+    CancellationCallback cb(token, [&](const CancellationDetails&) { ++callback_runs; });
     Notification go;
     std::vector<std::thread> threads;
     for (int i = 0; i < 10; ++i) {
@@ -137,8 +136,8 @@ TEST(TokenContract, DestructorWaitsForACallbackRunningOnAnotherThread) {
   Notification callback_started;
   Notification release_callback;
   std::atomic<bool> callback_finished{false};
-  auto registration = std::make_unique<CancellationCallback>(
-      token, [&](const CancellationDetails&) {
+  auto registration =
+      std::make_unique<CancellationCallback>(token, [&](const CancellationDetails&) {
         callback_started.Notify();
         release_callback.WaitForNotification();
         callback_finished = true;
@@ -201,9 +200,8 @@ TEST(TokenContract, ThrowingCallbackIsCaughtReportedAndNeverStopsTheOthers) {
   LogSink* previous = SetLogSink(&sink);
   CancellationToken token;
   bool second_ran = false;
-  CancellationCallback a(token, [](const CancellationDetails&) {
-    throw std::runtime_error("boom");
-  });
+  CancellationCallback a(token,
+                         [](const CancellationDetails&) { throw std::runtime_error("boom"); });
   CancellationCallback b(token, [&](const CancellationDetails&) { second_ran = true; });
   EXPECT_TRUE(token.Cancel());
   EXPECT_TRUE(second_ran);
@@ -259,7 +257,7 @@ TEST(TokenContract, ACallbackMayDropTheLastReferenceToItsToken) {
   });
   later = token->OnCancel([&](const CancellationDetails&) { second_ran = true; });
   CancellationToken* raw = token.get();
-  raw->Cancel();  // no other reference keeps the state alive
+  raw->Cancel();             // no other reference keeps the state alive
   EXPECT_FALSE(second_ran);  // deregistered by the first callback, never run
 }
 
@@ -303,19 +301,19 @@ TEST(Token, DefaultMessage) {
 }
 
 TEST(Token, CancelWithRecordKeepsTheRecordMadeElsewhereWithItsCauseChain) {
-  auto root = std::make_shared<const CancellationDetails>(CancellationDetails{
-      .reason = CancelReason::kTimeout,
-      .message = "Operation timed out after 5s",
-      .time = absl::FromUnixSeconds(1'700'000'000),
-      .origin_id = "7f3a9c01-1",
-      .actor = "deadline"});
-  auto record = std::make_shared<const CancellationDetails>(CancellationDetails{
-      .reason = CancelReason::kParent,
-      .message = "Parent operation 7f3a9c01-1 cancelled",
-      .time = absl::FromUnixSeconds(1'700'000'001),
-      .origin_id = "7f3a9c01-2",
-      .actor = "deadline",
-      .cause = root});
+  auto root = std::make_shared<const CancellationDetails>(
+      CancellationDetails{.reason = CancelReason::kTimeout,
+                          .message = "Operation timed out after 5s",
+                          .time = absl::FromUnixSeconds(1'700'000'000),
+                          .origin_id = "7f3a9c01-1",
+                          .actor = "deadline"});
+  auto record = std::make_shared<const CancellationDetails>(
+      CancellationDetails{.reason = CancelReason::kParent,
+                          .message = "Parent operation 7f3a9c01-1 cancelled",
+                          .time = absl::FromUnixSeconds(1'700'000'001),
+                          .origin_id = "7f3a9c01-2",
+                          .actor = "deadline",
+                          .cause = root});
   CancellationToken token;
   std::shared_ptr<const CancellationDetails> seen;
   CancellationCallback callback(token, [&](const CancellationDetails& d) { seen = d.cause; });
@@ -356,8 +354,8 @@ TEST(Token, CheckReportsTheRealReason) {
 TEST(Token, CheckIsDeadlineExceededWhenTheChainStartsWithATimeout) {
   CancellationToken child;
   child.Cancel(CancelReason::kParent, "parent went",
-               std::make_shared<CancellationDetails>(CancellationDetails{
-                   .reason = CancelReason::kTimeout, .message = "late"}));
+               std::make_shared<CancellationDetails>(
+                   CancellationDetails{.reason = CancelReason::kTimeout, .message = "late"}));
   EXPECT_TRUE(absl::IsDeadlineExceeded(child.Check()));
   EXPECT_EQ(ReasonOfStatus(child.Check()), CancelReason::kParent);
 }

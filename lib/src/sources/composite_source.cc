@@ -59,7 +59,7 @@ class CompositeSource : public Source {
         };
       } else {
         child_fire = [fire, child = children_[i]->name()](CancelReason reason,
-                                                           std::string message) {
+                                                          std::string message) {
           fire(reason, absl::StrCat("Composite source triggered by ", child, ": ", message));
         };
       }

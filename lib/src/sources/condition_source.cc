@@ -20,16 +20,15 @@ class ConditionSourceImpl : public Source {
 
   absl::Status Validate() const override {
     if (interval_ > absl::ZeroDuration()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Check interval must be positive, got ", absl::ToDoubleSeconds(interval_), "s"));
+    return absl::InvalidArgumentError(absl::StrCat("Check interval must be positive, got ",
+                                                   absl::ToDoubleSeconds(interval_), "s"));
   }
 
   absl::StatusOr<std::unique_ptr<SourceWatch>> Start(const SourceEnv& env,
                                                      FireFn fire) const override {
     if (absl::Status valid = Validate(); !valid.ok()) return valid;
     return WatchOwning(env.scheduler->Every(
-        interval_, [check = check_, name = name_, fire = std::move(fire),
-                    checks = 0]() mutable {
+        interval_, [check = check_, name = name_, fire = std::move(fire), checks = 0]() mutable {
           ++checks;
           std::optional<std::string> met;
           try {
@@ -57,19 +56,17 @@ class ConditionSourceImpl : public Source {
 
 SourcePtr ConditionSource(std::function<bool()> predicate, absl::Duration interval,
                           std::string name) {
-  Check check = [predicate = std::move(predicate),
-                 name](int checks) -> std::optional<std::string> {
+  Check check = [predicate = std::move(predicate), name](int checks) -> std::optional<std::string> {
     if (!predicate()) return std::nullopt;
     return absl::StrCat("Condition '", name, "' met after ", checks, " checks");
   };
-  return std::make_shared<ConditionSourceImpl>(std::move(check), interval,
-                                               std::move(name));
+  return std::make_shared<ConditionSourceImpl>(std::move(check), interval, std::move(name));
 }
 
 SourcePtr ExplainedConditionSource(std::function<std::optional<std::string>()> check,
                                    absl::Duration interval, std::string name) {
-  return std::make_shared<ConditionSourceImpl>(
-      [check = std::move(check)](int) { return check(); }, interval, std::move(name));
+  return std::make_shared<ConditionSourceImpl>([check = std::move(check)](int) { return check(); },
+                                               interval, std::move(name));
 }
 
 }  // namespace hother::cancelable

@@ -34,8 +34,7 @@ class ResourceCheck {
     if (t_.disk_percent) {
       if (auto d = Report(ReadDiskUsage(t_.disk_path))) {
         if (d->used_percent() > *t_.disk_percent) {
-          return Exceeded(absl::StrCat("disk ", t_.disk_path), d->used_percent(),
-                          *t_.disk_percent);
+          return Exceeded(absl::StrCat("disk ", t_.disk_path), d->used_percent(), *t_.disk_percent);
         }
       }
     }
@@ -50,8 +49,8 @@ class ResourceCheck {
     return std::nullopt;
   }
   static std::string Exceeded(absl::string_view what, double value, double limit) {
-    return absl::StrFormat("Resource threshold exceeded: %s %.1f%% used > %g%%", what,
-                           value, limit);
+    return absl::StrFormat("Resource threshold exceeded: %s %.1f%% used > %g%%", what, value,
+                           limit);
   }
 
   const ResourceThresholds t_;
@@ -62,12 +61,11 @@ absl::Status ValidateThresholds(const ResourceThresholds& t) {
   if (!t.memory_percent && !t.cpu_percent && !t.disk_percent) {
     return absl::InvalidArgumentError("At least one resource threshold is required");
   }
-  for (const auto& [name, value] : {std::pair{"memory_percent", t.memory_percent},
-                                    std::pair{"cpu_percent", t.cpu_percent},
-                                    std::pair{"disk_percent", t.disk_percent}}) {
+  for (const auto& [name, value] :
+       {std::pair{"memory_percent", t.memory_percent}, std::pair{"cpu_percent", t.cpu_percent},
+        std::pair{"disk_percent", t.disk_percent}}) {
     if (value && (*value <= 0 || *value > 100)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, " must be in (0, 100], got ", *value));
+      return absl::InvalidArgumentError(absl::StrCat(name, " must be in (0, 100], got ", *value));
     }
   }
   return absl::OkStatus();

@@ -13,16 +13,15 @@ class TimeoutSourceImpl : public Source {
   std::string name() const override { return "timeout"; }
   absl::Status Validate() const override {
     if (timeout_ > absl::ZeroDuration()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Timeout must be positive, got ", absl::ToDoubleSeconds(timeout_), "s"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Timeout must be positive, got ", absl::ToDoubleSeconds(timeout_), "s"));
   }
   absl::StatusOr<std::unique_ptr<SourceWatch>> Start(const SourceEnv& env,
                                                      FireFn fire) const override {
     if (absl::Status valid = Validate(); !valid.ok()) return valid;
-    return WatchOwning(env.scheduler->After(
-        timeout_, [fire = std::move(fire), timeout = timeout_] {
-          fire(CancelReason::kTimeout, TimeoutMessage(timeout));
-        }));
+    return WatchOwning(env.scheduler->After(timeout_, [fire = std::move(fire), timeout = timeout_] {
+      fire(CancelReason::kTimeout, TimeoutMessage(timeout));
+    }));
   }
 
  private:
@@ -35,13 +34,11 @@ class DeadlineSourceImpl : public Source {
   std::string name() const override { return "deadline"; }
   absl::StatusOr<std::unique_ptr<SourceWatch>> Start(const SourceEnv& env,
                                                      FireFn fire) const override {
-    return WatchOwning(env.scheduler->At(
-        deadline_, [fire = std::move(fire), deadline = deadline_] {
-          fire(CancelReason::kTimeout,
-               absl::StrCat("Operation timed out: deadline ",
-                            absl::FormatTime(deadline, absl::UTCTimeZone()),
-                            " reached"));
-        }));
+    return WatchOwning(env.scheduler->At(deadline_, [fire = std::move(fire), deadline = deadline_] {
+      fire(CancelReason::kTimeout,
+           absl::StrCat("Operation timed out: deadline ",
+                        absl::FormatTime(deadline, absl::UTCTimeZone()), " reached"));
+    }));
   }
 
  private:

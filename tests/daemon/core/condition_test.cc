@@ -79,7 +79,8 @@ TEST_F(ConditionCheck, MemoryAndLoadFromAFakeProc) {
   EXPECT_FALSE(Must("load_average_above(10)").met);
   // A missing /proc file is an error, which callers count as "not met".
   std::filesystem::remove(Path("loadavg"));
-  EXPECT_TRUE(absl::IsNotFound(Check(*ParseCondition("load_average_above(1)"), dir_.path()).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(Check(*ParseCondition("load_average_above(1)"), dir_.path()).status()));
 }
 
 TEST_F(ConditionCheck, DiskAndProcesses) {
@@ -114,13 +115,13 @@ TEST(ConditionEvaluator, OneEvaluationServesManySubscribersAndMetCancelsThemAll)
   std::mutex mu;
   std::vector<std::string> cancelled;
   std::string message;
-  ConditionEvaluator evaluator(scheduler, events,
-                               [&](const std::vector<std::string>& ids, const std::string&,
-                                   const std::string& m) {
-                                 std::lock_guard<std::mutex> lock(mu);
-                                 cancelled.insert(cancelled.end(), ids.begin(), ids.end());
-                                 message = m;
-                               });
+  ConditionEvaluator evaluator(
+      scheduler, events,
+      [&](const std::vector<std::string>& ids, const std::string&, const std::string& m) {
+        std::lock_guard<std::mutex> lock(mu);
+        cancelled.insert(cancelled.end(), ids.begin(), ids.end());
+        message = m;
+      });
   // A configured command that counts its runs and is met once `flag` exists.
   Condition counting;
   counting.kind = ConditionKind::kCommand;

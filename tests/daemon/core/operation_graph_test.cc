@@ -47,7 +47,8 @@ class GraphTest : public ::testing::Test {
   Scheduler scheduler_{clock_};
   EventLog events_;
   RecordingListener listener_;
-  OperationGraph graph_{clock_, scheduler_, events_, listener_, GraphOptions{.max_operations = 100}};
+  OperationGraph graph_{clock_, scheduler_, events_, listener_,
+                        GraphOptions{.max_operations = 100}};
 };
 
 TEST_F(GraphTest, RegisteredOperationsAreRunningWithUniqueIds) {
@@ -70,9 +71,9 @@ TEST_F(GraphTest, CancelCascadesAcrossThreeLevelsAndSessionsWithTheCauseChain) {
   Operation l = Get(leaf);
   EXPECT_EQ(l.state, OpState::kCancelling);
   EXPECT_EQ(l.cancel->reason, CancelReason::kParent);
-  EXPECT_EQ(l.cancel->ChainToString(),
-            "parent: Parent operation " + mid + " cancelled <- parent: Parent operation " + root +
-                " cancelled <- manual: bad deploy");
+  EXPECT_EQ(l.cancel->ChainToString(), "parent: Parent operation " + mid +
+                                           " cancelled <- parent: Parent operation " + root +
+                                           " cancelled <- manual: bad deploy");
   EXPECT_EQ(l.cancel->Root().actor, "tester");
   // Each owner heard about its own operation, root first.
   auto delivered = listener_.delivered();
@@ -288,8 +289,12 @@ TEST(EventLog, ResumingOutsideTheRetainedWindowIsOutOfRange) {
   EventLog log(/*retain=*/2);
   auto op = std::make_shared<const Operation>();
   for (int i = 0; i < 5; ++i) log.Append(EventType::kProgress, op, absl::Now());
-  EXPECT_TRUE(absl::IsOutOfRange(log.Subscribe(1, [](uint64_t) {}, [](const Event&) {}).status()));
-  EXPECT_TRUE(absl::IsOutOfRange(log.Subscribe(9, [](uint64_t) {}, [](const Event&) {}).status()));
+  EXPECT_TRUE(absl::IsOutOfRange(log.Subscribe(
+                                        1, [](uint64_t) {}, [](const Event&) {})
+                                     .status()));
+  EXPECT_TRUE(absl::IsOutOfRange(log.Subscribe(
+                                        9, [](uint64_t) {}, [](const Event&) {})
+                                     .status()));
   std::vector<uint64_t> replayed;
   uint64_t start = 0;
   auto sub = log.Subscribe(

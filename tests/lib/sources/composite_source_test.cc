@@ -60,8 +60,8 @@ TEST(CompositeSource, AnEmptyListIsRefused) {
 }
 
 TEST(CompositeSource, AnInvalidChildIsRefused) {
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      AnyOfSource({TimeoutSource(absl::ZeroDuration())})->Validate()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(AnyOfSource({TimeoutSource(absl::ZeroDuration())})->Validate()));
 }
 
 TEST(CompositeSource, StoppingLeavesNothingBehind) {
@@ -71,8 +71,9 @@ TEST(CompositeSource, StoppingLeavesNothingBehind) {
   FireRecorder rec;
   {
     auto watch =
-        AnyOfSource({TimeoutSource(absl::Seconds(1)),
-                     AllOfSource({TimeoutSource(absl::Seconds(1)), TimeoutSource(absl::Seconds(2))})})
+        AnyOfSource(
+            {TimeoutSource(absl::Seconds(1)),
+             AllOfSource({TimeoutSource(absl::Seconds(1)), TimeoutSource(absl::Seconds(2))})})
             ->Start(e.env, rec.fn());
     ASSERT_TRUE(watch.ok());
     EXPECT_EQ(e.scheduler.PendingForTest(), 3u);

@@ -26,8 +26,8 @@ class FakeProc : public ::testing::Test {
   }
   void Meminfo(int total_kib, int available_kib) {
     Write("meminfo", "MemTotal:       " + std::to_string(total_kib) +
-                         " kB\nMemFree:  1 kB\nMemAvailable:   " +
-                         std::to_string(available_kib) + " kB\n");
+                         " kB\nMemFree:  1 kB\nMemAvailable:   " + std::to_string(available_kib) +
+                         " kB\n");
   }
   std::string root() const { return root_.string(); }
   std::filesystem::path root_;

@@ -3,12 +3,11 @@
 #ifndef HOTHER_CANCELABLE_TESTS_LIB_SOURCES_SOURCE_TEST_UTIL_H_
 #define HOTHER_CANCELABLE_TESTS_LIB_SOURCES_SOURCE_TEST_UTIL_H_
 
-#include <string>
-#include <vector>
-
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/scheduler.h"

@@ -44,8 +44,7 @@ TEST(TimeoutSource, StoppedBeforeItsTimeNeverFires) {
 TEST(DeadlineSource, FiresAtItsClockTime) {
   FakeEnv e;
   FireRecorder rec;
-  auto watch =
-      DeadlineSource(e.clock.Now() + absl::Minutes(1))->Start(e.env, rec.fn());
+  auto watch = DeadlineSource(e.clock.Now() + absl::Minutes(1))->Start(e.env, rec.fn());
   ASSERT_TRUE(watch.ok());
   e.clock.Advance(absl::Minutes(1));
   auto fired = rec.WaitFor(1);

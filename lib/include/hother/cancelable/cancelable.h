@@ -94,10 +94,9 @@ template <typename R>
 class ChunkedCancelableStream;
 
 using StatusCallback = std::function<void(const OperationContext&)>;
-using ErrorCallback =
-    std::function<void(const OperationContext&, const absl::Status& error)>;
-using ProgressCallback = std::function<void(
-    const std::string& operation_id, const std::string& message, const Metadata& metadata)>;
+using ErrorCallback = std::function<void(const OperationContext&, const absl::Status& error)>;
+using ProgressCallback = std::function<void(const std::string& operation_id,
+                                            const std::string& message, const Metadata& metadata)>;
 
 namespace internal {
 // The result type Run and Wrap give for a callable returning R.
@@ -128,8 +127,7 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
 
 // Calls fn and normalises what it returns into ResultOfT.
 template <typename F, typename... Args>
-auto CallAsResult(F& fn, Args&&... args)
-    -> ResultOfT<std::invoke_result_t<F&, Args...>> {
+auto CallAsResult(F& fn, Args&&... args) -> ResultOfT<std::invoke_result_t<F&, Args...>> {
   using R = std::invoke_result_t<F&, Args...>;
   if constexpr (std::is_void_v<R>) {
     std::invoke(fn, std::forward<Args>(args)...);
@@ -251,9 +249,7 @@ class Cancelable {
   template <typename R>
   auto ChunkedStream(R&& range, size_t chunk_size) const;
 
-  friend bool operator==(const Cancelable& a, const Cancelable& b) {
-    return a.state_ == b.state_;
-  }
+  friend bool operator==(const Cancelable& a, const Cancelable& b) { return a.state_ == b.state_; }
 
  private:
   friend std::optional<Cancelable> CurrentOperation();

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "hother/cancelable/internal/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "hother/cancelable/internal/mutex.h"
 
 namespace hother::cancelable {
 
@@ -45,8 +45,7 @@ class Clock {
    public:
     virtual ~Subscription() = default;
   };
-  [[nodiscard]] virtual std::unique_ptr<Subscription> OnAdvance(
-      std::function<void()> fn);
+  [[nodiscard]] virtual std::unique_ptr<Subscription> OnAdvance(std::function<void()> fn);
 
   // The process's real clock (absl::Now()).
   static Clock& Real();
@@ -58,9 +57,7 @@ class FakeClock : public Clock {
   explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1'000'000'000));
 
   absl::Time Now() const override;
-  absl::Time WakeTimeFor(absl::Time) const override {
-    return absl::InfiniteFuture();
-  }
+  absl::Time WakeTimeFor(absl::Time) const override { return absl::InfiniteFuture(); }
   std::unique_ptr<Subscription> OnAdvance(std::function<void()> fn) override;
 
   void Advance(absl::Duration d);

@@ -18,18 +18,18 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/cancel_reason.h"
 
 namespace hother::cancelable {
 
 // Default messages, used when a cancel gives none.
-std::string TimeoutMessage(absl::Duration timeout);  // "Operation timed out after 5s"
-std::string ManualMessage();                          // "Operation cancelled manually"
-std::string SignalMessage(int signo);                 // "Operation cancelled by signal 15"
+std::string TimeoutMessage(absl::Duration timeout);    // "Operation timed out after 5s"
+std::string ManualMessage();                           // "Operation cancelled manually"
+std::string SignalMessage(int signo);                  // "Operation cancelled by signal 15"
 std::string ConditionMessage(absl::string_view name);  // "Operation cancelled: NAME condition met"
 // "Operation cancelled: parent 1f2e3d4c was cancelled (timeout)"
 std::string ParentMessage(absl::string_view parent_id, CancelReason reason);
@@ -52,9 +52,7 @@ class CancelledError : public std::runtime_error {
   CancelledError(CancelReason reason, std::string message);
 
   CancelReason reason() const { return details_->reason; }
-  const std::shared_ptr<const CancellationDetails>& details() const {
-    return details_;
-  }
+  const std::shared_ptr<const CancellationDetails>& details() const { return details_; }
   absl::Status ToStatus() const { return CancellationStatus(*details_); }
 
  private:
@@ -88,13 +86,11 @@ class ParentCancelError : public CancelledError {
  public:
   using CancelledError::CancelledError;
   ParentCancelError(absl::string_view parent_id, CancelReason parent_reason)
-      : CancelledError(CancelReason::kParent,
-                       ParentMessage(parent_id, parent_reason)) {}
+      : CancelledError(CancelReason::kParent, ParentMessage(parent_id, parent_reason)) {}
 };
 
 // Throws the subclass matching `details->reason`.
-[[noreturn]] void ThrowCancelledError(
-    std::shared_ptr<const CancellationDetails> details);
+[[noreturn]] void ThrowCancelledError(std::shared_ptr<const CancellationDetails> details);
 
 }  // namespace hother::cancelable
 

@@ -26,8 +26,7 @@ namespace hother::cancelable {
 class LinkedCancellationToken : public CancellationToken {
  public:
   LinkedCancellationToken() = default;
-  explicit LinkedCancellationToken(std::string id)
-      : CancellationToken(std::move(id)) {}
+  explicit LinkedCancellationToken(std::string id) : CancellationToken(std::move(id)) {}
 
   // When `source` is cancelled (or already is), cancel this token: with
   // reason parent and the message "Linked token <8 chars> was cancelled", or,

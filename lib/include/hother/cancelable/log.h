@@ -14,9 +14,10 @@
 #define HOTHER_CANCELABLE_LOG_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace hother::cancelable {
 

@@ -27,7 +27,7 @@ namespace hother::cancelable {
 using Metadata = absl::flat_hash_map<std::string, std::string>;
 
 struct OperationContext {
-  std::string id;    // 36-char UUID unless the caller gave one
+  std::string id;  // 36-char UUID unless the caller gave one
   std::string name;
   std::string parent_id;  // empty for a root operation
   OperationStatus status = OperationStatus::kPending;
@@ -38,7 +38,7 @@ struct OperationContext {
   std::optional<CancelReason> cancel_reason;
   std::string cancel_message;
   std::shared_ptr<const CancellationDetails> cancel_details;  // with the cause chain
-  std::string error;  // for failed operations
+  std::string error;                                          // for failed operations
   Metadata metadata;
   // What a stream recorded (StreamPartialResult<T>), or empty.
   std::any partial_result;

@@ -9,6 +9,7 @@
 #define HOTHER_CANCELABLE_OPERATION_STATUS_H_
 
 #include <optional>
+
 #include "absl/strings/string_view.h"
 
 namespace hother::cancelable {

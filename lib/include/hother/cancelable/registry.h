@@ -25,9 +25,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "hother/cancelable/internal/mutex.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/cancelable.h"
+#include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/operation_context.h"
 
 namespace hother::cancelable {
@@ -75,8 +75,7 @@ class OperationRegistry {
               std::string message = "");
   // Cancels every matching active operation; returns how many this call
   // cancelled first.
-  size_t CancelAll(const OperationFilter& filter = {},
-                   CancelReason reason = CancelReason::kManual,
+  size_t CancelAll(const OperationFilter& filter = {}, CancelReason reason = CancelReason::kManual,
                    std::string message = "Bulk cancelation");
 
   // Newest first; at most `limit` (0: all); only `status`; only ended at or

@@ -60,15 +60,14 @@ auto Retry(const Cancelable& op, const RetryOptions& options, F fn)
     // the call itself (an RPC's own deadline) is an error like any other.
     if (status.ok() || status.GetPayload(kReasonPayloadKey).has_value()) return result;
     if (absl::Status cancelled = op.Check(); !cancelled.ok()) return Result(cancelled);
-    if (attempt >= attempts ||
-        (options.retryable && !options.retryable(status))) {
+    if (attempt >= attempts || (options.retryable && !options.retryable(status))) {
       return result;
     }
     absl::Duration delay = JitteredBackoffDelay(options, attempt);
-    op.ReportProgress(absl::StrCat("Attempt ", attempt, "/", attempts,
-                                   " failed: ", status.ToString(), "; retrying in ",
-                                   absl::ToDoubleSeconds(delay), "s"),
-                      {{"attempt", absl::StrCat(attempt)}, {"error", status.ToString()}});
+    op.ReportProgress(
+        absl::StrCat("Attempt ", attempt, "/", attempts, " failed: ", status.ToString(),
+                     "; retrying in ", absl::ToDoubleSeconds(delay), "s"),
+        {{"attempt", absl::StrCat(attempt)}, {"error", status.ToString()}});
     if (absl::Status slept = SleepFor(op.token(), delay); !slept.ok()) return Result(slept);
   }
 }

@@ -32,10 +32,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
-#include "hother/cancelable/internal/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/clock.h"
+#include "hother/cancelable/internal/mutex.h"
 
 namespace hother::cancelable {
 

@@ -61,8 +61,7 @@ class SignalWatcher {
 
    private:
     friend class SignalWatcher;
-    Subscription(SignalWatcher* watcher, uint64_t id)
-        : watcher_(watcher), id_(id) {}
+    Subscription(SignalWatcher* watcher, uint64_t id) : watcher_(watcher), id_(id) {}
     SignalWatcher* const watcher_;
     const uint64_t id_;
   };

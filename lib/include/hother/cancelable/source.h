@@ -69,8 +69,8 @@ class Source {
 
   // Begins watching. Errors: whatever Validate returns, or the failure to
   // install what the source needs (a signal handler).
-  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<SourceWatch>> Start(
-      const SourceEnv& env, FireFn fire) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<SourceWatch>> Start(const SourceEnv& env,
+                                                                           FireFn fire) const = 0;
 };
 
 using SourcePtr = std::shared_ptr<const Source>;

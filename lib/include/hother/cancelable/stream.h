@@ -40,9 +40,9 @@ namespace hother::cancelable {
 
 template <typename T>
 struct StreamPartialResult {
-  size_t count = 0;       // items yielded
-  std::deque<T> buffer;   // the last items (oldest first), when buffering
-  bool completed = false; // the range was exhausted
+  size_t count = 0;        // items yielded
+  std::deque<T> buffer;    // the last items (oldest first), when buffering
+  bool completed = false;  // the range was exhausted
 };
 
 namespace internal {
@@ -128,8 +128,7 @@ class CancelableStream {
       return;
     }
     ++count_;
-    const bool report =
-        options_.report_interval != 0 && count_ % options_.report_interval == 0;
+    const bool report = options_.report_interval != 0 && count_ % options_.report_interval == 0;
     if constexpr (std::is_copy_constructible_v<Item>) {
       // Only when asked: a second dereference of a move_iterator would
       // steal the item from the caller.
@@ -172,7 +171,8 @@ class ChunkedCancelableStream {
   using Chunk = std::vector<Item>;
 
   ChunkedCancelableStream(Cancelable op, R&& range, size_t chunk_size)
-      : op_(op), items_(std::move(op), std::forward<R>(range), StreamOptions{}),
+      : op_(op),
+        items_(std::move(op), std::forward<R>(range), StreamOptions{}),
         chunk_size_(chunk_size == 0 ? 1 : chunk_size) {}
 
   struct Sentinel {};

@@ -91,8 +91,7 @@ class CancellationToken {
   // returns false and changes nothing. An empty message is replaced by
   // "Operation cancelled via token". `cause` is the cancellation that led to
   // this one, if any.
-  bool Cancel(CancelReason reason = CancelReason::kManual,
-              std::string message = "",
+  bool Cancel(CancelReason reason = CancelReason::kManual, std::string message = "",
               std::shared_ptr<const CancellationDetails> cause = nullptr) const;
 
   // Cancels the token with a record made elsewhere (another process's, such
@@ -136,16 +135,14 @@ class CancellationToken {
   // "CancellationToken(1f2e3d4c, cancelled=timeout)".
   std::string ToString() const;
 
-  friend bool operator==(const CancellationToken& a,
-                         const CancellationToken& b) {
+  friend bool operator==(const CancellationToken& a, const CancellationToken& b) {
     return a.id() == b.id();
   }
   template <typename H>
   friend H AbslHashValue(H h, const CancellationToken& token) {
     return H::combine(std::move(h), token.id());
   }
-  friend std::ostream& operator<<(std::ostream& os,
-                                  const CancellationToken& token) {
+  friend std::ostream& operator<<(std::ostream& os, const CancellationToken& token) {
     return os << token.ToString();
   }
 
@@ -174,8 +171,7 @@ class CancellationToken {
 class CancellationCallback {
  public:
   template <typename F>
-  CancellationCallback(const CancellationToken& token, F&& fn)
-      : state_(token.state_) {
+  CancellationCallback(const CancellationToken& token, F&& fn) : state_(token.state_) {
     node_.fn = std::forward<F>(fn);
     Register();
   }

@@ -44,8 +44,7 @@ bool WaitUntilFor(std::condition_variable_any& cv, Lock& lock, const Cancellatio
   // Beyond a year, wait without a deadline: steady_clock::now() + a huge
   // duration would overflow into the past.
   if (timeout > absl::Hours(24 * 365)) return WaitUntil(cv, lock, token, std::move(pred));
-  return cv.wait_for(lock, token.stop_token(), absl::ToChronoNanoseconds(timeout),
-                     std::move(pred));
+  return cv.wait_for(lock, token.stop_token(), absl::ToChronoNanoseconds(timeout), std::move(pred));
 }
 
 }  // namespace hother::cancelable

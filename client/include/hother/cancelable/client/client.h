@@ -69,9 +69,9 @@ struct StartOptions {
   Metadata labels;
   Metadata metadata;
   std::optional<absl::Duration> timeout;
-  std::string parent_id;                  // a daemon operation id (any process)
+  std::string parent_id;                    // a daemon operation id (any process)
   const RemoteOperation* parent = nullptr;  // or an operation of this client
-  std::vector<std::string> tokens;        // named tokens to attach to (cancelctl tokens)
+  std::vector<std::string> tokens;          // named tokens to attach to (cancelctl tokens)
   // Signals received by canceld that cancel this operation: SIGTERM, SIGINT,
   // SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT (e.g. `kill -USR1 $(pidof canceld)`).
   std::vector<int> signals;

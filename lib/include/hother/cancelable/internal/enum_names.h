@@ -3,8 +3,9 @@
 #define HOTHER_CANCELABLE_INTERNAL_ENUM_NAMES_H_
 
 #include <optional>
-#include "absl/strings/string_view.h"
 #include <utility>
+
+#include "absl/strings/string_view.h"
 
 namespace hother::cancelable::internal {
 

@@ -62,8 +62,7 @@ class CondVar {
       return false;
     }
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    bool timed_out = cv_.wait_until(lock, absl::ToChronoTime(deadline)) ==
-                     std::cv_status::timeout;
+    bool timed_out = cv_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout;
     lock.release();
     return timed_out;
   }

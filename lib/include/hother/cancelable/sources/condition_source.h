@@ -26,9 +26,8 @@ SourcePtr ConditionSource(std::function<bool()> predicate, absl::Duration interv
 
 // A condition source whose predicate also explains itself: it returns a
 // message when met (used verbatim as the cancel message) or nullopt.
-SourcePtr ExplainedConditionSource(
-    std::function<std::optional<std::string>()> check, absl::Duration interval,
-    std::string name);
+SourcePtr ExplainedConditionSource(std::function<std::optional<std::string>()> check,
+                                   absl::Duration interval, std::string name);
 
 }  // namespace hother::cancelable
 
