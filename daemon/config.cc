@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -126,7 +128,12 @@ absl::StatusOr<DaemonConfig> ParseConfig(const std::string& text, const std::str
 
 absl::StatusOr<DaemonConfig> LoadConfig(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the configuration file ", path));
+  if (!in) {
+    const int error = errno;
+    const std::string why =
+        absl::StrCat("cannot read the configuration file ", path, ": ", std::strerror(error));
+    return error == ENOENT ? absl::NotFoundError(why) : absl::PermissionDeniedError(why);
+  }
   std::stringstream text;
   text << in.rdbuf();
   return ParseConfig(text.str(), path);

@@ -47,7 +47,23 @@ absl::Status PrepareSocketPath(const std::string& path) {
                                                    "' is longer than ",
                                                    sizeof(sockaddr_un{}.sun_path) - 1, " bytes"));
   }
+  const std::string dir = path.rfind('/') == std::string::npos
+                              ? std::string(".")
+                              : path.substr(0, std::max<size_t>(path.rfind('/'), 1));
   struct stat st;
+  if (stat(dir.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("listen: the directory ", dir, " of ", path,
+                                                      ": ", std::strerror(errno),
+                                                      " (create it first)"));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("listen: ", dir, " (in the socket path ", path, ") is not a directory"));
+  }
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat("listen: cannot create the socket ", path,
+                                                    " in ", dir, ": ", std::strerror(errno)));
+  }
   if (lstat(path.c_str(), &st) != 0) return absl::OkStatus();  // nothing there
   if (!S_ISSOCK(st.st_mode)) {
     return absl::FailedPreconditionError(
@@ -166,7 +182,9 @@ int RunDaemon(const DaemonOptions& options) {
     int cancelled = (*daemon)->state().graph.CancelSignalSubscribers(signo);
     Log(LogLevel::kInfo, "signal received",
         {{"signal", SignalName(signo)}, {"cancelled", absl::StrCat(cancelled)}});
-    if (signo == SIGHUP) {
+    if (signo == SIGHUP && options.config_path.empty()) {
+      Log(LogLevel::kWarning, "SIGHUP: no configuration file (--config) to reload");
+    } else if (signo == SIGHUP) {
       if (absl::Status reloaded = (*daemon)->ReloadConfig(); !reloaded.ok()) {
         Log(LogLevel::kError, absl::StrCat("configuration not reloaded, keeping the running one: ",
                                            reloaded.message()));

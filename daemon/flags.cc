@@ -28,7 +28,7 @@ void AddDuration(CLI::App& app, const std::string& name, absl::Duration& out,
 }  // namespace
 
 void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags) {
-  app.add_option("--listen", options.listen,
+  app.add_option("--listen,--endpoint", options.listen,
                  "Endpoint to listen on: unix:/path or host:port (repeatable). Default: "
                  "$CANCELD_ENDPOINT, /run/canceld/canceld.sock, $XDG_RUNTIME_DIR/canceld.sock, "
                  "/tmp/canceld-$UID.sock");
@@ -39,6 +39,8 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
   app.add_option("--max-operations", options.limits.max_operations,
                  "Live operations at most (default 1000000)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--history", options.limits.history,
+                 "Finished operations kept for get/list --all, newest first (default 10000)");
   app.add_option("--max-sessions", options.limits.max_sessions,
                  "Client sessions at most (default 10000)")
       ->check(CLI::PositiveNumber);

@@ -1,6 +1,8 @@
 // canceld's command-line flags, bound to DaemonOptions (CLI11).
 //
-//   --listen ENDPOINT (repeatable)  unix:/path or host:port; default: resolved
+//   --listen ENDPOINT (repeatable; alias --endpoint)  unix:/path or host:port;
+//       default: resolved
+//   --history N (finished operations kept, default 10000)
 //   --heartbeat-interval 2s  --lease-timeout 10s
 //   --max-operations N  --max-sessions N
 //   --log-level debug|info|warning|error  --log-format text|json  --version
@@ -14,8 +16,6 @@
 #include "daemon/daemon.h"
 
 namespace hother::cancelable::daemon {
-
-inline constexpr char kVersion[] = "0.1.0";
 
 // Adds the flags to `app`; values land in `options` when `app` parses.
 struct MainFlags {

@@ -7,6 +7,7 @@
 #include "daemon/daemon.h"
 #include "daemon/flags.h"
 #include "hother/cancelable/internal/endpoint.h"
+#include "hother/cancelable/version.h"
 
 int main(int argc, char** argv) {
   hother::cancelable::daemon::DaemonOptions options;
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a usage error is 2
   }
   if (flags.version) {
-    std::cout << "canceld " << hother::cancelable::daemon::kVersion << "\n";
+    std::cout << "canceld " << hother::cancelable::kVersion << "\n";
     return 0;
   }
   if (flags.print_endpoint) {

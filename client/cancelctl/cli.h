@@ -1,18 +1,23 @@
-// cancelctl's shared pieces: global options, the connection, exit codes and
-// output. Each command lives in its own file (commands.cc, run_command.cc).
+// cancelctl's shared pieces: global options, the connection to canceld, the
+// streams a command writes to, exit codes, and the one way a command calls
+// the daemon and prints the answer (JSON or text) or the failure.
 //
 // Exit codes (documented in docs/CANCELCTL.md):
 //   0 ok, 1 error, 2 usage (bad flags, bad selector, bad input),
 //   3 not found, 4 permission denied, 5 daemon unavailable, 6 timed out,
 //   and for `run`: the command's own status, or 124 when it was cancelled.
+//
+// Thread-safety: a Cli is used by one command on one thread.
 #ifndef HOTHER_CANCELABLE_CLIENT_CANCELCTL_CLI_H_
 #define HOTHER_CANCELABLE_CLIENT_CANCELCTL_CLI_H_
 
+#include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
-#include <vector>
 
 #include "absl/time/time.h"
+#include "client/cancelctl/json.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
@@ -36,28 +41,60 @@ enum ExitCode {
 enum class Format { kTable, kWide, kJson };
 
 struct GlobalOptions {
-  std::string endpoint;  // resolved
-  absl::Duration timeout = absl::Seconds(5);
+  std::string endpoint;                           // resolved
+  absl::Duration rpc_timeout = absl::Seconds(5);  // --rpc-timeout: each call's deadline
   Format format = Format::kTable;
+};
+
+// Where a command writes: its answer to `out`, diagnostics to `err`.
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
 };
 
 class Cli {
  public:
-  explicit Cli(GlobalOptions options);
+  Cli(GlobalOptions options, Streams streams);
 
   const GlobalOptions& options() const { return options_; }
+  bool json() const { return options_.format == Format::kJson; }
+  bool wide() const { return options_.format == Format::kWide; }
+  std::ostream& out() const { return streams_.out; }
+  std::ostream& err() const { return streams_.err; }
   pb::Canceld::Stub& stub() { return *stub_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
-  // A context with the --timeout deadline.
+  // A context with the --rpc-timeout deadline.
   std::unique_ptr<grpc::ClientContext> Context() const;
 
-  // Prints "cancelctl: <what>: <message>" to stderr; returns the exit code.
+  // Prints "cancelctl: <what>: <message>" to err (for UNAVAILABLE, where the
+  // daemon was looked for and why it was not reached); returns the exit code.
   int Fail(const std::string& what, const grpc::Status& status) const;
+  // Prints "cancelctl: <message>" to err; returns kUsage.
+  int Usage(const std::string& message) const;
   // "who is asking", recorded by the daemon with each cancel.
   std::string Actor() const;
 
+  // The shape of nearly every command: calls `rpc` with a fresh context; on
+  // failure prints it (Fail) and returns its exit code; on success prints
+  // the response as JSON with -o json, or through `print_text`, and returns 0.
+  template <typename Response>
+  int Call(const std::string& what,
+           const std::function<grpc::Status(grpc::ClientContext*, Response*)>& rpc,
+           const std::function<void(const Response&)>& print_text) {
+    Response response;
+    grpc::Status status = rpc(Context().get(), &response);
+    if (!status.ok()) return Fail(what, status);
+    if (json()) {
+      out() << ToJson(response) << "\n";
+    } else {
+      print_text(response);
+    }
+    return kOk;
+  }
+
  private:
   GlobalOptions options_;
+  Streams streams_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::Canceld::Stub> stub_;
 };
@@ -66,25 +103,14 @@ int ExitCodeFor(const grpc::Status& status);
 
 // Parses a duration flag ("500ms", "30s"); `positive` refuses zero. On a bad
 // value prints "cancelctl: <flag> '<text>' is not a ... duration like 30s"
-// and returns false (the caller exits with kUsage).
+// to `err` and returns false (the caller exits with kUsage).
 bool ParseDurationFlag(const std::string& flag, const std::string& text, bool positive,
-                       absl::Duration* out);
+                       absl::Duration* out, std::ostream& err);
 
-// --- Output. ---
-
-// Rows printed as aligned columns.
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
-// The proto3 JSON form of a message, on one line.
-std::string ToJson(const google::protobuf::Message& message);
-std::string StatusName(pb::OperationStatus status);
-std::string ReasonName(pb::CancelReason reason);
-// "3s", "4m12s", "2h5m" (rounded for people).
-std::string HumanDuration(absl::Duration d);
-std::string FormatLabels(const google::protobuf::Map<std::string, std::string>& labels);
-// Multi-line description for `get`.
-std::string DescribeOperation(const pb::Operation& op, absl::Time now);
-std::vector<std::string> OperationRow(const pb::Operation& op, absl::Time now, bool wide);
-std::vector<std::string> OperationHeader(bool wide);
+// Why a unix socket cannot be used by this user, with what grants access
+// ("permission denied on /run/canceld/canceld.sock (mode 0660, group canceld):
+// join the group canceld"), or empty when it can (or the endpoint is TCP).
+std::string SocketPermissionProblem(const std::string& endpoint);
 
 }  // namespace hother::cancelable::cancelctl
 

@@ -1,23 +1,34 @@
-// The cancelctl commands. Each returns the process exit code (see cli.h).
+// The cancelctl commands, each a function of the Cli (connection, options,
+// streams) and its own arguments, returning the process exit code (cli.h).
+// invocation.h parses a command line into the arguments and dispatches here.
 #ifndef HOTHER_CANCELABLE_CLIENT_CANCELCTL_COMMANDS_H_
 #define HOTHER_CANCELABLE_CLIENT_CANCELCTL_COMMANDS_H_
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "absl/time/time.h"
 #include "client/cancelctl/cli.h"
 
 namespace hother::cancelable::cancelctl {
-
-inline constexpr char kVersion[] = "0.1.0";
 
 struct FilterArgs {
   std::string selector;               // -l
   std::vector<std::string> statuses;  // --status (repeatable)
   std::string name_glob;              // --name
+};
+
+struct ListArgs {
+  FilterArgs filter;
+  bool all = false;  // --all: finished operations too (without --status: live ones only)
+};
+
+struct CancelArgs {
+  std::vector<std::string> ids;
+  std::string message;
+  bool no_cascade = false;
 };
 
 struct CancelAllArgs {
@@ -30,14 +41,14 @@ struct CancelAllArgs {
 
 struct WatchArgs {
   FilterArgs filter;
-  int count = 0;  // stop after this many events (0: never)
-  uint64_t from_sequence = 0;
+  int count = 0;               // stop after this many events (0: never)
+  uint64_t from_sequence = 0;  // replay from this sequence, inclusive (0: only new events)
 };
 
 struct RunArgs {
   std::string name;
   std::vector<std::string> labels;  // k=v
-  std::string timeout;              // a duration, or empty
+  std::string timeout;              // the operation's deadline: a duration, or empty
   std::string parent_id;
   std::string grace = "10s";
   std::vector<std::string> tokens;      // --token NAME (repeatable)
@@ -53,6 +64,14 @@ struct TokenCreateArgs {
   std::vector<std::string> all_of;
 };
 
+struct TokenArgs {
+  std::string name;      // get, cancel
+  std::string message;   // cancel
+  std::string selector;  // list
+  std::string source;    // link
+  std::string target;    // link
+};
+
 struct DeadlineArgs {
   std::string target;  // an operation id, or a token name with --token
   bool token = false;
@@ -61,25 +80,28 @@ struct DeadlineArgs {
   bool none = false;
 };
 
-int ListCommand(Cli& cli, const FilterArgs& args);
+int ListCommand(Cli& cli, const ListArgs& args);
 int GetCommand(Cli& cli, const std::string& id);
-int CancelCommand(Cli& cli, const std::vector<std::string>& ids, const std::string& message,
-                  bool no_cascade);
-int CancelAllCommand(Cli& cli, const CancelAllArgs& args);
+int CancelCommand(Cli& cli, const CancelArgs& args);
+int CancelAllCommand(Cli& cli, const CancelAllArgs& args, std::istream& in);
 int WatchCommand(Cli& cli, const WatchArgs& args);
 int HealthCommand(Cli& cli);
-int RunCommand(const GlobalOptions& global, const RunArgs& args);
+int VersionCommand(Cli& cli);
+int RunCommand(const GlobalOptions& global, const RunArgs& args, Streams streams);
 int TokensCreateCommand(Cli& cli, const TokenCreateArgs& args);
-int TokensGetCommand(Cli& cli, const std::string& name);
-int TokensListCommand(Cli& cli, const std::string& selector);
-int TokensCancelCommand(Cli& cli, const std::string& name, const std::string& message);
-int TokensLinkCommand(Cli& cli, const std::string& source, const std::string& target);
+int TokensGetCommand(Cli& cli, const TokenArgs& args);
+int TokensListCommand(Cli& cli, const TokenArgs& args);
+int TokensCancelCommand(Cli& cli, const TokenArgs& args);
+int TokensLinkCommand(Cli& cli, const TokenArgs& args);
 int DeadlineCommand(Cli& cli, const DeadlineArgs& args);
 int ConditionsCommand(Cli& cli);
 
-// "k=v" strings into a map; false (with a message) for a malformed one.
+// Fills `out` from the filter flags; false (with a message on err) for a bad
+// --status.
+bool BuildFilter(const FilterArgs& args, pb::OperationFilter* out, std::ostream& err);
+// "k=v" strings into a map; false (with a message on err) for a malformed one.
 bool ParseLabels(const std::vector<std::string>& labels, const char* flag,
-                 std::map<std::string, std::string>* out);
+                 std::map<std::string, std::string>* out, std::ostream& err);
 
 }  // namespace hother::cancelable::cancelctl
 

@@ -1,5 +1,4 @@
 // cancelctl tokens create|get|list|cancel|link, and cancelctl deadline.
-#include <iostream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -7,148 +6,136 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/cancelctl/commands.h"
+#include "client/cancelctl/output.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::cancelctl {
 namespace {
 
-void PrintToken(const Cli& cli, const pb::Token& token) {
-  if (cli.options().format == Format::kJson) {
-    std::cout << ToJson(token) << "\n";
-    return;
-  }
-  const absl::Time now = absl::Now();
-  auto list = [](const auto& items) {
-    return items.empty() ? std::string("-") : absl::StrJoin(items, ", ");
-  };
-  std::vector<std::vector<std::string>> rows = {
-      {"Name:", token.name()},
-      {"Labels:", FormatLabels(token.labels())},
-      {"Status:", token.has_cancel() ? "cancelled" : "active"},
-      {"Deadline:", token.has_deadline()
-                        ? absl::StrCat(absl::FormatTime(wire::FromProto(token.deadline())), " (in ",
-                                       HumanDuration(wire::FromProto(token.deadline()) - now), ")")
-                        : "-"},
-      {"Sources:", list(token.sources())},
-      {"Targets:", list(token.targets())},
-      {"All of:", list(token.all_of())},
-      {"Operations:", list(token.operation_ids())},
-  };
-  std::cout << FormatTable(rows);
-  if (token.has_cancel()) {
-    const pb::Cancellation& c = token.cancel().cancellation();
-    std::cout << "Cancel:\n  " << ReasonName(c.reason()) << ": " << c.message()
-              << (c.actor().empty() ? "" : " (by " + c.actor() + ")") << "\n";
-    for (const pb::Cancellation& cause : token.cancel().cause_chain()) {
-      std::cout << "  <- " << ReasonName(cause.reason()) << ": " << cause.message() << "\n";
-    }
-  }
+void PrintToken(Cli& cli, const pb::Token& token) {
+  cli.out() << DescribeToken(token, absl::Now());
 }
 
 }  // namespace
-
-bool ParseLabels(const std::vector<std::string>& labels, const char* flag,
-                 std::map<std::string, std::string>* out) {
-  for (const std::string& label : labels) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(label, absl::MaxSplits('=', 1));
-    if (kv.first.empty() || label.find('=') == std::string::npos) {
-      std::cerr << "cancelctl: " << flag << " '" << label << "': expected key=value\n";
-      return false;
-    }
-    (*out)[kv.first] = kv.second;
-  }
-  return true;
-}
 
 int TokensCreateCommand(Cli& cli, const TokenCreateArgs& args) {
   pb::CreateTokenRequest request;
   request.set_name(args.name);
   std::map<std::string, std::string> labels;
-  if (!ParseLabels(args.labels, "tokens create: -l", &labels)) return kUsage;
+  if (!ParseLabels(args.labels, "tokens create: -l", &labels, cli.err())) return kUsage;
   request.mutable_labels()->insert(labels.begin(), labels.end());
   if (!args.timeout.empty()) {
     absl::Duration timeout;
-    if (!ParseDurationFlag("tokens create: --timeout", args.timeout, /*positive=*/true, &timeout)) {
+    if (!ParseDurationFlag("tokens create: --timeout", args.timeout, /*positive=*/true, &timeout,
+                           cli.err())) {
       return kUsage;
     }
     wire::ToProto(timeout, request.mutable_timeout());
   }
   for (const std::string& input : args.all_of) request.add_all_of(input);
-  pb::Token token;
-  grpc::Status status = cli.stub().CreateToken(cli.Context().get(), request, &token);
-  if (!status.ok()) return cli.Fail(absl::StrCat("tokens create ", args.name), status);
-  PrintToken(cli, token);
-  return kOk;
+  return cli.Call<pb::Token>(
+      absl::StrCat("tokens create ", args.name),
+      [&](grpc::ClientContext* c, pb::Token* r) { return cli.stub().CreateToken(c, request, r); },
+      [&](const pb::Token& token) { PrintToken(cli, token); });
 }
 
-int TokensGetCommand(Cli& cli, const std::string& name) {
+int TokensGetCommand(Cli& cli, const TokenArgs& args) {
   pb::GetTokenRequest request;
-  request.set_name(name);
-  pb::Token token;
-  grpc::Status status = cli.stub().GetToken(cli.Context().get(), request, &token);
-  if (!status.ok()) return cli.Fail(absl::StrCat("tokens get ", name), status);
-  PrintToken(cli, token);
-  return kOk;
+  request.set_name(args.name);
+  return cli.Call<pb::Token>(
+      absl::StrCat("tokens get ", args.name),
+      [&](grpc::ClientContext* c, pb::Token* r) { return cli.stub().GetToken(c, request, r); },
+      [&](const pb::Token& token) { PrintToken(cli, token); });
 }
 
-int TokensListCommand(Cli& cli, const std::string& selector) {
+int TokensListCommand(Cli& cli, const TokenArgs& args) {
   pb::ListTokensRequest request;
-  request.set_selector(selector);
-  pb::ListTokensResponse response;
-  grpc::Status status = cli.stub().ListTokens(cli.Context().get(), request, &response);
-  if (!status.ok()) return cli.Fail("tokens list", status);
-  if (cli.options().format == Format::kJson) {
-    std::cout << ToJson(response) << "\n";
-    return kOk;
-  }
-  std::vector<std::vector<std::string>> rows = {
-      {"NAME", "STATUS", "OPERATIONS", "TARGETS", "DEADLINE", "LABELS"}};
-  const absl::Time now = absl::Now();
-  for (const pb::Token& t : response.tokens()) {
-    rows.push_back(
-        {t.name(), t.has_cancel() ? "cancelled" : "active", absl::StrCat(t.operation_ids_size()),
-         t.targets().empty() ? "-" : absl::StrJoin(t.targets(), ","),
-         t.has_deadline() ? absl::StrCat("in ", HumanDuration(wire::FromProto(t.deadline()) - now))
-                          : "-",
-         FormatLabels(t.labels())});
-  }
-  std::cout << FormatTable(rows);
-  return kOk;
+  request.set_selector(args.selector);
+  return cli.Call<pb::ListTokensResponse>(
+      "tokens list",
+      [&](grpc::ClientContext* c, pb::ListTokensResponse* r) {
+        return cli.stub().ListTokens(c, request, r);
+      },
+      [&](const pb::ListTokensResponse& response) {
+        std::vector<Row> rows = {{"NAME", "STATUS", "OPERATIONS", "TARGETS", "DEADLINE", "LABELS"}};
+        const absl::Time now = absl::Now();
+        for (const pb::Token& t : response.tokens()) {
+          const bool deadline = t.has_deadline() && !t.has_cancel();
+          rows.push_back(
+              {t.name(), t.has_cancel() ? "cancelled" : "active",
+               absl::StrCat(t.operation_ids_size()),
+               t.targets().empty() ? "-" : absl::StrJoin(t.targets(), ","),
+               deadline ? absl::StrCat("in ", HumanDuration(wire::FromProto(t.deadline()) - now))
+                        : "-",
+               FormatLabels(t.labels())});
+        }
+        cli.out() << FormatTable(rows);
+      });
 }
 
-int TokensCancelCommand(Cli& cli, const std::string& name, const std::string& message) {
+int TokensCancelCommand(Cli& cli, const TokenArgs& args) {
   pb::CancelTokenRequest request;
-  request.set_name(name);
-  request.set_message(message);
+  request.set_name(args.name);
+  request.set_message(args.message);
   request.set_actor(cli.Actor());
-  pb::CancelTokenResponse response;
-  grpc::Status status = cli.stub().CancelToken(cli.Context().get(), request, &response);
-  if (!status.ok()) return cli.Fail(absl::StrCat("tokens cancel ", name), status);
-  if (cli.options().format == Format::kJson) {
-    std::cout << ToJson(response) << "\n";
-  } else if (response.first()) {
-    std::cout << name << ": cancelled (" << response.tokens_reached() << " tokens, "
-              << response.operations_reached() << " operations)\n";
-  } else {
-    std::cout << name << ": already cancelled; nothing changed\n";
-  }
-  return kOk;
+  return cli.Call<pb::CancelTokenResponse>(
+      absl::StrCat("tokens cancel ", args.name),
+      [&](grpc::ClientContext* c, pb::CancelTokenResponse* r) {
+        return cli.stub().CancelToken(c, request, r);
+      },
+      [&](const pb::CancelTokenResponse& response) {
+        if (response.first()) {
+          cli.out() << args.name << ": cancelled (" << response.tokens_reached() << " tokens, "
+                    << response.operations_reached() << " operations)\n";
+        } else {
+          cli.out() << args.name << ": already cancelled; nothing changed\n";
+        }
+      });
 }
 
-int TokensLinkCommand(Cli& cli, const std::string& source, const std::string& target) {
+int TokensLinkCommand(Cli& cli, const TokenArgs& args) {
   pb::LinkTokensRequest request;
-  request.set_source(source);
-  request.set_target(target);
-  pb::Token token;
-  grpc::Status status = cli.stub().LinkTokens(cli.Context().get(), request, &token);
-  if (!status.ok()) return cli.Fail("tokens link", status);
-  if (cli.options().format == Format::kJson) {
-    std::cout << ToJson(token) << "\n";
-  } else {
-    std::cout << "cancelling " << source << " now cancels " << target << "\n";
-  }
-  return kOk;
+  request.set_source(args.source);
+  request.set_target(args.target);
+  return cli.Call<pb::Token>(
+      "tokens link",
+      [&](grpc::ClientContext* c, pb::Token* r) { return cli.stub().LinkTokens(c, request, r); },
+      [&](const pb::Token&) {
+        cli.out() << "cancelling " << args.source << " now cancels " << args.target << "\n";
+      });
 }
+
+namespace {
+
+// Fills the `when` of a deadline request from exactly one of --in/--at/--none.
+bool DeadlineWhen(Cli& cli, const DeadlineArgs& args, pb::SetDeadlineRequest& request) {
+  const int chosen = !args.in.empty() + !args.at.empty() + args.none;
+  if (chosen != 1) {
+    cli.Usage("deadline: give exactly one of --in DURATION, --at TIME, --none");
+    return false;
+  }
+  if (!args.in.empty()) {
+    absl::Duration in;
+    if (!ParseDurationFlag("deadline: --in", args.in, /*positive=*/false, &in, cli.err())) {
+      return false;
+    }
+    wire::ToProto(in, request.mutable_in());
+  } else if (!args.at.empty()) {
+    absl::Time at;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, args.at, &at, &error)) {
+      cli.Usage(absl::StrCat("deadline: --at '", args.at,
+                             "' is not an RFC 3339 time like 2026-11-30T18:00:00Z (", error, ")"));
+      return false;
+    }
+    wire::ToProto(at, request.mutable_at());
+  } else {
+    request.set_none(true);
+  }
+  return true;
+}
+
+}  // namespace
 
 int DeadlineCommand(Cli& cli, const DeadlineArgs& args) {
   pb::SetDeadlineRequest request;
@@ -157,65 +144,51 @@ int DeadlineCommand(Cli& cli, const DeadlineArgs& args) {
   } else {
     request.set_operation_id(args.target);
   }
-  const int chosen = !args.in.empty() + !args.at.empty() + args.none;
-  if (chosen != 1) {
-    std::cerr << "cancelctl: deadline: give exactly one of --in DURATION, --at TIME, --none\n";
-    return kUsage;
-  }
-  if (!args.in.empty()) {
-    absl::Duration in;
-    if (!ParseDurationFlag("deadline: --in", args.in, /*positive=*/false, &in)) return kUsage;
-    wire::ToProto(in, request.mutable_in());
-  } else if (!args.at.empty()) {
-    absl::Time at;
-    std::string error;
-    if (!absl::ParseTime(absl::RFC3339_full, args.at, &at, &error)) {
-      std::cerr << "cancelctl: deadline: --at '" << args.at
-                << "' is not an RFC 3339 time like 2026-11-30T18:00:00Z (" << error << ")\n";
-      return kUsage;
-    }
-    wire::ToProto(at, request.mutable_at());
-  } else {
-    request.set_none(true);
-  }
-  pb::SetDeadlineResponse response;
-  grpc::Status status = cli.stub().SetDeadline(cli.Context().get(), request, &response);
-  if (!status.ok()) return cli.Fail(absl::StrCat("deadline ", args.target), status);
-  if (response.has_deadline()) {
-    absl::Time at = wire::FromProto(response.deadline());
-    std::cout << args.target << ": deadline " << absl::FormatTime(at) << " (in "
-              << HumanDuration(at - absl::Now()) << ")\n";
-  } else {
-    std::cout << args.target << ": no deadline\n";
-  }
-  return kOk;
+  if (!DeadlineWhen(cli, args, request)) return kUsage;
+  return cli.Call<pb::SetDeadlineResponse>(
+      absl::StrCat("deadline ", args.target),
+      [&](grpc::ClientContext* c, pb::SetDeadlineResponse* r) {
+        return cli.stub().SetDeadline(c, request, r);
+      },
+      [&](const pb::SetDeadlineResponse& response) {
+        if (!response.has_deadline()) {
+          cli.out() << args.target << ": no deadline\n";
+          return;
+        }
+        const absl::Time now = absl::Now();
+        const absl::Time at = wire::FromProto(response.deadline());
+        cli.out() << args.target << ": deadline " << absl::FormatTime(at)
+                  << (at > now ? absl::StrCat(" (in ", HumanDuration(at - now), ")")
+                               : std::string(" (had passed: cancelled now)"))
+                  << "\n";
+      });
 }
 
 int ConditionsCommand(Cli& cli) {
   pb::ListConditionsRequest request;
-  pb::ListConditionsResponse response;
-  grpc::Status status = cli.stub().ListConditions(cli.Context().get(), request, &response);
-  if (!status.ok()) return cli.Fail("conditions", status);
-  if (cli.options().format == Format::kJson) {
-    std::cout << ToJson(response) << "\n";
-    return kOk;
-  }
-  std::vector<std::vector<std::string>> rows = {
-      {"CONDITION", "SUBSCRIBERS", "EVERY", "LAST VALUE", "LAST CHECK", "ERROR"}};
-  const absl::Time now = absl::Now();
-  for (const pb::ConditionState& c : response.conditions()) {
-    rows.push_back({c.name() == c.definition() || c.definition().empty()
-                        ? c.name()
-                        : absl::StrCat(c.name(), " = ", c.definition()),
-                    absl::StrCat(c.subscribers()), HumanDuration(wire::FromProto(c.interval())),
-                    c.last_value().empty() ? "-" : c.last_value(),
-                    c.has_last_check()
-                        ? absl::StrCat(HumanDuration(now - wire::FromProto(c.last_check())), " ago")
-                        : "-",
-                    c.last_error().empty() ? "-" : c.last_error()});
-  }
-  std::cout << FormatTable(rows);
-  return kOk;
+  return cli.Call<pb::ListConditionsResponse>(
+      "conditions",
+      [&](grpc::ClientContext* c, pb::ListConditionsResponse* r) {
+        return cli.stub().ListConditions(c, request, r);
+      },
+      [&](const pb::ListConditionsResponse& response) {
+        std::vector<Row> rows = {
+            {"CONDITION", "SUBSCRIBERS", "EVERY", "LAST VALUE", "LAST CHECK", "ERROR"}};
+        const absl::Time now = absl::Now();
+        for (const pb::ConditionState& c : response.conditions()) {
+          rows.push_back(
+              {c.name() == c.definition() || c.definition().empty()
+                   ? c.name()
+                   : absl::StrCat(c.name(), " = ", c.definition()),
+               absl::StrCat(c.subscribers()), HumanDuration(wire::FromProto(c.interval())),
+               c.last_value().empty() ? "-" : c.last_value(),
+               c.has_last_check()
+                   ? absl::StrCat(HumanDuration(now - wire::FromProto(c.last_check())), " ago")
+                   : "-",
+               c.last_error().empty() ? "-" : c.last_error()});
+        }
+        cli.out() << FormatTable(rows);
+      });
 }
 
 }  // namespace hother::cancelable::cancelctl

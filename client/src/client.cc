@@ -33,6 +33,10 @@ bool Client::connected() const { return core_->connected(); }
 
 bool Client::WaitConnected(absl::Duration timeout) const { return core_->WaitConnected(timeout); }
 
+bool Client::WaitConnectedOrRefused(absl::Duration timeout) const {
+  return core_->WaitConnected(timeout, /*or_refused=*/true);
+}
+
 uint64_t Client::session_id() const { return core_->session_id(); }
 
 const std::string& Client::endpoint() const { return core_->endpoint(); }

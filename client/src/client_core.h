@@ -1,7 +1,9 @@
-// Internal: the machinery behind Client: the session stream, its reader
-// thread (connect, welcome, re-register, read loop, backoff), its writer
-// thread (everything sent on the stream, coalesced) and its worker thread
-// (heartbeats, coalesced progress, cancels sent to the daemon).
+// Internal: the machinery behind Client: the session stream and the three
+// threads that serve it, one file each:
+//   client_core.cc   the operations' API (start, progress, cancel, finish)
+//   session_loop.cc  the reader: connect, welcome, re-register, read, backoff
+//   writer.cc        everything sent on the stream, coalesced
+//   worker.cc        heartbeats, coalesced progress, cancels sent to the daemon
 #ifndef HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
 #define HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
 
@@ -34,11 +36,12 @@ struct OpRecord {
   std::string name;
   Metadata labels;
   Metadata metadata;
-  std::optional<absl::Time> deadline;  // absolute, local clock
-  std::shared_ptr<OpRecord> parent;    // an operation of this client, if any
-  std::string parent_id;               // or a daemon id given by the caller
-  std::vector<std::string> tokens;     // named tokens to attach to
-  std::vector<int> signals;            // daemon signals that cancel it
+  std::optional<absl::Time> deadline;     // absolute, local clock
+  std::optional<absl::Duration> timeout;  // as the user gave it (for the cancel's text)
+  std::shared_ptr<OpRecord> parent;       // an operation of this client, if any
+  std::string parent_id;                  // or a daemon id given by the caller
+  std::vector<std::string> tokens;        // named tokens to attach to
+  std::vector<int> signals;               // daemon signals that cancel it
   std::vector<StartOptions::Condition> conditions;
   Cancelable scope;  // the local mirror
 
@@ -76,7 +79,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome);
 
   bool connected() const;
-  bool WaitConnected(absl::Duration timeout) const;
+  // With `or_refused`, also returns (false) once an attempt has failed.
+  bool WaitConnected(absl::Duration timeout, bool or_refused = false) const;
   uint64_t session_id() const;
   const std::string& endpoint() const { return endpoint_; }
 
@@ -86,9 +90,23 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void SessionLoop();
   void WorkerLoop();
   void WriterLoop();
+  // --- The session thread (session_loop.cc). ---
   // One connected session: hello, welcome, re-register, read until it ends.
   void RunSession();
+  pb::SessionRequest Hello() const;
+  void BeginSessionLocked(Stream* stream, const pb::Welcome& welcome)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Registers every live operation again (a new session); forgets the
+  // finished ones.
+  void ReRegisterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReadResponses(Stream& stream);
+  void EndSession(grpc::ClientContext& context, Stream& stream);
   void HandleResponse(const pb::SessionResponse& response);
+  void OnRegistered(const pb::Registered& batch);
+  void RegisterWaitingChildrenLocked(const OpRecord& parent, pb::RegisterRequest& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnCancels(const pb::CancelNotice& batch);
+  void OnErrors(const pb::SessionErrors& errors);
   void DeliverCancel(const std::shared_ptr<OpRecord>& record, const pb::CancelDetails& details);
   // Queues a message for the current stream (dropped when there is none:
   // the next session's re-registration carries what matters). The
@@ -105,6 +123,13 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void ForgetLocked(const OpRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends a finish that waited (for the registration or a pending cancel).
   void MaybeSendFinishLocked(OpRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // --- The worker thread (worker.cc). ---
+  // Queues the pending progress reports of operations registered in this
+  // session.
+  void QueueProgressLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends a session (or a connection attempt) the daemon left silent for a lease.
+  void GiveUpOnASilentDaemonLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RemoteCancelReadyLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends the Cancel RPCs queued so far (without the lock).
   void SendRemoteCancels();
 
@@ -121,6 +146,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  // Connection attempts that ended without a welcome.
+  uint64_t failed_attempts_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t session_id_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t previous_session_id_ ABSL_GUARDED_BY(mu_) = 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@
 #include "absl/time/clock.h"
 #include "hother/cancelable/internal/enum_names.h"
 #include "hother/cancelable/resource_usage.h"
+
+extern char** environ;
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -71,21 +74,36 @@ std::string FormatBytes(uint64_t bytes) {
   return absl::StrFormat("%.1fMiB", static_cast<double>(bytes) / (1 << 20));
 }
 
-absl::StatusOr<Observation> RunCommand(const Condition& c) {
-  pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
-  if (pid == 0) {
-    int null = open("/dev/null", O_RDWR);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    setpgid(0, 0);
-    std::vector<char*> argv;
-    for (const std::string& a : c.command) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
+// Starts `command` with posix_spawn (no code of ours runs between fork and
+// exec, where the daemon's other threads may hold locks), in its own process
+// group, with /dev/null as stdin, stdout and stderr.
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&files);
+  posix_spawnattr_init(&attr);
+  for (int fd : {0, 1, 2}) posix_spawn_file_actions_addopen(&files, fd, "/dev/null", O_RDWR, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  pid_t pid = 0;
+  const int error = posix_spawnp(&pid, argv[0], &files, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&files);
+  if (error == ENOENT) return absl::NotFoundError(absl::StrCat("cannot run '", command[0], "'"));
+  if (error != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot run '", command[0], "': ", std::strerror(error)));
   }
+  return pid;
+}
+
+absl::StatusOr<Observation> RunCommand(const Condition& c) {
+  absl::StatusOr<pid_t> spawned = Spawn(c.command);
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   const absl::Time give_up = absl::Now() + c.command_timeout;
   int status = 0;
   for (;;) {

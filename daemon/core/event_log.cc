@@ -38,21 +38,22 @@ uint64_t EventLog::current_sequence() const {
 }
 
 absl::StatusOr<std::unique_ptr<EventLog::Subscription>> EventLog::Subscribe(
-    uint64_t from_sequence, const std::function<void(uint64_t)>& on_start,
+    std::optional<uint64_t> replay_after, const std::function<void(uint64_t)>& on_start,
     std::function<void(const Event&)> on_event) {
   internal::MutexLock lock(&mu_);
+  const uint64_t from_sequence = replay_after.value_or(0);
   if (from_sequence > sequence_) {
     return absl::OutOfRangeError(absl::StrCat("from_sequence ", from_sequence,
                                               " is ahead of the current sequence ", sequence_));
   }
   const uint64_t oldest = events_.empty() ? sequence_ + 1 : events_.front().sequence;
-  if (from_sequence != 0 && from_sequence + 1 < oldest) {
+  if (replay_after.has_value() && from_sequence + 1 < oldest) {
     return absl::OutOfRangeError(absl::StrCat("from_sequence ", from_sequence,
                                               " is older than the retained window (events from ",
                                               oldest, " to ", sequence_, " are kept)"));
   }
   on_start(sequence_);
-  if (from_sequence != 0) {
+  if (replay_after.has_value()) {
     for (const Event& e : events_) {
       if (e.sequence > from_sequence) on_event(e);
     }

@@ -5,7 +5,7 @@
 // last `retain` events are kept, so a watcher that reconnects can resume from
 // the last sequence it saw.
 //
-//   auto sub = log.Subscribe(/*from_sequence=*/last_seen,
+//   auto sub = log.Subscribe(/*replay_after=*/last_seen,
 //       [&](uint64_t current) { SendStart(current); },
 //       [&](const Event& e) { Send(e); });   // replayed, then live
 //
@@ -19,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -59,11 +60,11 @@ class EventLog {
   };
 
   // Calls on_start(current sequence), then on_event for every retained event
-  // after `from_sequence` (none when it is 0), then for each new event.
-  // OUT_OF_RANGE when events after `from_sequence` were already dropped, or
+  // after `replay_after` (none when it is nullopt), then for each new event.
+  // OUT_OF_RANGE when events after `replay_after` were already dropped, or
   // when it is ahead of the current sequence.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
-      uint64_t from_sequence, const std::function<void(uint64_t)>& on_start,
+      std::optional<uint64_t> replay_after, const std::function<void(uint64_t)>& on_start,
       std::function<void(const Event&)> on_event);
 
  private:

@@ -20,6 +20,13 @@ std::vector<std::string> Sorted(const absl::flat_hash_set<std::string>& set) {
   return out;
 }
 
+// "deadline 2020-01-01T00:00:00Z had passed when it was set".
+std::string PassedDeadlineMessage(absl::Time deadline) {
+  return absl::StrCat("deadline ",
+                      absl::FormatTime(absl::RFC3339_full, deadline, absl::UTCTimeZone()),
+                      " had passed when it was set");
+}
+
 absl::Status NoToken(const std::string& name) {
   return absl::NotFoundError(absl::StrCat("no token '", name, "'"));
 }
@@ -114,12 +121,21 @@ std::vector<TokenView> OperationGraph::ListTokens(const Selector& selector) cons
   return out;
 }
 
+void OperationGraph::MarkTokenCancelledLocked(TokenRecord& token,
+                                              std::shared_ptr<const CancellationDetails> details,
+                                              Outbox& out) {
+  token.view.cancel = std::move(details);
+  out.timers.push_back(std::move(token.deadline_timer));
+  if (token.view.deadline.has_value() && *token.view.deadline > token.view.cancel->time) {
+    token.view.deadline.reset();  // it will not fire: a cancelled token shows none
+  }
+}
+
 std::pair<int, int> OperationGraph::CancelTokenLocked(
     TokenRecord& root, std::shared_ptr<const CancellationDetails> details, Outbox& out) {
   int tokens = 0;
   int operations = 0;
-  root.view.cancel = std::move(details);
-  out.timers.push_back(std::move(root.deadline_timer));
+  MarkTokenCancelledLocked(root, std::move(details), out);
   std::deque<TokenRecord*> queue = {&root};
   // Breadth-first over tokens: each cancels its attached operations (and,
   // through them, their descendants), its link targets and its all-of outputs.
@@ -140,10 +156,11 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
     }
     auto reach = [&](TokenRecord* next, std::string message) {
       if (next->view.cancel != nullptr) return;
-      next->view.cancel =
+      MarkTokenCancelledLocked(
+          *next,
           MakeRecord(CancelReason::kParent, std::move(message), clock_.Now(), next->view.name,
-                     token->view.cancel->actor, token->view.cancel);
-      out.timers.push_back(std::move(next->deadline_timer));
+                     token->view.cancel->actor, token->view.cancel),
+          out);
       queue.push_back(next);
     };
     for (const std::string& target : Sorted(token->targets)) {
@@ -280,7 +297,11 @@ absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
     }
     out.timers.push_back(std::move(rec->deadline_timer));
     rec->op.deadline = deadline;
-    if (deadline.has_value()) {
+    rec->stated_timeout = absl::ZeroDuration();
+    if (deadline.has_value() && *deadline <= clock_.Now()) {
+      CancelLocked(*rec, CancelReason::kTimeout, PassedDeadlineMessage(*deadline), "deadline",
+                   /*cascade=*/true, out);
+    } else if (deadline.has_value()) {
       rec->deadline_timer = OperationDeadlineTimer(id, *deadline);
     }
   }
@@ -300,7 +321,12 @@ absl::Status OperationGraph::SetTokenDeadline(const std::string& name,
     }
     out.timers.push_back(std::move(token->deadline_timer));
     token->view.deadline = deadline;
-    if (deadline.has_value()) {
+    if (deadline.has_value() && *deadline <= clock_.Now()) {
+      CancelTokenLocked(*token,
+                        MakeRecord(CancelReason::kTimeout, PassedDeadlineMessage(*deadline),
+                                   clock_.Now(), name, "deadline", nullptr),
+                        out);
+    } else if (deadline.has_value()) {
       token->deadline_timer = TokenDeadlineTimer(name, *deadline);
     }
   }

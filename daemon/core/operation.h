@@ -77,7 +77,7 @@ struct Operation {
   absl::Time created_time() const { return identity->created_time; }
 
   OpState state = OpState::kRunning;
-  std::vector<std::string> child_ids;  // live children
+  std::vector<std::string> child_ids;  // children still known (live, and finished ones kept)
   std::optional<absl::Time> finished_time;
   std::optional<absl::Time> deadline;
   std::shared_ptr<const CancellationDetails> cancel;  // with the cause chain

@@ -129,6 +129,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     ++next_seq_;
     if (spec.timeout.has_value()) {
       op.deadline = op.created_time() + *spec.timeout;
+      rec->stated_timeout = spec.stated_timeout.value_or(*spec.timeout);
       rec->deadline_timer = OperationDeadlineTimer(op.id(), *op.deadline);
     }
     Record& r = *rec;
@@ -138,7 +139,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     ++live_;
     EmitLocked(EventType::kRegistered, r);
     // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
-    if (parent != nullptr && !IsFinished(parent->op.state)) parent->children.insert(r.op.id());
+    if (parent != nullptr) parent->children.insert(r.op.id());
     if (parent != nullptr && parent->op.cancel != nullptr) {
       bool lost = parent->op.state == OpState::kLost ||
                   parent->op.cancel->reason == CancelReason::kOwnerLost;
@@ -215,8 +216,7 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
       // The owner's copy of the deadline fired first (it started counting
       // before the registration reached us): record what ours would have,
       // and tell descendants elsewhere now rather than when ours fires.
-      CancelLocked(*rec, CancelReason::kTimeout,
-                   TimeoutMessage(*rec->op.deadline - rec->op.created_time()), "deadline",
+      CancelLocked(*rec, CancelReason::kTimeout, DeadlineMessage(*rec), "deadline",
                    /*cascade=*/true, out);
     }
     rec->op.error = std::move(error);
@@ -231,9 +231,6 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
   rec.op.state = state;
   rec.op.finished_time = clock_.Now();
   out.timers.push_back(std::move(rec.deadline_timer));
-  if (Record* parent = rec.op.parent_id().empty() ? nullptr : FindLocked(rec.op.parent_id())) {
-    parent->children.erase(rec.op.id());
-  }
   for (const std::string& name : rec.tokens) {
     if (TokenRecord* token = FindTokenLocked(name)) token->operations.erase(rec.op.id());
   }
@@ -259,7 +256,11 @@ void OperationGraph::PruneFinishedLocked() {
     auto it = by_seq_.find(finished_.front());
     finished_.pop_front();
     if (it == by_seq_.end()) continue;
-    by_id_.erase(it->second->op.id());
+    const Operation& op = it->second->op;
+    if (Record* parent = op.parent_id().empty() ? nullptr : FindLocked(op.parent_id())) {
+      parent->children.erase(op.id());  // kept until now: `get` of the parent lists it
+    }
+    by_id_.erase(op.id());
     by_seq_.erase(it);
   }
 }
@@ -269,6 +270,9 @@ void OperationGraph::MarkCancelledLocked(Record& rec,
                                          Outbox& out) {
   rec.op.cancel = std::move(details);
   rec.op.cancel_requested_time = rec.op.cancel->time;
+  if (rec.op.deadline.has_value() && *rec.op.deadline > rec.op.cancel->time) {
+    rec.op.deadline.reset();  // it will not fire: a cancelled operation shows none
+  }
   if (rec.op.state == OpState::kRunning) rec.op.state = OpState::kCancelling;
   out.timers.push_back(std::move(rec.deadline_timer));
   EmitLocked(EventType::kCancelRequested, rec);
@@ -377,6 +381,12 @@ Scheduler::Timer OperationGraph::TokenDeadlineTimer(const std::string& name, abs
   });
 }
 
+std::string OperationGraph::DeadlineMessage(const Record& rec) {
+  return TimeoutMessage(rec.stated_timeout > absl::ZeroDuration()
+                            ? rec.stated_timeout
+                            : *rec.op.deadline - rec.op.created_time());
+}
+
 void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {
   Outbox out;
   {
@@ -384,8 +394,7 @@ void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {
     Record* rec = FindLocked(id);
     // A deadline moved while this timer was firing is not this one.
     if (rec == nullptr || rec->op.deadline != when) return;
-    CancelLocked(*rec, CancelReason::kTimeout,
-                 TimeoutMessage(*rec->op.deadline - rec->op.created_time()), "deadline",
+    CancelLocked(*rec, CancelReason::kTimeout, DeadlineMessage(*rec), "deadline",
                  /*cascade=*/true, out);
   }
   Flush(out);

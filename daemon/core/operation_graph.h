@@ -47,6 +47,10 @@ struct RegisterSpec {
   Labels metadata;
   std::string parent_id;
   std::optional<absl::Duration> timeout;
+  // The timeout as its user gave it, when `timeout` is what is left of it
+  // (the SDK's registration after a reconnect): the text of the cancel says
+  // this one, as the SDK's own copy of the deadline does.
+  std::optional<absl::Duration> stated_timeout;
   std::string previous_id;          // after a reconnect
   std::vector<std::string> tokens;  // named tokens to attach to
   std::vector<int> signals;         // daemon signals that cancel it
@@ -197,10 +201,14 @@ class OperationGraph {
   struct Record {
     uint64_t seq = 0;
     Operation op;
-    absl::flat_hash_set<std::string> children;  // live children
-    std::vector<std::string> tokens;            // attached named tokens
-    std::vector<int> signals;                   // subscribed daemon signals
+    // Children still known: live, and finished ones until they are pruned.
+    absl::flat_hash_set<std::string> children;
+    std::vector<std::string> tokens;  // attached named tokens
+    std::vector<int> signals;         // subscribed daemon signals
     Scheduler::Timer deadline_timer;
+    // The timeout the deadline was set with (for the text of its cancel);
+    // zero when it was moved or set as a time.
+    absl::Duration stated_timeout = absl::ZeroDuration();
   };
   struct TokenRecord {
     TokenView view;  // sources/targets/all_of/operation_ids kept in the sets
@@ -245,6 +253,8 @@ class OperationGraph {
   Scheduler::Timer OperationDeadlineTimer(const std::string& id, absl::Time when);
   Scheduler::Timer TokenDeadlineTimer(const std::string& name, absl::Time when);
   void OnDeadline(const std::string& id, absl::Time when);
+  // The text of a deadline's cancel: "Operation timed out after 5s".
+  static std::string DeadlineMessage(const Record& rec);
   void OnTokenDeadline(const std::string& name, absl::Time when);
   void PruneFinishedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenRecord* FindTokenLocked(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -254,6 +264,10 @@ class OperationGraph {
                                                              absl::string_view field) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   TokenView TokenViewLocked(const TokenRecord& token) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks `token` cancelled (its deadline, if still to come, goes).
+  void MarkTokenCancelledLocked(TokenRecord& token,
+                                std::shared_ptr<const CancellationDetails> details, Outbox& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks `token` cancelled and walks everything below it. Returns
   // {tokens, operations} reached.
   std::pair<int, int> CancelTokenLocked(TokenRecord& token,

@@ -1,5 +1,7 @@
 #include "daemon/service/canceld_service.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 
@@ -10,6 +12,7 @@
 #include "daemon/service/validate.h"
 #include "hother/cancelable/internal/status_macros.h"
 #include "hother/cancelable/log.h"
+#include "hother/cancelable/version.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::daemon {
@@ -286,6 +289,15 @@ grpc::ServerUnaryReactor* CanceldService::ListConditions(grpc::CallbackServerCon
     if (c.last_check) ToProto(*c.last_check, out->mutable_last_check());
     out->set_last_error(c.last_error);
   }
+  return Answer(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* CanceldService::GetDaemonInfo(grpc::CallbackServerContext* context,
+                                                        const pb::GetDaemonInfoRequest*,
+                                                        pb::DaemonInfo* response) {
+  response->set_version(kVersion);
+  response->set_pid(getpid());
+  ToProto(state_.start_time, response->mutable_start_time());
   return Answer(context, absl::OkStatus());
 }
 

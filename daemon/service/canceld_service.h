@@ -54,6 +54,9 @@ class CanceldService final : public pb::Canceld::CallbackService {
   grpc::ServerUnaryReactor* ListConditions(grpc::CallbackServerContext* context,
                                            const pb::ListConditionsRequest* request,
                                            pb::ListConditionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetDaemonInfo(grpc::CallbackServerContext* context,
+                                          const pb::GetDaemonInfoRequest* request,
+                                          pb::DaemonInfo* response) override;
   grpc::ServerWriteReactor<pb::WatchEvent>* Watch(grpc::CallbackServerContext* context,
                                                   const pb::WatchRequest* request) override;
 

@@ -25,6 +25,7 @@ struct DaemonLimits {
   absl::Duration lease_timeout = absl::Seconds(10);
   size_t max_operations = 1'000'000;
   size_t max_sessions = 10'000;
+  size_t history = 10'000;  // finished operations kept (--history)
   // Events queued for one slow watcher; above the event log's retention, so
   // a replay of the whole retained window always fits.
   size_t watch_queue_limit = 100'000;
@@ -37,7 +38,8 @@ struct DaemonState {
         scheduler(clock),
         sessions(scheduler, limits.lease_timeout, limits.max_sessions),
         graph(clock, scheduler, events, sessions,
-              GraphOptions{.max_operations = limits.max_operations}),
+              GraphOptions{.max_operations = limits.max_operations,
+                           .finished_retention = limits.history}),
         conditions(scheduler, events,
                    [this](const std::vector<std::string>& ids, const std::string& condition,
                           const std::string& message) {
@@ -53,6 +55,7 @@ struct DaemonState {
   OperationGraph graph;
   ConditionEvaluator conditions;  // after the graph: destroyed first
   std::atomic<bool> draining{false};
+  const absl::Time start_time = clock.Now();
 };
 
 }  // namespace hother::cancelable::daemon

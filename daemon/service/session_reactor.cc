@@ -9,6 +9,7 @@
 #include "daemon/service/convert.h"
 #include "daemon/service/validate.h"
 #include "hother/cancelable/log.h"
+#include "hother/cancelable/version.h"
 #include "proto/wire.h"
 
 namespace hother::cancelable::daemon {
@@ -149,12 +150,14 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   Log(LogLevel::kInfo, "session opened",
       {{"session", absl::StrCat(owner_->session_id)},
        {"process", owner_->process_name},
-       {"pid", absl::StrCat(owner_->pid)}});
+       {"pid", absl::StrCat(owner_->pid)},
+       {"sdk_version", hello.sdk_version().empty() ? "unknown" : hello.sdk_version()}});
   pb::SessionResponse response;
   pb::Welcome* welcome = response.mutable_welcome();
   welcome->set_session_id(owner_->session_id);
   ToProto(state_.limits.heartbeat_interval, welcome->mutable_heartbeat_interval());
   ToProto(state_.limits.lease_timeout, welcome->mutable_lease_timeout());
+  welcome->set_daemon_version(kVersion);
   writes_.Push(std::move(response));
   return true;
 }
@@ -193,6 +196,9 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
       spec.metadata.insert(item.metadata().begin(), item.metadata().end());
       spec.parent_id = item.parent_id();
       if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
+      if (item.has_stated_timeout() && FromProto(item.stated_timeout()) > absl::ZeroDuration()) {
+        spec.stated_timeout = FromProto(item.stated_timeout());
+      }
       spec.previous_id = item.previous_id();
       spec.tokens.assign(item.tokens().begin(), item.tokens().end());
       for (const std::string& name : item.signals()) {

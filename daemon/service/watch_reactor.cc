@@ -35,8 +35,15 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
     End(ToGrpc(filter.status()));
     return;
   }
+  // start_sequence N replays from N on; from_sequence N after N; neither, nothing.
+  std::optional<uint64_t> replay_after;
+  if (request.start_sequence() > 0) {
+    replay_after = request.start_sequence() - 1;
+  } else if (request.from_sequence() > 0) {
+    replay_after = request.from_sequence();
+  }
   auto subscription = state_.events.Subscribe(
-      request.from_sequence(),
+      replay_after,
       [this](uint64_t current) {
         pb::WatchEvent start;
         start.set_sequence(current);

@@ -136,6 +136,11 @@ class Client {
 
   bool connected() const;
   bool WaitConnected(absl::Duration timeout) const;
+  // Like WaitConnected, but gives up as soon as an attempt to reach the
+  // daemon has failed (no socket, connection refused, the stream ended
+  // before the welcome): for a caller that would rather go on without the
+  // daemon than wait for it. True once connected.
+  bool WaitConnectedOrRefused(absl::Duration timeout) const;
   // The current session's id (0 while disconnected).
   uint64_t session_id() const;
   const std::string& endpoint() const;

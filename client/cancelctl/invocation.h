@@ -1,0 +1,70 @@
+// A cancelctl command line, parsed into one value, and its execution.
+//
+//   int main(int argc, char** argv) {
+//     return cancelctl::Main(argc, argv, {std::cout, std::cerr}, std::cin);
+//   }
+//
+// Tests call Main (or ParseInvocation and Execute) with string streams and
+// an in-process daemon's endpoint.
+//
+// Thread-safety: stateless functions.
+#ifndef HOTHER_CANCELABLE_CLIENT_CANCELCTL_INVOCATION_H_
+#define HOTHER_CANCELABLE_CLIENT_CANCELCTL_INVOCATION_H_
+
+#include <istream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "client/cancelctl/cli.h"
+#include "client/cancelctl/commands.h"
+
+namespace hother::cancelable::cancelctl {
+
+enum class Command {
+  kList,
+  kGet,
+  kCancel,
+  kCancelAll,
+  kWatch,
+  kHealth,
+  kVersion,
+  kRun,
+  kTokensCreate,
+  kTokensGet,
+  kTokensList,
+  kTokensCancel,
+  kTokensLink,
+  kDeadline,
+  kConditions,
+};
+
+// Everything a command line says: the global options, which command, and
+// that command's arguments (the others stay default).
+struct Invocation {
+  GlobalOptions global;
+  Command command = Command::kHealth;
+  ListArgs list;
+  std::string get_id;
+  CancelArgs cancel;
+  CancelAllArgs cancel_all;
+  WatchArgs watch;
+  RunArgs run;
+  TokenCreateArgs token_create;
+  TokenArgs token;
+  DeadlineArgs deadline;
+};
+
+// The invocation, or the exit code to return at once: 0 after --help (the
+// help on out), kUsage after a usage error (the error on err, naming what was
+// wrong: "unknown command 'lsit' (did you mean 'list'?)").
+std::variant<Invocation, int> ParseInvocation(const std::vector<std::string>& args,
+                                              Streams streams);
+// Runs the command; returns its exit code. `in` answers cancel-all's question.
+int Execute(const Invocation& invocation, Streams streams, std::istream& in);
+// ParseInvocation then Execute.
+int Main(int argc, const char* const* argv, Streams streams, std::istream& in);
+
+}  // namespace hother::cancelable::cancelctl
+
+#endif  // HOTHER_CANCELABLE_CLIENT_CANCELCTL_INVOCATION_H_
