@@ -1,5 +1,6 @@
 // End-to-end: the real canceld and cancelctl binaries, on a unix socket in a
 // temp dir. Each test gets its own daemon.
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hother/cancelable/version.h"
 #include "tests/e2e/process.h"
 #include "tests/lib/test_util.h"
 
@@ -23,6 +25,7 @@ namespace hother::cancelable::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class E2E : public ::testing::Test {
  protected:
@@ -412,6 +415,57 @@ TEST_F(E2E, SigtermDrainsAndExitsZeroAndAStaleSocketIsReplaced) {
   close(fd);
   StartDaemon();
   EXPECT_THAT(daemon_->err(), HasSubstr("replaced a stale socket"));
+}
+
+// Issue 9: what an operator meets first.
+TEST_F(E2E, StartUpErrorsNameTheRealCause) {
+  Result missing_dir = RunToCompletion(
+      {CANCELD_PATH, "--listen", absl::StrCat("unix:", dir_.path(), "/no/such/dir/c.sock")},
+      dir_.path() + "/missing-dir");
+  EXPECT_EQ(missing_dir.exit_code, 1);
+  EXPECT_THAT(missing_dir.err, HasSubstr("/no/such/dir"));
+  EXPECT_THAT(missing_dir.err, HasSubstr("No such file or directory"));
+  Result no_config = RunToCompletion(
+      {CANCELD_PATH, "--listen", endpoint_ + ".2", "--config", dir_.path() + "/absent.toml"},
+      dir_.path() + "/no-config");
+  EXPECT_EQ(no_config.exit_code, 1);
+  EXPECT_THAT(no_config.err, HasSubstr("cannot read the configuration file " + dir_.path() +
+                                       "/absent.toml: No such file or directory"));
+}
+
+TEST_F(E2E, EndpointIsAnAliasOfListenAndVersionIsTheProjects) {
+  const std::string other = endpoint_ + ".alias";
+  Process second({CANCELD_PATH, "--endpoint", other}, dir_.path() + "/alias");
+  EXPECT_TRUE(Eventually([&] {
+    return RunToCompletion({CANCELCTL_PATH, "--endpoint", other, "health"},
+                           dir_.path() + "/alias-health")
+               .exit_code == 0;
+  })) << second.err();
+  Result version = RunToCompletion({CANCELD_PATH, "--version"}, dir_.path() + "/version");
+  EXPECT_EQ(version.out, absl::StrCat("canceld ", kVersion, "\n"));
+}
+
+TEST_F(E2E, SighupWithoutAConfigIsAWarningAndChangesNothing) {
+  auto run = Run({"--name", "hup", "--", "sleep", "1000"});
+  std::string id = IdOf(*run);
+  daemon_->Signal(SIGHUP);
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains(daemon_->err(), "SIGHUP: no configuration file (--config) to reload");
+  })) << daemon_->err();
+  EXPECT_THAT(daemon_->err(), Not(HasSubstr("configuration not reloaded")));
+  EXPECT_EQ(Ctl({"health"}).exit_code, 0);
+}
+
+// Needs a second uid: run as root, it tries cancelctl as nobody (65534).
+TEST_F(E2E, PermissionDeniedOnTheSocketExitsFourAndNamesTheGroup) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to run cancelctl as another user";
+  Result denied =
+      RunToCompletion({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       CANCELCTL_PATH, "--endpoint", endpoint_, "list"},
+                      dir_.path() + "/denied");
+  EXPECT_EQ(denied.exit_code, 4) << denied.err;
+  EXPECT_THAT(denied.err, HasSubstr("permission denied on " + endpoint_.substr(5)));
+  EXPECT_THAT(denied.err, HasSubstr("members of the group root may use it"));
 }
 
 }  // namespace

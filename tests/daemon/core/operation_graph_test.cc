@@ -4,9 +4,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
+#include "hother/cancelable/errors.h"
 #include "tests/lib/test_util.h"
 
 namespace hother::cancelable::daemon {
@@ -303,6 +305,68 @@ TEST(EventLog, ResumingOutsideTheRetainedWindowIsOutOfRange) {
   ASSERT_TRUE(sub.ok());
   EXPECT_EQ(start, 5u);
   EXPECT_THAT(replayed, ::testing::ElementsAre(4u, 5u));
+}
+
+TEST_F(GraphTest, AFinishedParentStillListsItsChildrenUntilTheyArePruned) {
+  std::string parent = Register(1, "parent");
+  std::string child = Register(2, "child", parent);
+  ASSERT_TRUE(graph_.Finish(2, child, OpState::kCompleted, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, parent, OpState::kCompleted, "").ok());
+  EXPECT_THAT(Get(parent).child_ids, ::testing::ElementsAre(child));
+}
+
+TEST_F(GraphTest, ADeadlineSetInThePastFiresAtOnceAndSaysSo) {
+  std::string id = Register(1, "late");
+  std::string child = Register(2, "child", id);
+  const absl::Time past = clock_.Now() - absl::Hours(1);
+  ASSERT_TRUE(graph_.SetOperationDeadline(id, past).ok());
+  Operation op = Get(id);
+  ASSERT_NE(op.cancel, nullptr);
+  EXPECT_EQ(op.cancel->reason, CancelReason::kTimeout);
+  EXPECT_EQ(
+      op.cancel->message,
+      absl::StrCat("deadline ", absl::FormatTime(absl::RFC3339_full, past, absl::UTCTimeZone()),
+                   " had passed when it was set"));
+  EXPECT_EQ(Get(child).state, OpState::kCancelling);
+  ASSERT_TRUE(graph_.CreateToken({.name = "t"}).ok());
+  ASSERT_TRUE(graph_.SetTokenDeadline("t", clock_.Now() - absl::Seconds(1)).ok());
+  EXPECT_THAT(graph_.GetToken("t")->cancel->message, ::testing::HasSubstr("had passed"));
+}
+
+TEST_F(GraphTest, ACancelledOperationOrTokenShowsNoDeadlineToCome) {
+  std::string id = Register(1, "o", "", absl::Hours(1));
+  ASSERT_TRUE(Get(id).deadline.has_value());
+  ASSERT_TRUE(graph_.Cancel(id, "stop", "t", true).ok());
+  EXPECT_FALSE(Get(id).deadline.has_value());
+  ASSERT_TRUE(graph_.CreateToken({.name = "t", .timeout = absl::Hours(1)}).ok());
+  ASSERT_TRUE(graph_.CancelToken("t", "stop", "t").ok());
+  EXPECT_FALSE(graph_.GetToken("t")->deadline.has_value());
+}
+
+TEST_F(GraphTest, ATimeoutSaysTheTimeoutAsStatedEvenWhenRegisteredWithWhatIsLeft) {
+  RegisterSpec spec{
+      .name = "again", .timeout = absl::Milliseconds(700), .stated_timeout = absl::Seconds(5)};
+  absl::StatusOr<RegisterResult> r = graph_.Register(Session(1), std::move(spec));
+  ASSERT_TRUE(r.ok());
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(Eventually([&] { return Get(r->id).cancel != nullptr; }));
+  EXPECT_EQ(Get(r->id).cancel->message, TimeoutMessage(absl::Seconds(5)));
+}
+
+TEST(EventLog, ReplayingAfterZeroReplaysEveryRetainedEvent) {
+  EventLog log;
+  auto op = std::make_shared<const Operation>();
+  for (int i = 0; i < 3; ++i) log.Append(EventType::kProgress, op, absl::Now());
+  std::vector<uint64_t> replayed;
+  auto sub = log.Subscribe(
+      0, [](uint64_t) {}, [&](const Event& e) { replayed.push_back(e.sequence); });
+  ASSERT_TRUE(sub.ok());
+  EXPECT_THAT(replayed, ::testing::ElementsAre(1, 2, 3));
+  std::vector<uint64_t> none;
+  auto live_only = log.Subscribe(
+      std::nullopt, [](uint64_t) {}, [&](const Event& e) { none.push_back(e.sequence); });
+  ASSERT_TRUE(live_only.ok());
+  EXPECT_TRUE(none.empty());
 }
 
 }  // namespace
