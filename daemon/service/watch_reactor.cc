@@ -1,11 +1,23 @@
 #include "daemon/service/watch_reactor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "daemon/service/convert.h"
 
 namespace hother::cancelable::daemon {
+
+WatcherSet::WatcherSet() : thread_([this] { FanOutLoop(); }) {}
+
+WatcherSet::~WatcherSet() {
+  {
+    internal::MutexLock lock(&mu_);
+    stop_ = true;
+    changed_.SignalAll();
+  }
+  thread_.join();
+}
 
 void WatcherSet::Add(WatchReactor* watcher) {
   internal::MutexLock lock(&mu_);
@@ -15,11 +27,40 @@ void WatcherSet::Add(WatchReactor* watcher) {
 void WatcherSet::Remove(WatchReactor* watcher) {
   internal::MutexLock lock(&mu_);
   watchers_.erase(watcher);
+  if (scheduled_.erase(watcher) > 0) {
+    ready_.erase(std::remove(ready_.begin(), ready_.end(), watcher), ready_.end());
+  }
+  while (busy_ == watcher) changed_.Wait(&mu_);
 }
 
 void WatcherSet::EndAll(const grpc::Status& status) {
   internal::MutexLock lock(&mu_);  // held: a watcher cannot be deleted meanwhile
   for (WatchReactor* watcher : watchers_) watcher->End(status);
+}
+
+void WatcherSet::Wake(WatchReactor* watcher) {
+  internal::MutexLock lock(&mu_);
+  if (!scheduled_.insert(watcher).second) return;  // already due
+  ready_.push_back(watcher);
+  changed_.Signal();
+}
+
+void WatcherSet::FanOutLoop() {
+  internal::MutexLock lock(&mu_);
+  for (;;) {
+    while (!stop_ && ready_.empty()) changed_.Wait(&mu_);
+    if (stop_) return;
+    WatchReactor* watcher = ready_.front();
+    ready_.pop_front();
+    scheduled_.erase(watcher);
+    if (!watchers_.contains(watcher)) continue;
+    busy_ = watcher;
+    mu_.Unlock();
+    watcher->Drain();
+    mu_.Lock();
+    busy_ = nullptr;
+    changed_.SignalAll();
+  }
 }
 
 WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
@@ -35,6 +76,7 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
     End(ToGrpc(filter.status()));
     return;
   }
+  filter_ = *std::move(filter);
   // start_sequence N replays from N on; from_sequence N after N; neither, nothing.
   std::optional<uint64_t> replay_after;
   if (request.start_sequence() > 0) {
@@ -51,7 +93,7 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
         ToProto(state_.clock.Now(), start.mutable_time());
         writes_.Push(std::move(start));
       },
-      [this, filter = *std::move(filter)](const Event& event) { OnEvent(filter, event); });
+      [this](const Event& event) { OnEvent(event); });
   if (!subscription.ok()) {
     End(ToGrpc(subscription.status()));
     return;
@@ -59,20 +101,35 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
   subscription_ = *std::move(subscription);
 }
 
-void WatchReactor::OnEvent(const OperationFilter& filter, const Event& event) {
-  if (!filter.Matches(*event.operation)) return;
-  if (writes_.size() >= state_.limits.watch_queue_limit) {
-    End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
-                                  " events; resume with from_sequence before ", event.sequence)));
-    return;
+void WatchReactor::OnEvent(const Event& event) {
+  {
+    internal::MutexLock lock(&pending_mu_);
+    pending_.push_back(event);
   }
-  pb::WatchEvent out;
-  out.set_sequence(event.sequence);
-  out.set_type(ToProto(event.type));
-  ToProto(event.time, out.mutable_time());
-  ToProto(*event.operation, event.time, out.mutable_operation());
-  writes_.Push(std::move(out));
+  watchers_.Wake(this);
+}
+
+void WatchReactor::Drain() {
+  std::vector<Event> events;
+  {
+    internal::MutexLock lock(&pending_mu_);
+    events.swap(pending_);
+  }
+  for (const Event& event : events) {
+    if (!filter_.Matches(*event.operation)) continue;
+    if (writes_.size() >= state_.limits.watch_queue_limit) {
+      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
+                                    " events; resume with from_sequence before ", event.sequence)));
+      return;
+    }
+    pb::WatchEvent out;
+    out.set_sequence(event.sequence);
+    out.set_type(ToProto(event.type));
+    ToProto(event.time, out.mutable_time());
+    ToProto(*event.operation, event.time, out.mutable_operation());
+    if (!writes_.Push(std::move(out))) return;  // finishing
+  }
 }
 
 void WatchReactor::OnCancel() { End(grpc::Status::CANCELLED); }

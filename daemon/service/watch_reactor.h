@@ -5,7 +5,10 @@
 #ifndef HOTHER_CANCELABLE_DAEMON_SERVICE_WATCH_REACTOR_H_
 #define HOTHER_CANCELABLE_DAEMON_SERVICE_WATCH_REACTOR_H_
 
+#include <deque>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "daemon/core/event_log.h"
@@ -21,17 +24,41 @@ namespace pb = ::hother::cancelable::v1;
 
 class WatchReactor;
 
-// The live watchers, so that shutdown can end them.
+// The live watchers, so that shutdown can end them, and the one thread that
+// turns their events into messages.
+//
+// TRICKY: events reach a watcher under the operation graph's lock (the graph
+// appends them to the event log as it changes). A watcher only queues them
+// there and calls Wake; the fan-out thread filters, converts to proto and
+// writes, outside every lock of the graph, so a slow or numerous set of
+// watchers never lengthens a cancel.
 class WatcherSet {
  public:
+  WatcherSet();
+  ~WatcherSet();  // stops the fan-out thread
+  WatcherSet(const WatcherSet&) = delete;
+  WatcherSet& operator=(const WatcherSet&) = delete;
+
   void Add(WatchReactor* watcher);
+  // After Remove returns, the fan-out thread no longer touches `watcher`.
   void Remove(WatchReactor* watcher);
   // Ends every watcher with `status`.
   void EndAll(const grpc::Status& status);
+  // `watcher` has queued events: the fan-out thread drains them. Cheap; may
+  // be called under the graph's lock.
+  void Wake(WatchReactor* watcher);
 
  private:
+  void FanOutLoop();
+
   internal::Mutex mu_;
+  internal::CondVar changed_;  // ready_, busy_, stop_
   absl::flat_hash_set<WatchReactor*> watchers_ ABSL_GUARDED_BY(mu_);
+  std::deque<WatchReactor*> ready_ ABSL_GUARDED_BY(mu_);  // each at most once
+  absl::flat_hash_set<WatchReactor*> scheduled_ ABSL_GUARDED_BY(mu_);
+  WatchReactor* busy_ ABSL_GUARDED_BY(mu_) = nullptr;  // being drained, outside the lock
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
 };
 
 class WatchReactor : public grpc::ServerWriteReactor<pb::WatchEvent> {
@@ -42,13 +69,19 @@ class WatchReactor : public grpc::ServerWriteReactor<pb::WatchEvent> {
   void OnCancel() override;
   void OnDone() override;
   void End(const grpc::Status& status) { writes_.Finish(status); }
+  // On the fan-out thread: filters, converts and writes the queued events.
+  void Drain();
 
  private:
-  void OnEvent(const OperationFilter& filter, const Event& event);
+  // Under the log's (and the graph's) lock: queues `event`, nothing more.
+  void OnEvent(const Event& event);
 
   DaemonState& state_;
   WatcherSet& watchers_;
   WriteQueue<WatchReactor, pb::WatchEvent> writes_{this};
+  OperationFilter filter_;  // set before the subscription, then read only by Drain
+  internal::Mutex pending_mu_;
+  std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
   std::unique_ptr<EventLog::Subscription> subscription_;
 };
 
