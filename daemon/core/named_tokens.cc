@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "daemon/core/cause_text.h"
 #include "daemon/core/operation_graph.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/internal/status_macros.h"
@@ -92,12 +93,11 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
     }
     // Every input already cancelled: so is the all-of token.
     if (!inputs.empty() && t.all_of_pending.empty()) {
-      CancelTokenLocked(t,
-                        MakeRecord(CancelReason::kParent,
-                                   absl::StrCat("All ", inputs.size(), " inputs of token ",
-                                                t.view.name, " were cancelled"),
-                                   clock_.Now(), t.view.name, last_input->actor, last_input),
-                        out);
+      CancelTokenLocked(
+          t,
+          MakeRecord(CancelReason::kParent, AllInputsCancelledText(inputs.size(), t.view.name),
+                     clock_.Now(), t.view.name, last_input->actor, last_input),
+          out);
     }
     result = TokenViewLocked(t);
   }
@@ -147,11 +147,10 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
     for (const std::string& id : Sorted(token->operations)) {
       Record* rec = FindLocked(id);
       if (rec == nullptr || IsFinished(rec->op.state) || rec->op.cancel != nullptr) continue;
-      MarkCancelledLocked(
-          *rec,
-          MakeRecord(CancelReason::kParent, absl::StrCat("Token ", name, " cancelled"),
-                     clock_.Now(), id, token->view.cancel->actor, token->view.cancel),
-          out);
+      MarkCancelledLocked(*rec,
+                          MakeRecord(CancelReason::kParent, TokenCancelledText(name), clock_.Now(),
+                                     id, token->view.cancel->actor, token->view.cancel),
+                          out);
       operations += 1 + CascadeLocked(*rec, CancelReason::kParent, token->view.cancel->actor, out);
     }
     auto reach = [&](TokenRecord* next, std::string message) {
@@ -165,15 +164,14 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
     };
     for (const std::string& target : Sorted(token->targets)) {
       if (TokenRecord* next = FindTokenLocked(target)) {
-        reach(next, absl::StrCat("Linked token ", name, " cancelled"));
+        reach(next, LinkedTokenCancelledText(name));
       }
     }
     for (const std::string& output : Sorted(token->all_of_outputs)) {
       TokenRecord* next = FindTokenLocked(output);
       if (next == nullptr || next->all_of_pending.erase(name) == 0) continue;
       if (next->all_of_pending.empty()) {
-        reach(next, absl::StrCat("All ", next->view.all_of.size(), " inputs of token ", output,
-                                 " were cancelled"));
+        reach(next, AllInputsCancelledText(next->view.all_of.size(), output));
       }
     }
   }
@@ -259,8 +257,8 @@ absl::StatusOr<TokenView> OperationGraph::LinkTokens(const std::string& source,
     if (from->view.cancel != nullptr && to->view.cancel == nullptr) {
       CancelTokenLocked(
           *to,
-          MakeRecord(CancelReason::kParent, absl::StrCat("Linked token ", source, " cancelled"),
-                     clock_.Now(), target, from->view.cancel->actor, from->view.cancel),
+          MakeRecord(CancelReason::kParent, LinkedTokenCancelledText(source), clock_.Now(), target,
+                     from->view.cancel->actor, from->view.cancel),
           out);
     }
     result = TokenViewLocked(*to);
@@ -290,7 +288,7 @@ absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
   {
     internal::MutexLock lock(&mu_);
     Record* rec = FindLocked(id);
-    if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+    if (rec == nullptr) return NoOperation(id);
     if (IsFinished(rec->op.state) || rec->op.cancel != nullptr) {
       return absl::FailedPreconditionError(
           absl::StrCat("operation '", id, "' is already ", ToString(rec->op.state)));

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "daemon/core/cause_text.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/internal/random.h"
 #include "hother/cancelable/internal/status_macros.h"
@@ -110,7 +111,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     if (!spec.parent_id.empty()) {
       parent = FindLocked(spec.parent_id);
       if (parent == nullptr) {
-        return absl::NotFoundError(absl::StrCat("parent_id: no operation '", spec.parent_id, "'"));
+        return NoOperation(spec.parent_id, "parent_id");
       }
     }
     CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> tokens,
@@ -143,13 +144,11 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
     if (parent != nullptr && parent->op.cancel != nullptr) {
       bool lost = parent->op.state == OpState::kLost ||
                   parent->op.cancel->reason == CancelReason::kOwnerLost;
-      MarkCancelledLocked(
-          r,
-          MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
-                     absl::StrCat("Parent operation ", parent->op.id(),
-                                  lost ? " lost its owner" : " cancelled"),
-                     clock_.Now(), r.op.id(), parent->op.cancel->actor, parent->op.cancel),
-          out);
+      MarkCancelledLocked(r,
+                          MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
+                                     ParentCancelledText(parent->op.id(), lost), clock_.Now(),
+                                     r.op.id(), parent->op.cancel->actor, parent->op.cancel),
+                          out);
     }
     r.signals = spec.signals;
     for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id());
@@ -159,8 +158,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
       if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
         MarkCancelledLocked(
             r,
-            MakeRecord(CancelReason::kParent,
-                       absl::StrCat("Token ", token->view.name, " cancelled"), clock_.Now(),
+            MakeRecord(CancelReason::kParent, TokenCancelledText(token->view.name), clock_.Now(),
                        r.op.id(), token->view.cancel->actor, token->view.cancel),
             out);
       }
@@ -179,7 +177,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
 absl::StatusOr<OperationGraph::Record*> OperationGraph::OwnedLocked(uint64_t session_id,
                                                                     const std::string& id) const {
   Record* rec = FindLocked(id);
-  if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+  if (rec == nullptr) return NoOperation(id);
   if (rec->op.owner().session_id != session_id) {
     return absl::PermissionDeniedError(
         absl::StrCat("operation '", id, "' is owned by ", OwnerText(rec->op.owner())));
@@ -298,11 +296,9 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason, const
       if (child->op.cancel == nullptr) {
         MarkCancelledLocked(
             *child,
-            MakeRecord(
-                reason,
-                absl::StrCat("Parent operation ", parent->op.id(),
-                             reason == CancelReason::kOwnerLost ? " lost its owner" : " cancelled"),
-                clock_.Now(), child->op.id(), actor, parent->op.cancel),
+            MakeRecord(reason,
+                       ParentCancelledText(parent->op.id(), reason == CancelReason::kOwnerLost),
+                       clock_.Now(), child->op.id(), actor, parent->op.cancel),
             out);
         ++reached;
       }
@@ -332,7 +328,7 @@ absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::
   {
     internal::MutexLock lock(&mu_);
     Record* rec = FindLocked(id);
-    if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+    if (rec == nullptr) return NoOperation(id);
     result.reached = CancelLocked(*rec, CancelReason::kManual, std::move(message), std::move(actor),
                                   cascade, out);
     result.first = result.reached > 0;
@@ -403,7 +399,7 @@ void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {
 absl::StatusOr<Operation> OperationGraph::Get(const std::string& id) const {
   internal::MutexLock lock(&mu_);
   Record* rec = FindLocked(id);
-  if (rec == nullptr) return absl::NotFoundError(absl::StrCat("no operation '", id, "'"));
+  if (rec == nullptr) return NoOperation(id);
   return SnapshotLocked(*rec);
 }
 
