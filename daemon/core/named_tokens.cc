@@ -153,26 +153,28 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
                           out);
       operations += 1 + CascadeLocked(*rec, CancelReason::kParent, token->view.cancel->actor, out);
     }
-    auto reach = [&](TokenRecord* next, std::string message) {
-      if (next->view.cancel != nullptr) return;
-      MarkTokenCancelledLocked(
-          *next,
-          MakeRecord(CancelReason::kParent, std::move(message), clock_.Now(), next->view.name,
-                     token->view.cancel->actor, token->view.cancel),
-          out);
-      queue.push_back(next);
-    };
+    // The tokens this one reaches, in order (marked below, under the lock).
+    std::vector<std::pair<TokenRecord*, std::string>> reached;
     for (const std::string& target : Sorted(token->targets)) {
       if (TokenRecord* next = FindTokenLocked(target)) {
-        reach(next, LinkedTokenCancelledText(name));
+        reached.emplace_back(next, LinkedTokenCancelledText(name));
       }
     }
     for (const std::string& output : Sorted(token->all_of_outputs)) {
       TokenRecord* next = FindTokenLocked(output);
       if (next == nullptr || next->all_of_pending.erase(name) == 0) continue;
       if (next->all_of_pending.empty()) {
-        reach(next, AllInputsCancelledText(next->view.all_of.size(), output));
+        reached.emplace_back(next, AllInputsCancelledText(next->view.all_of.size(), output));
       }
+    }
+    for (auto& [next, message] : reached) {
+      if (next->view.cancel != nullptr) continue;
+      MarkTokenCancelledLocked(
+          *next,
+          MakeRecord(CancelReason::kParent, std::move(message), clock_.Now(), next->view.name,
+                     token->view.cancel->actor, token->view.cancel),
+          out);
+      queue.push_back(next);
     }
   }
   return {tokens, operations};
