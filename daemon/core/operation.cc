@@ -26,10 +26,6 @@ constexpr std::array<std::pair<OpState, absl::string_view>, 7> kNames = {{
 
 absl::string_view ToString(OpState state) { return internal::NameOf(kNames, state); }
 
-std::optional<OpState> ParseOpState(absl::string_view text) {
-  return internal::ValueOf<OpState>(kNames, text);
-}
-
 const std::shared_ptr<const OperationIdentity>& Operation::EmptyIdentity() {
   static const auto* const empty =
       new std::shared_ptr<const OperationIdentity>(std::make_shared<const OperationIdentity>(

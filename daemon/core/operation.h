@@ -34,7 +34,6 @@ enum class OpState {
 };
 
 absl::string_view ToString(OpState state);
-std::optional<OpState> ParseOpState(absl::string_view text);
 bool IsFinished(OpState state);
 
 struct Owner {

@@ -195,7 +195,6 @@ class OperationGraph {
                        const std::string& message, const std::string& actor);
 
   size_t live_count() const;
-  const std::string& instance_prefix() const { return instance_prefix_; }
 
  private:
   struct Record {
