@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "hother/cancelable/internal/json_escape.h"
 
 namespace hother::cancelable::cancelctl {
 namespace {
@@ -121,9 +122,6 @@ std::string EnumWord(absl::string_view type_name, absl::string_view value_name) 
 gp::Value ToJsonValue(const gp::Message& message) {
   const gp::Descriptor* type = message.GetDescriptor();
   if (IsWellKnown(type)) return WellKnownValue(message);
-  if (type->full_name() == "google.protobuf.Value") {
-    return static_cast<const gp::Value&>(message);
-  }
   const gp::Reflection* r = message.GetReflection();
   gp::Value v;
   gp::Struct* object = v.mutable_struct_value();
@@ -149,30 +147,7 @@ gp::Value ToJsonValue(const gp::Message& message) {
 namespace {
 
 void AppendString(const std::string& text, std::string& out) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+  absl::StrAppend(&out, "\"", internal::JsonEscape(text), "\"");
 }
 
 // Objects with their keys sorted, so that the same answer prints the same.
