@@ -12,6 +12,7 @@
 #define HOTHER_CANCELABLE_CLIENT_CANCELCTL_CLI_H_
 
 #include <functional>
+#include <istream>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -50,6 +51,13 @@ struct GlobalOptions {
 struct Streams {
   std::ostream& out;
   std::ostream& err;
+};
+
+// Where a command reads a person's answer (cancel-all's question), and
+// whether a person is there to answer (stdin is a terminal).
+struct Input {
+  std::istream& in;
+  bool terminal = false;
 };
 
 class Cli {

@@ -1,9 +1,7 @@
 // cancelctl list, get, cancel, cancel-all, health and version.
 #include "client/cancelctl/commands.h"
 
-#include <unistd.h>
-
-#include <iostream>
+#include <istream>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -156,7 +154,7 @@ bool Confirm(Cli& cli, const pb::CancelAllRequest& request, std::istream& in, in
 
 }  // namespace
 
-int CancelAllCommand(Cli& cli, const CancelAllArgs& args, std::istream& in) {
+int CancelAllCommand(Cli& cli, const CancelAllArgs& args, Input input) {
   pb::CancelAllRequest request;
   if (!BuildFilter(args.filter, request.mutable_filter(), cli.err())) return kUsage;
   if (args.filter.selector.empty() && args.filter.name_glob.empty() && !args.all) {
@@ -166,11 +164,11 @@ int CancelAllCommand(Cli& cli, const CancelAllArgs& args, std::istream& in) {
   request.set_message(args.message);
   request.set_actor(cli.Actor());
   if (!args.dry_run && !args.yes) {
-    if (&in != &std::cin || !isatty(STDIN_FILENO)) {
+    if (!input.terminal) {
       return cli.Usage("cancel-all: refusing without -y when not on a terminal");
     }
     int exit_code = kOk;
-    if (!Confirm(cli, request, in, &exit_code)) return exit_code;
+    if (!Confirm(cli, request, input.in, &exit_code)) return exit_code;
   }
   request.set_dry_run(args.dry_run);
   return cli.Call<pb::CancelAllResponse>(

@@ -83,7 +83,7 @@ struct DeadlineArgs {
 int ListCommand(Cli& cli, const ListArgs& args);
 int GetCommand(Cli& cli, const std::string& id);
 int CancelCommand(Cli& cli, const CancelArgs& args);
-int CancelAllCommand(Cli& cli, const CancelAllArgs& args, std::istream& in);
+int CancelAllCommand(Cli& cli, const CancelAllArgs& args, Input input);
 int WatchCommand(Cli& cli, const WatchArgs& args);
 int HealthCommand(Cli& cli);
 int VersionCommand(Cli& cli);

@@ -244,7 +244,7 @@ std::variant<Invocation, int> ParseInvocation(const std::vector<std::string>& ar
   return inv;
 }
 
-int Execute(const Invocation& inv, Streams streams, std::istream& in) {
+int Execute(const Invocation& inv, Streams streams, Input input) {
   if (inv.command == Command::kRun) return RunCommand(inv.global, inv.run, streams);
   Cli cli(inv.global, streams);
   switch (inv.command) {
@@ -255,7 +255,7 @@ int Execute(const Invocation& inv, Streams streams, std::istream& in) {
     case Command::kCancel:
       return CancelCommand(cli, inv.cancel);
     case Command::kCancelAll:
-      return CancelAllCommand(cli, inv.cancel_all, in);
+      return CancelAllCommand(cli, inv.cancel_all, input);
     case Command::kWatch:
       return WatchCommand(cli, inv.watch);
     case Command::kHealth:
@@ -282,11 +282,11 @@ int Execute(const Invocation& inv, Streams streams, std::istream& in) {
   return kUsage;
 }
 
-int Main(int argc, const char* const* argv, Streams streams, std::istream& in) {
+int Main(int argc, const char* const* argv, Streams streams, Input input) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::variant<Invocation, int> parsed = ParseInvocation(args, streams);
   if (const int* code = std::get_if<int>(&parsed)) return *code;
-  return Execute(std::get<Invocation>(parsed), streams, in);
+  return Execute(std::get<Invocation>(parsed), streams, input);
 }
 
 }  // namespace hother::cancelable::cancelctl

@@ -1,7 +1,8 @@
 // A cancelctl command line, parsed into one value, and its execution.
 //
 //   int main(int argc, char** argv) {
-//     return cancelctl::Main(argc, argv, {std::cout, std::cerr}, std::cin);
+//     return cancelctl::Main(argc, argv, {std::cout, std::cerr},
+//                            {std::cin, isatty(STDIN_FILENO) != 0});
 //   }
 //
 // Tests call Main (or ParseInvocation and Execute) with string streams and
@@ -60,10 +61,10 @@ struct Invocation {
 // wrong: "unknown command 'lsit' (did you mean 'list'?)").
 std::variant<Invocation, int> ParseInvocation(const std::vector<std::string>& args,
                                               Streams streams);
-// Runs the command; returns its exit code. `in` answers cancel-all's question.
-int Execute(const Invocation& invocation, Streams streams, std::istream& in);
+// Runs the command; returns its exit code. `input` answers cancel-all's question.
+int Execute(const Invocation& invocation, Streams streams, Input input);
 // ParseInvocation then Execute.
-int Main(int argc, const char* const* argv, Streams streams, std::istream& in);
+int Main(int argc, const char* const* argv, Streams streams, Input input);
 
 }  // namespace hother::cancelable::cancelctl
 

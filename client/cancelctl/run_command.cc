@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/cancelctl/commands.h"
+#include "client/cancelctl/json.h"
 #include "hother/cancelable/client/client.h"
 #include "hother/cancelable/signal_watcher.h"
 
@@ -156,9 +157,11 @@ std::unique_ptr<RemoteOperation> StartOperation(Client& client, const GlobalOpti
     streams.err << "cancelctl: run: operation " << op->id() << "\n";
   }
   if (global.format == Format::kJson) {
-    const std::string id = op->id();
-    streams.out << "{\"operation_id\":\"" << id
-                << "\",\"registered\":" << (id.empty() ? "false" : "true") << "}" << std::endl;
+    google::protobuf::Value json;
+    auto& fields = *json.mutable_struct_value()->mutable_fields();
+    fields["operation_id"].set_string_value(op->id());
+    fields["registered"].set_bool_value(!op->id().empty());
+    streams.out << JsonText(json) << std::endl;
   }
   return op;
 }

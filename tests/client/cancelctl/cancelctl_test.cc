@@ -42,17 +42,18 @@ class CancelctlTest : public ::testing::Test {
   }
 
   // cancelctl --endpoint <ours> ARGS, with `input` as its stdin.
-  Output Ctl(std::vector<std::string> args, const std::string& input = "") {
+  Output Ctl(std::vector<std::string> args, const std::string& input = "", bool terminal = false) {
     args.insert(args.begin(), {"cancelctl", "--endpoint", endpoint_});
-    return CtlRaw(args, input);
+    return CtlRaw(args, input, terminal);
   }
-  static Output CtlRaw(const std::vector<std::string>& args, const std::string& input = "") {
+  static Output CtlRaw(const std::vector<std::string>& args, const std::string& input = "",
+                       bool terminal = false) {
     std::vector<const char*> argv;
     for (const std::string& a : args) argv.push_back(a.c_str());
     std::ostringstream out, err;
     std::istringstream in(input);
     Output result;
-    result.code = Main(static_cast<int>(argv.size()), argv.data(), {out, err}, in);
+    result.code = Main(static_cast<int>(argv.size()), argv.data(), {out, err}, {in, terminal});
     result.out = out.str();
     result.err = err.str();
     return result;
@@ -171,6 +172,18 @@ TEST_F(CancelctlTest, CancelAllNeedsASelectionAndRefusesWithoutYesOffATerminal) 
   EXPECT_THAT(real.out, HasSubstr("Cancelled 1 operation."));
   EXPECT_EQ(graph().Get(a)->state, daemon::OpState::kCancelling);
   EXPECT_EQ(graph().Get(b)->state, daemon::OpState::kRunning);
+}
+
+TEST_F(CancelctlTest, CancelAllOnATerminalShowsTheMatchesAndAsks) {
+  std::string a = Register("a", "", {{"team", "a"}});
+  Output no = Ctl({"cancel-all", "-l", "team=a"}, "n\n", /*terminal=*/true);
+  EXPECT_EQ(no.code, kOk);
+  EXPECT_THAT(no.out, AllOf(HasSubstr(a), HasSubstr("Cancel these 1 operations? [y/N] "),
+                            HasSubstr("Nothing cancelled.")));
+  EXPECT_EQ(graph().Get(a)->state, daemon::OpState::kRunning);
+  Output yes = Ctl({"cancel-all", "-l", "team=a"}, "y\n", /*terminal=*/true);
+  EXPECT_THAT(yes.out, HasSubstr("Cancelled 1 operation."));
+  EXPECT_EQ(graph().Get(a)->state, daemon::OpState::kCancelling);
 }
 
 // --- watch. ---
