@@ -154,11 +154,8 @@ grpc::ServerUnaryReactor* CanceldService::CreateToken(grpc::CallbackServerContex
     spec.name = request->name();
     spec.labels.insert(request->labels().begin(), request->labels().end());
     if (request->has_timeout()) {
-      absl::Duration timeout = FromProto(request->timeout());
-      if (timeout <= absl::ZeroDuration()) {
-        return absl::InvalidArgumentError("timeout: must be positive");
-      }
-      spec.timeout = timeout;
+      CANCELABLE_RETURN_IF_ERROR(ValidatePositive("timeout", request->timeout()));
+      spec.timeout = FromProto(request->timeout());
     }
     for (int i = 0; i < request->all_of_size(); ++i) {
       CANCELABLE_RETURN_IF_ERROR(

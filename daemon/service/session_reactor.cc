@@ -196,9 +196,7 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
       spec.metadata.insert(item.metadata().begin(), item.metadata().end());
       spec.parent_id = item.parent_id();
       if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
-      if (item.has_stated_timeout() && FromProto(item.stated_timeout()) > absl::ZeroDuration()) {
-        spec.stated_timeout = FromProto(item.stated_timeout());
-      }
+      if (item.has_stated_timeout()) spec.stated_timeout = FromProto(item.stated_timeout());
       spec.previous_id = item.previous_id();
       spec.tokens.assign(item.tokens().begin(), item.tokens().end());
       for (const std::string& name : item.signals()) {

@@ -36,6 +36,13 @@ absl::Status ValidateId(absl::string_view field, absl::string_view id, bool requ
   return absl::OkStatus();
 }
 
+absl::Status ValidatePositive(absl::string_view field, const google::protobuf::Duration& d) {
+  if (d.seconds() < 0 || d.nanos() < 0 || (d.seconds() == 0 && d.nanos() == 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be positive"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateHello(const pb::Hello& hello) {
   if (!hello.process_name().empty()) {
     CANCELABLE_RETURN_IF_ERROR(ValidateName("hello.process_name", hello.process_name()));
@@ -74,9 +81,12 @@ absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterIte
                        "' is not one of SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT"));
     }
   }
-  if (item.has_timeout() && (item.timeout().seconds() < 0 || item.timeout().nanos() < 0 ||
-                             (item.timeout().seconds() == 0 && item.timeout().nanos() == 0))) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ".timeout: must be positive"));
+  if (item.has_timeout()) {
+    CANCELABLE_RETURN_IF_ERROR(ValidatePositive(absl::StrCat(field, ".timeout"), item.timeout()));
+  }
+  if (item.has_stated_timeout()) {
+    CANCELABLE_RETURN_IF_ERROR(
+        ValidatePositive(absl::StrCat(field, ".stated_timeout"), item.stated_timeout()));
   }
   return absl::OkStatus();
 }

@@ -18,6 +18,8 @@ namespace pb = ::hother::cancelable::v1;
 absl::Status ValidateLabels(absl::string_view field,
                             const google::protobuf::Map<std::string, std::string>& labels);
 absl::Status ValidateId(absl::string_view field, absl::string_view id, bool required);
+// INVALID_ARGUMENT "<field>: must be positive" for zero or a negative duration.
+absl::Status ValidatePositive(absl::string_view field, const google::protobuf::Duration& d);
 absl::Status ValidateHello(const pb::Hello& hello);
 absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterItem& item);
 absl::Status ValidateProgressItem(absl::string_view field, const pb::ProgressItem& item);

@@ -1,0 +1,76 @@
+// The validation of what clients send: every error is INVALID_ARGUMENT and
+// its text, which names the field, is a contract users read.
+#include "daemon/service/validate.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hother::cancelable::daemon {
+namespace {
+
+std::string ErrorOf(const absl::Status& status) {
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  return std::string(status.message());
+}
+
+google::protobuf::Duration Seconds(int64_t s, int32_t nanos = 0) {
+  google::protobuf::Duration d;
+  d.set_seconds(s);
+  d.set_nanos(nanos);
+  return d;
+}
+
+TEST(Validate, ADurationMustBePositive) {
+  EXPECT_TRUE(ValidatePositive("timeout", Seconds(0, 1)).ok());
+  EXPECT_EQ(ErrorOf(ValidatePositive("timeout", Seconds(0))), "timeout: must be positive");
+  EXPECT_EQ(ErrorOf(ValidatePositive("timeout", Seconds(-3))), "timeout: must be positive");
+}
+
+TEST(Validate, ARegisterItemNamesTheFieldOfItsTimeouts) {
+  pb::RegisterItem item;
+  item.set_name("job");
+  *item.mutable_timeout() = Seconds(5);
+  *item.mutable_stated_timeout() = Seconds(30);
+  EXPECT_TRUE(ValidateRegisterItem("register.items[0]", item).ok());
+  *item.mutable_stated_timeout() = Seconds(-1);
+  EXPECT_EQ(ErrorOf(ValidateRegisterItem("register.items[0]", item)),
+            "register.items[0].stated_timeout: must be positive");
+  *item.mutable_timeout() = Seconds(0);
+  EXPECT_EQ(ErrorOf(ValidateRegisterItem("register.items[2]", item)),
+            "register.items[2].timeout: must be positive");
+}
+
+TEST(Validate, ARegisterItemRefusesAnUnknownSignal) {
+  pb::RegisterItem item;
+  item.set_name("job");
+  item.add_signals("SIGKILL");
+  EXPECT_EQ(ErrorOf(ValidateRegisterItem("register.items[1]", item)),
+            "register.items[1].signals[0]: 'SIGKILL' is not one of SIGTERM, SIGINT, SIGHUP, "
+            "SIGUSR1, SIGUSR2, SIGQUIT");
+}
+
+TEST(Validate, IdsAreRequiredWhereSaidBoundedAndOfLabelCharacters) {
+  EXPECT_TRUE(ValidateId("parent_id", "", /*required=*/false).ok());
+  EXPECT_EQ(ErrorOf(ValidateId("id", "", /*required=*/true)), "id: required");
+  EXPECT_EQ(ErrorOf(ValidateId("id", "a b", true)), "id: 'a b' is not an operation id");
+  EXPECT_THAT(ErrorOf(ValidateId("id", std::string(1000, 'a'), true)),
+              ::testing::StartsWith("id: longer than "));
+}
+
+TEST(Validate, ACancelRequestNeedsAnId) {
+  pb::CancelRequest request;
+  EXPECT_EQ(ErrorOf(ValidateCancelRequest(request)), "id: required");
+  request.set_id("7f3a-1");
+  EXPECT_TRUE(ValidateCancelRequest(request).ok());
+}
+
+TEST(Validate, AHelloWithAnOverlongHostIsRefused) {
+  pb::Hello hello;
+  hello.set_host(std::string(300, 'h'));
+  EXPECT_EQ(ErrorOf(ValidateHello(hello)), "hello.host: longer than 256 bytes");
+}
+
+}  // namespace
+}  // namespace hother::cancelable::daemon
