@@ -102,33 +102,39 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
 }
 
 void WatchReactor::OnEvent(const Event& event) {
+  if (!filter_.Matches(*event.operation)) return;
   {
     internal::MutexLock lock(&pending_mu_);
-    pending_.push_back(event);
+    if (fell_behind_at_ != 0) return;  // ending: nothing more is queued
+    if (pending_.size() + writes_.size() >= state_.limits.watch_queue_limit) {
+      fell_behind_at_ = event.sequence;
+    } else {
+      pending_.push_back(event);
+    }
   }
   watchers_.Wake(this);
 }
 
 void WatchReactor::Drain() {
   std::vector<Event> events;
+  uint64_t fell_behind_at;
   {
     internal::MutexLock lock(&pending_mu_);
     events.swap(pending_);
+    fell_behind_at = fell_behind_at_;
   }
   for (const Event& event : events) {
-    if (!filter_.Matches(*event.operation)) continue;
-    if (writes_.size() >= state_.limits.watch_queue_limit) {
-      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                       absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
-                                    " events; resume with from_sequence before ", event.sequence)));
-      return;
-    }
     pb::WatchEvent out;
     out.set_sequence(event.sequence);
     out.set_type(ToProto(event.type));
     ToProto(event.time, out.mutable_time());
     ToProto(*event.operation, event.time, out.mutable_operation());
     if (!writes_.Push(std::move(out))) return;  // finishing
+  }
+  if (fell_behind_at != 0) {
+    End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
+                                  " events; resume with from_sequence before ", fell_behind_at)));
   }
 }
 

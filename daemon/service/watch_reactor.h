@@ -28,10 +28,10 @@ class WatchReactor;
 // turns their events into messages.
 //
 // TRICKY: events reach a watcher under the operation graph's lock (the graph
-// appends them to the event log as it changes). A watcher only queues them
-// there and calls Wake; the fan-out thread filters, converts to proto and
+// appends them to the event log as it changes). A watcher only filters and
+// queues them there and calls Wake; the fan-out thread converts to proto and
 // writes, outside every lock of the graph, so a slow or numerous set of
-// watchers never lengthens a cancel.
+// watchers never lengthens a cancel by their conversions and writes.
 class WatcherSet {
  public:
   WatcherSet();
@@ -69,19 +69,23 @@ class WatchReactor : public grpc::ServerWriteReactor<pb::WatchEvent> {
   void OnCancel() override;
   void OnDone() override;
   void End(const grpc::Status& status) { writes_.Finish(status); }
-  // On the fan-out thread: filters, converts and writes the queued events.
+  // On the fan-out thread: converts and writes the queued events (and ends
+  // a watcher that fell behind, after what was queued before it did).
   void Drain();
 
  private:
-  // Under the log's (and the graph's) lock: queues `event`, nothing more.
+  // Under the log's (and the graph's) lock: filters `event` and queues it,
+  // within watch_queue_limit (events queued here and in writes_ together).
   void OnEvent(const Event& event);
 
   DaemonState& state_;
   WatcherSet& watchers_;
   WriteQueue<WatchReactor, pb::WatchEvent> writes_{this};
-  OperationFilter filter_;  // set before the subscription, then read only by Drain
+  OperationFilter filter_;  // set before the subscription, then only read
   internal::Mutex pending_mu_;
   std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
+  // The first event that found the queue full (0: none): the watcher ends.
+  uint64_t fell_behind_at_ ABSL_GUARDED_BY(pending_mu_) = 0;
   std::unique_ptr<EventLog::Subscription> subscription_;
 };
 
