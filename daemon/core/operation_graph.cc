@@ -288,11 +288,15 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason, const
   while (!queue.empty()) {
     const Record* parent = queue.front();
     queue.pop_front();
-    std::vector<std::string> children(parent->children.begin(), parent->children.end());
-    std::sort(children.begin(), children.end());
-    for (const std::string& child_id : children) {
+    // Finished children stay in the set (for `get`); only live ones are walked.
+    std::vector<Record*> children;
+    for (const std::string& child_id : parent->children) {
       Record* child = FindLocked(child_id);
-      if (child == nullptr || IsFinished(child->op.state)) continue;
+      if (child != nullptr && !IsFinished(child->op.state)) children.push_back(child);
+    }
+    std::sort(children.begin(), children.end(),
+              [](const Record* a, const Record* b) { return a->op.id() < b->op.id(); });
+    for (Record* child : children) {
       if (child->op.cancel == nullptr) {
         MarkCancelledLocked(
             *child,
