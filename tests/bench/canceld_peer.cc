@@ -1,5 +1,8 @@
 #include "tests/bench/canceld_peer.h"
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -161,6 +164,50 @@ Probe CanceldPeer::FanOutProbe(int sessions, int per_session) {
     for (auto& fence : fences) fence->WaitRegistered(absl::Seconds(60));
     return micros;
   };
+}
+
+namespace {
+
+class WatchStreams final : public Watchers {
+ public:
+  explicit WatchStreams(const std::string& endpoint)
+      : stub_(pb::Canceld::NewStub(OwnChannel(endpoint))) {}
+  ~WatchStreams() override {
+    for (auto& context : contexts_) context->TryCancel();
+    for (std::thread& reader : readers_) reader.join();
+  }
+  int64_t events() const override { return events_.load(); }
+
+  // Opens one more stream; false if its first message (START) did not come.
+  bool Open() {
+    contexts_.push_back(std::make_unique<grpc::ClientContext>());
+    auto started = std::make_shared<std::promise<bool>>();
+    std::future<bool> first = started->get_future();
+    readers_.emplace_back([this, context = contexts_.back().get(), started] {
+      auto reader = stub_->Watch(context, pb::WatchRequest());
+      pb::WatchEvent event;
+      started->set_value(reader->Read(&event));
+      while (reader->Read(&event)) events_.fetch_add(1);
+      reader->Finish();
+    });
+    return first.wait_for(std::chrono::seconds(30)) == std::future_status::ready && first.get();
+  }
+
+ private:
+  std::unique_ptr<pb::Canceld::Stub> stub_;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts_;
+  std::vector<std::thread> readers_;
+  std::atomic<int64_t> events_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Watchers> CanceldPeer::ConnectWatchers(int count) {
+  auto watchers = std::make_unique<WatchStreams>(unix_);
+  for (int i = 0; i < count; ++i) {
+    if (!watchers->Open()) return nullptr;
+  }
+  return watchers;
 }
 
 double CanceldPeer::Throughput(Transport transport, int threads, int total) {

@@ -28,6 +28,15 @@ struct ScaleResult {
   int64_t cancelled = 0;
 };
 
+// Watch streams held open on canceld, each read by a thread of its own (so
+// they keep up, as `cancelctl watch` does), until destroyed.
+class Watchers {
+ public:
+  virtual ~Watchers() = default;
+  // Events read so far, over all the streams.
+  virtual int64_t events() const = 0;
+};
+
 class CanceldPeer final : public Peer {
  public:
   struct Options {
@@ -52,6 +61,10 @@ class CanceldPeer final : public Peer {
   // Scenario 4: registers `operations` over `sessions` sessions, measures the
   // daemon's memory, then lists and cancels them all.
   ScaleResult Scale(size_t operations, int sessions);
+
+  // Scenario 7: `count` watchers of every event, on the unix socket; null
+  // if they could not all start.
+  std::unique_ptr<Watchers> ConnectWatchers(int count);
 
   pid_t pid() const { return process_->pid(); }
 

@@ -9,13 +9,16 @@
 //   3. throughput: operations per second, 1 and 8 client threads;
 //   4. scale: the daemon's resident memory per live operation, List/CancelAll;
 //   5. deadlines: lateness with 1,000,000 pending;
-//   6. the library's micro-benchmarks (lib_bench).
+//   6. the library's micro-benchmarks (lib_bench);
+//   7. latency and fan-out again with 0, 10 and 100 watchers connected (run
+//      before 4, which replaces the shared daemon).
 // Every figure sits next to a baseline measured in the same run: this machine
 // is shared and noisy, and the ratio is what counts.
 #include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -54,7 +57,8 @@ struct Flags {
   double lib_min_time = 0.5;
   std::string canceld = CANCELD_PATH;
   std::string lib_bench = LIB_BENCH_PATH;
-  std::vector<int> scenarios = {1, 2, 3, 4, 5, 6};
+  std::vector<int> scenarios = {1, 2, 3, 4, 5, 6, 7};
+  std::vector<int> watchers = {0, 10, 100};
   std::string write;
   std::string command;
 };
@@ -80,6 +84,7 @@ class Driver {
   void Scale();
   void Deadlines();
   void Library();
+  void Watching();
   std::string Header() const;
 
   // Records a failure (the run goes on, and exits non-zero at the end).
@@ -358,6 +363,45 @@ void Driver::Library() {
   tables_.push_back(std::move(targets));
 }
 
+void Driver::Watching() {
+  Table table{.title = "7. Watchers connected: cancel latency (unix) and fan-out (100x100), p50",
+              .header = {"watchers", "latency (µs)", "vs bare", "fan-out (ms)", "vs bare push",
+                         "events the watchers read"}};
+  BarePeer* bare = Started(bare_);
+  CanceldPeer* canceld = Started(canceld_);
+  if (bare == nullptr || canceld == nullptr) return;
+  Probe bare_latency = bare->LatencyProbe(Transport::kUnix);
+  Probe canceld_latency = canceld->LatencyProbe(Transport::kUnix);
+  Probe bare_fanout = bare->FanOutProbe(100);
+  Probe canceld_fanout = canceld->FanOutProbe(100, 100);
+  if (bare_latency == nullptr || canceld_latency == nullptr || canceld_fanout == nullptr) {
+    Fail("watchers: the probes could not be set up");
+    return;
+  }
+  for (int count : flags_.watchers) {
+    std::unique_ptr<Watchers> watchers = canceld->ConnectWatchers(count);
+    if (watchers == nullptr) {
+      Fail(absl::StrCat("watchers: ", count, " Watch streams could not start"));
+      continue;
+    }
+    std::vector<std::vector<double>> latency = Interleave(
+        {.samples = flags_.samples, .warmup = flags_.warmup}, {&bare_latency, &canceld_latency});
+    std::vector<std::vector<double>> fanout =
+        Interleave({.samples = flags_.fanout_reps, .warmup = 1}, {&bare_fanout, &canceld_fanout});
+    const Percentiles lat_base = Summarize(latency[0]), lat = Summarize(latency[1]);
+    const Percentiles fan_base = Summarize(fanout[0]), fan = Summarize(fanout[1]);
+    table.rows.push_back({absl::StrCat(count), Fixed(lat.p50, 1), Ratio(lat.p50 / lat_base.p50),
+                          Fixed(fan.p50 / 1000, 1), Ratio(fan.p50 / fan_base.p50),
+                          Fixed(static_cast<double>(watchers->events()), 0)});
+  }
+  table.notes.push_back(absl::StrCat(
+      "Each watcher is a Watch stream of every event, read as fast as it comes by a thread of "
+      "the driver's; the rows are taken one after the other, each with its own bare baseline "
+      "sampled in turn with canceld (",
+      flags_.samples, " latency samples, ", flags_.fanout_reps, " fan-out repetitions)."));
+  tables_.push_back(std::move(table));
+}
+
 std::string Driver::Header() const {
   return absl::StrCat("Run of ",
                       absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::Now(), absl::UTCTimeZone()),
@@ -375,16 +419,25 @@ int Driver::Run() {
     return std::find(flags_.scenarios.begin(), flags_.scenarios.end(), scenario) !=
            flags_.scenarios.end();
   };
-  const std::vector<std::pair<const char*, void (Driver::*)()>> scenarios = {
-      {"cancel latency", &Driver::Latency}, {"fan-out", &Driver::FanOut},
-      {"throughput", &Driver::Throughput},  {"scale", &Driver::Scale},
-      {"deadlines", &Driver::Deadlines},    {"library", &Driver::Library}};
-  for (size_t i = 0; i < scenarios.size(); ++i) {
-    if (!wanted(static_cast<int>(i) + 1)) continue;
-    std::cerr << "bench: " << i + 1 << ". " << scenarios[i].first << "\n";
+  // In the order they run: 7 uses the shared daemon, which 4 replaces.
+  struct Scenario {
+    int number;
+    const char* name;
+    void (Driver::*run)();
+  };
+  const std::vector<Scenario> scenarios = {{1, "cancel latency", &Driver::Latency},
+                                           {2, "fan-out", &Driver::FanOut},
+                                           {3, "throughput", &Driver::Throughput},
+                                           {7, "watchers", &Driver::Watching},
+                                           {4, "scale", &Driver::Scale},
+                                           {5, "deadlines", &Driver::Deadlines},
+                                           {6, "library", &Driver::Library}};
+  for (const Scenario& scenario : scenarios) {
+    if (!wanted(scenario.number)) continue;
+    std::cerr << "bench: " << scenario.number << ". " << scenario.name << "\n";
     // The scale runs start their own daemons; the shared one is not needed.
-    if (i + 1 == 4) canceld_ = absl::CancelledError("stopped");
-    (this->*scenarios[i].second)();
+    if (scenario.number == 4) canceld_ = absl::CancelledError("stopped");
+    (this->*scenario.run)();
   }
 
   Table summary{.title = "Targets (ARCHITECTURE.md)",
@@ -393,6 +446,10 @@ int Driver::Run() {
     summary.rows.push_back({t.what, t.measured, t.budget, Verdict(t.met)});
   Report report;
   report.Add(std::move(summary));
+  // By number ("7. ..." ran before "4. ...").
+  std::stable_sort(tables_.begin(), tables_.end(), [](const Table& a, const Table& b) {
+    return std::atoi(a.title.c_str()) < std::atoi(b.title.c_str());
+  });
   for (Table& table : tables_) report.Add(std::move(table));
   std::cout << report.Text();
   std::cout << "\nbench: took "
@@ -436,8 +493,11 @@ int main(int argc, char** argv) {
                  "lib_bench's --benchmark_min_time (seconds)");
   app.add_option("--canceld", flags.canceld, "The canceld binary")->check(CLI::ExistingFile);
   app.add_option("--lib-bench", flags.lib_bench, "The lib_bench binary")->check(CLI::ExistingFile);
-  app.add_option("--scenarios", flags.scenarios, "Which scenarios to run, 1-6 (default: all)")
-      ->check(CLI::Range(1, 6));
+  app.add_option("--scenarios", flags.scenarios, "Which scenarios to run, 1-7 (default: all)")
+      ->check(CLI::Range(1, 7));
+  app.add_option("--watchers", flags.watchers,
+                 "Watch streams connected in scenario 7, one row each (repeatable)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--write", flags.write,
                  "Splice the table into this Markdown file (between its markers)")
       ->check(CLI::ExistingFile);
