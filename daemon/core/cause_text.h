@@ -1,6 +1,7 @@
 // The words of the cause chain: the message of each cancellation the daemon
 // records for a hop it makes (a parent's cancel reaching a child, a token
-// reaching what is attached to it), and of a lookup that finds nothing. One
+// reaching what is attached to it, a deadline), and of a lookup that finds
+// nothing. One
 // place, so that every path that makes the same hop says it the same way;
 // operators and scripts read these texts (`cancelctl get`, `watch`).
 //
@@ -14,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace hother::cancelable::daemon {
 
@@ -38,11 +40,29 @@ inline std::string AllInputsCancelledText(size_t inputs, absl::string_view token
   return absl::StrCat("All ", inputs, " inputs of token ", token, " were cancelled");
 }
 
+// "deadline 2020-01-01T00:00:00+00:00 had passed when it was set" (a
+// deadline set in the past fires at once).
+inline std::string PassedDeadlineText(absl::Time deadline) {
+  return absl::StrCat("deadline ",
+                      absl::FormatTime(absl::RFC3339_full, deadline, absl::UTCTimeZone()),
+                      " had passed when it was set");
+}
+
+// "Token deploy-42 reached its deadline" (a token's own timeout).
+inline std::string TokenDeadlineText(absl::string_view token) {
+  return absl::StrCat("Token ", token, " reached its deadline");
+}
+
 // NOT_FOUND "no operation '7f3a-9'", with `field` ("parent_id") in front
 // when the id came from one.
 inline absl::Status NoOperation(absl::string_view id, absl::string_view field = "") {
   return absl::NotFoundError(
       absl::StrCat(field, field.empty() ? "" : ": ", "no operation '", id, "'"));
+}
+
+// NOT_FOUND "no token 'deploy-42'".
+inline absl::Status NoToken(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat("no token '", name, "'"));
 }
 
 }  // namespace hother::cancelable::daemon

@@ -98,79 +98,76 @@ std::string OperationGraph::NewIdLocked(const std::string& previous_id) {
 }
 
 absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, RegisterSpec spec) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   RegisterResult result;
-  {
-    internal::MutexLock lock(&mu_);
-    if (live_ >= options_.max_operations) {
-      return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
-                                                       options_.max_operations,
-                                                       " live operations (--max-operations)"));
-    }
-    Record* parent = nullptr;
-    if (!spec.parent_id.empty()) {
-      parent = FindLocked(spec.parent_id);
-      if (parent == nullptr) {
-        return NoOperation(spec.parent_id, "parent_id");
-      }
-    }
-    CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> tokens,
-                                FindTokensLocked(spec.tokens, "tokens"));
-    auto rec = std::make_unique<Record>();
-    rec->seq = next_seq_;
-    Operation& op = rec->op;
-    op.identity = std::make_shared<const OperationIdentity>(
-        OperationIdentity{.id = NewIdLocked(spec.previous_id),
-                          .name = std::move(spec.name),
-                          .labels = std::move(spec.labels),
-                          .metadata = std::move(spec.metadata),
-                          .owner = SharedOwnerLocked(owner),
-                          .parent_id = std::move(spec.parent_id),
-                          .created_time = clock_.Now()});
-    ++next_seq_;
-    if (spec.timeout.has_value()) {
-      op.deadline = op.created_time() + *spec.timeout;
-      rec->stated_timeout = spec.stated_timeout.value_or(*spec.timeout);
-      rec->deadline_timer = OperationDeadlineTimer(op.id(), *op.deadline);
-    }
-    Record& r = *rec;
-    by_id_[op.id()] = rec.get();
-    live_by_session_[owner.session_id].insert(rec->seq);
-    by_seq_.emplace(rec->seq, std::move(rec));
-    ++live_;
-    EmitLocked(EventType::kRegistered, r);
-    // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
-    if (parent != nullptr) parent->children.insert(r.op.id());
-    if (parent != nullptr && parent->op.cancel != nullptr) {
-      bool lost = parent->op.state == OpState::kLost ||
-                  parent->op.cancel->reason == CancelReason::kOwnerLost;
-      MarkCancelledLocked(r,
-                          MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
-                                     ParentCancelledText(parent->op.id(), lost), clock_.Now(),
-                                     r.op.id(), parent->op.cancel->actor, parent->op.cancel),
-                          out);
-    }
-    r.signals = spec.signals;
-    for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id());
-    for (TokenRecord* token : tokens) {
-      token->operations.insert(r.op.id());
-      r.tokens.push_back(token->view.name);
-      if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
-        MarkCancelledLocked(
-            r,
-            MakeRecord(CancelReason::kParent, TokenCancelledText(token->view.name), clock_.Now(),
-                       r.op.id(), token->view.cancel->actor, token->view.cancel),
-            out);
-      }
-    }
-    if (r.op.cancel != nullptr) {
-      out.deliveries.clear();  // the caller learns it from the result
-      out.order.clear();
-      result.cancelled = r.op.cancel;
-    }
-    result.id = r.op.id();
+  if (live_ >= options_.max_operations) {
+    return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
+                                                     options_.max_operations,
+                                                     " live operations (--max-operations)"));
   }
-  Flush(out);
+  Record* parent = nullptr;
+  if (!spec.parent_id.empty()) {
+    parent = FindLocked(spec.parent_id);
+    if (parent == nullptr) {
+      return NoOperation(spec.parent_id, "parent_id");
+    }
+  }
+  CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> tokens,
+                              FindTokensLocked(spec.tokens, "tokens"));
+  auto rec = std::make_unique<Record>();
+  rec->seq = next_seq_;
+  Operation& op = rec->op;
+  op.identity = std::make_shared<const OperationIdentity>(
+      OperationIdentity{.id = NewIdLocked(spec.previous_id),
+                        .name = std::move(spec.name),
+                        .labels = std::move(spec.labels),
+                        .metadata = std::move(spec.metadata),
+                        .owner = SharedOwnerLocked(owner),
+                        .parent_id = std::move(spec.parent_id),
+                        .created_time = clock_.Now()});
+  ++next_seq_;
+  if (spec.timeout.has_value()) {
+    op.deadline = op.created_time() + *spec.timeout;
+    rec->stated_timeout = spec.stated_timeout.value_or(*spec.timeout);
+    rec->deadline_timer = OperationDeadlineTimer(op.id(), *op.deadline);
+  }
+  Record& r = *rec;
+  by_id_[op.id()] = rec.get();
+  live_by_session_[owner.session_id].insert(rec->seq);
+  by_seq_.emplace(rec->seq, std::move(rec));
+  ++live_;
+  EmitLocked(EventType::kRegistered, r);
+  // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
+  if (parent != nullptr) parent->children.insert(r.op.id());
+  if (parent != nullptr && parent->op.cancel != nullptr) {
+    bool lost =
+        parent->op.state == OpState::kLost || parent->op.cancel->reason == CancelReason::kOwnerLost;
+    MarkCancelledLocked(r,
+                        MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
+                                   ParentCancelledText(parent->op.id(), lost), clock_.Now(),
+                                   r.op.id(), parent->op.cancel->actor, parent->op.cancel),
+                        out);
+  }
+  r.signals = spec.signals;
+  for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id());
+  for (TokenRecord* token : tokens) {
+    token->operations.insert(r.op.id());
+    r.tokens.push_back(token->view.name);
+    if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
+      MarkCancelledLocked(
+          r,
+          MakeRecord(CancelReason::kParent, TokenCancelledText(token->view.name), clock_.Now(),
+                     r.op.id(), token->view.cancel->actor, token->view.cancel),
+          out);
+    }
+  }
+  if (r.op.cancel != nullptr) {
+    out.deliveries.clear();  // the caller learns it from the result
+    out.order.clear();
+    result.cancelled = r.op.cancel;
+  }
+  result.id = r.op.id();
   return result;
 }
 
@@ -205,23 +202,20 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
         absl::StrCat("status: ", ToString(state),
                      " is not a final status (completed, cancelled, failed, timeout)"));
   }
-  Outbox out;
-  {
-    internal::MutexLock lock(&mu_);
-    CANCELABLE_ASSIGN_OR_RETURN(Record * rec, OwnedLocked(session_id, id));
-    if (IsFinished(rec->op.state)) return absl::OkStatus();
-    if (state == OpState::kTimeout && rec->op.cancel == nullptr && rec->op.deadline.has_value()) {
-      // The owner's copy of the deadline fired first (it started counting
-      // before the registration reached us): record what ours would have,
-      // and tell descendants elsewhere now rather than when ours fires.
-      CancelLocked(*rec, CancelReason::kTimeout, DeadlineMessage(*rec), "deadline",
-                   /*cascade=*/true, out);
-    }
-    rec->op.error = std::move(error);
-    EndLocked(*rec, state, out);
-    PruneFinishedLocked();
+  Change change(this);
+  Outbox& out = change.out();
+  CANCELABLE_ASSIGN_OR_RETURN(Record * rec, OwnedLocked(session_id, id));
+  if (IsFinished(rec->op.state)) return absl::OkStatus();
+  if (state == OpState::kTimeout && rec->op.cancel == nullptr && rec->op.deadline.has_value()) {
+    // The owner's copy of the deadline fired first (it started counting
+    // before the registration reached us): record what ours would have,
+    // and tell descendants elsewhere now rather than when ours fires.
+    CancelLocked(*rec, CancelReason::kTimeout, DeadlineMessage(*rec), "deadline",
+                 /*cascade=*/true, out);
   }
-  Flush(out);
+  rec->op.error = std::move(error);
+  EndLocked(*rec, state, out);
+  PruneFinishedLocked();
   return absl::OkStatus();
 }
 
@@ -327,77 +321,38 @@ int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string m
 
 absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::string message,
                                                     std::string actor, bool cascade) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   CancelResult result;
-  {
-    internal::MutexLock lock(&mu_);
-    Record* rec = FindLocked(id);
-    if (rec == nullptr) return NoOperation(id);
-    result.reached = CancelLocked(*rec, CancelReason::kManual, std::move(message), std::move(actor),
-                                  cascade, out);
-    result.first = result.reached > 0;
-    result.operation = SnapshotLocked(*rec);
-  }
-  Flush(out);
+  Record* rec = FindLocked(id);
+  if (rec == nullptr) return NoOperation(id);
+  result.reached =
+      CancelLocked(*rec, CancelReason::kManual, std::move(message), std::move(actor), cascade, out);
+  result.first = result.reached > 0;
+  result.operation = SnapshotLocked(*rec);
   return result;
 }
 
 CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::string message,
                                           std::string actor, bool dry_run, size_t list_at_most) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   CancelAllResult result;
-  {
-    internal::MutexLock lock(&mu_);
-    std::vector<Record*> matched;
-    for (auto& [seq, rec] : by_seq_) {
-      if (!IsFinished(rec->op.state) && rec->op.cancel == nullptr && filter.Matches(rec->op)) {
-        matched.push_back(rec.get());
-      }
-    }
-    result.matched = static_cast<int64_t>(matched.size());
-    for (Record* rec : matched) {
-      if (!dry_run) {
-        result.cancelled += CancelLocked(*rec, CancelReason::kManual, message, actor,
-                                         /*cascade=*/true, out) > 0;
-      }
-      if (result.listed.size() < list_at_most) result.listed.push_back(SnapshotLocked(*rec));
+  std::vector<Record*> matched;
+  for (auto& [seq, rec] : by_seq_) {
+    if (!IsFinished(rec->op.state) && rec->op.cancel == nullptr && filter.Matches(rec->op)) {
+      matched.push_back(rec.get());
     }
   }
-  Flush(out);
+  result.matched = static_cast<int64_t>(matched.size());
+  for (Record* rec : matched) {
+    if (!dry_run) {
+      result.cancelled += CancelLocked(*rec, CancelReason::kManual, message, actor,
+                                       /*cascade=*/true, out) > 0;
+    }
+    if (result.listed.size() < list_at_most) result.listed.push_back(SnapshotLocked(*rec));
+  }
   return result;
-}
-
-Scheduler::Timer OperationGraph::OperationDeadlineTimer(const std::string& id, absl::Time when) {
-  return scheduler_.At(when, [this, gate = gate_, id, when] {
-    std::shared_lock<std::shared_mutex> hold(gate->mu);
-    if (gate->open) OnDeadline(id, when);
-  });
-}
-
-Scheduler::Timer OperationGraph::TokenDeadlineTimer(const std::string& name, absl::Time when) {
-  return scheduler_.At(when, [this, gate = gate_, name, when] {
-    std::shared_lock<std::shared_mutex> hold(gate->mu);
-    if (gate->open) OnTokenDeadline(name, when);
-  });
-}
-
-std::string OperationGraph::DeadlineMessage(const Record& rec) {
-  return TimeoutMessage(rec.stated_timeout > absl::ZeroDuration()
-                            ? rec.stated_timeout
-                            : *rec.op.deadline - rec.op.created_time());
-}
-
-void OperationGraph::OnDeadline(const std::string& id, absl::Time when) {
-  Outbox out;
-  {
-    internal::MutexLock lock(&mu_);
-    Record* rec = FindLocked(id);
-    // A deadline moved while this timer was firing is not this one.
-    if (rec == nullptr || rec->op.deadline != when) return;
-    CancelLocked(*rec, CancelReason::kTimeout, DeadlineMessage(*rec), "deadline",
-                 /*cascade=*/true, out);
-  }
-  Flush(out);
 }
 
 absl::StatusOr<Operation> OperationGraph::Get(const std::string& id) const {
@@ -429,35 +384,32 @@ absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter&
 }
 
 void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
-  Outbox out;
-  {
-    internal::MutexLock lock(&mu_);
-    owners_.erase(owner.session_id);
-    auto it = live_by_session_.find(owner.session_id);
-    if (it == live_by_session_.end()) return;
-    std::vector<Record*> lost;
-    for (uint64_t seq : it->second) lost.push_back(by_seq_.at(seq).get());
-    std::sort(lost.begin(), lost.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
-    for (Record* rec : lost) {
-      if (rec->op.cancel == nullptr) {
-        rec->op.cancel = MakeRecord(
-            CancelReason::kOwnerLost,
-            absl::StrCat("Owner of operation ", rec->op.id(), " (", OwnerText(owner), ") ", why),
-            clock_.Now(), rec->op.id(), "daemon", nullptr);
-        rec->op.cancel_requested_time = rec->op.cancel->time;
-      }
-      EndLocked(*rec, OpState::kLost, out);
+  Change change(this);
+  Outbox& out = change.out();
+  owners_.erase(owner.session_id);
+  auto it = live_by_session_.find(owner.session_id);
+  if (it == live_by_session_.end()) return;
+  std::vector<Record*> lost;
+  for (uint64_t seq : it->second) lost.push_back(by_seq_.at(seq).get());
+  std::sort(lost.begin(), lost.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
+  for (Record* rec : lost) {
+    if (rec->op.cancel == nullptr) {
+      rec->op.cancel = MakeRecord(
+          CancelReason::kOwnerLost,
+          absl::StrCat("Owner of operation ", rec->op.id(), " (", OwnerText(owner), ") ", why),
+          clock_.Now(), rec->op.id(), "daemon", nullptr);
+      rec->op.cancel_requested_time = rec->op.cancel->time;
     }
-    // The dead owner hears nothing; descendants elsewhere learn why.
-    for (Record* rec : lost) CascadeLocked(*rec, CancelReason::kOwnerLost, "daemon", out);
-    PruneFinishedLocked();
-    if (auto self = out.deliveries.find(owner.session_id); self != out.deliveries.end()) {
-      out.deliveries.erase(self);
-      out.order.erase(std::remove(out.order.begin(), out.order.end(), owner.session_id),
-                      out.order.end());
-    }
+    EndLocked(*rec, OpState::kLost, out);
   }
-  Flush(out);
+  // The dead owner hears nothing; descendants elsewhere learn why.
+  for (Record* rec : lost) CascadeLocked(*rec, CancelReason::kOwnerLost, "daemon", out);
+  PruneFinishedLocked();
+  if (auto self = out.deliveries.find(owner.session_id); self != out.deliveries.end()) {
+    out.deliveries.erase(self);
+    out.order.erase(std::remove(out.order.begin(), out.order.end(), owner.session_id),
+                    out.order.end());
+  }
 }
 
 int OperationGraph::CancelSignalSubscribers(int signo) {
@@ -476,20 +428,17 @@ int OperationGraph::CancelSignalSubscribers(int signo) {
 
 int OperationGraph::CancelOperations(const std::vector<std::string>& ids, CancelReason reason,
                                      const std::string& message, const std::string& actor) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   int cancelled = 0;
-  {
-    internal::MutexLock lock(&mu_);
-    std::vector<Record*> records;
-    for (const std::string& id : ids) {
-      if (Record* rec = FindLocked(id)) records.push_back(rec);
-    }
-    std::sort(records.begin(), records.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
-    for (Record* rec : records) {
-      cancelled += CancelLocked(*rec, reason, message, actor, /*cascade=*/true, out) > 0;
-    }
+  std::vector<Record*> records;
+  for (const std::string& id : ids) {
+    if (Record* rec = FindLocked(id)) records.push_back(rec);
   }
-  Flush(out);
+  std::sort(records.begin(), records.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
+  for (Record* rec : records) {
+    cancelled += CancelLocked(*rec, reason, message, actor, /*cascade=*/true, out) > 0;
+  }
   return cancelled;
 }
 

@@ -34,88 +34,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "daemon/core/event_log.h"
+#include "daemon/core/graph_types.h"
 #include "daemon/core/operation.h"
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/scheduler.h"
 
 namespace hother::cancelable::daemon {
-
-struct RegisterSpec {
-  std::string name;
-  Labels labels;
-  Labels metadata;
-  std::string parent_id;
-  std::optional<absl::Duration> timeout;
-  // The timeout as its user gave it, when `timeout` is what is left of it
-  // (the SDK's registration after a reconnect): the text of the cancel says
-  // this one, as the SDK's own copy of the deadline does.
-  std::optional<absl::Duration> stated_timeout;
-  std::string previous_id;          // after a reconnect
-  std::vector<std::string> tokens;  // named tokens to attach to
-  std::vector<int> signals;         // daemon signals that cancel it
-};
-
-// A named token: a cancellation flag services share ("deploy-42").
-struct TokenSpec {
-  std::string name;
-  Labels labels;
-  std::optional<absl::Duration> timeout;
-  std::vector<std::string> all_of;  // set: cancelled once all of these are
-};
-
-struct TokenView {
-  std::string name;
-  Labels labels;
-  absl::Time created_time;
-  std::optional<absl::Time> deadline;
-  std::shared_ptr<const CancellationDetails> cancel;
-  std::vector<std::string> sources;  // tokens whose cancel cancels this one
-  std::vector<std::string> targets;  // tokens this one cancels
-  std::vector<std::string> all_of;
-  std::vector<std::string> operation_ids;  // live operations attached
-};
-
-struct TokenCancelResult {
-  bool first = false;
-  int tokens_reached = 0;
-  int operations_reached = 0;
-  TokenView token;
-};
-
-struct RegisterResult {
-  std::string id;
-  std::shared_ptr<const CancellationDetails> cancelled;  // set: starts cancelled
-};
-
-struct CancelResult {
-  bool first = false;
-  int reached = 0;
-  Operation operation;
-};
-
-struct CancelAllResult {
-  int64_t matched = 0;            // every live match
-  std::vector<Operation> listed;  // the oldest of them, at most `list_at_most`
-  int cancelled = 0;
-};
-
-struct CancelDelivery {
-  std::string operation_id;
-  std::shared_ptr<const CancellationDetails> details;
-};
-
-// Receives the cancellations each session must hear about.
-class CancelListener {
- public:
-  virtual ~CancelListener() = default;
-  virtual void DeliverCancels(uint64_t session_id, std::vector<CancelDelivery> items) = 0;
-};
-
-struct GraphOptions {
-  size_t max_operations = 1'000'000;  // live ones; RESOURCE_EXHAUSTED beyond
-  size_t finished_retention = 10'000;
-};
 
 class OperationGraph {
  public:
@@ -223,6 +148,33 @@ class OperationGraph {
     absl::flat_hash_map<uint64_t, std::vector<CancelDelivery>> deliveries;
     std::vector<uint64_t> order;           // sessions in first-delivery order
     std::vector<Scheduler::Timer> timers;  // destroyed outside the lock
+  };
+  // One change of the graph, the shape of every mutation:
+  //
+  //   Change change(this);               // holds mu_ from here
+  //   ... CancelLocked(..., change.out()) ...
+  //   return result;                     // ~Change: unlock, then Flush
+  //
+  // Its destructor releases the lock and then delivers what the change
+  // queued (cancels to sessions, timers to destroy), so that listeners and
+  // timer destructors never run under the graph's lock.
+  class ABSL_SCOPED_LOCKABLE Change {
+   public:
+    explicit Change(OperationGraph* graph) ABSL_EXCLUSIVE_LOCK_FUNCTION(graph->mu_)
+        : graph_(graph) {
+      graph_->mu_.Lock();
+    }
+    ~Change() ABSL_UNLOCK_FUNCTION() {
+      graph_->mu_.Unlock();
+      graph_->Flush(out_);
+    }
+    Change(const Change&) = delete;
+    Change& operator=(const Change&) = delete;
+    Outbox& out() { return out_; }
+
+   private:
+    OperationGraph* const graph_;
+    Outbox out_;
   };
 
   static std::shared_ptr<const CancellationDetails> MakeRecord(

@@ -21,17 +21,6 @@ std::vector<std::string> Sorted(const absl::flat_hash_set<std::string>& set) {
   return out;
 }
 
-// "deadline 2020-01-01T00:00:00Z had passed when it was set".
-std::string PassedDeadlineMessage(absl::Time deadline) {
-  return absl::StrCat("deadline ",
-                      absl::FormatTime(absl::RFC3339_full, deadline, absl::UTCTimeZone()),
-                      " had passed when it was set");
-}
-
-absl::Status NoToken(const std::string& name) {
-  return absl::NotFoundError(absl::StrCat("no token '", name, "'"));
-}
-
 }  // namespace
 
 OperationGraph::TokenRecord* OperationGraph::FindTokenLocked(const std::string& name) const {
@@ -61,47 +50,44 @@ TokenView OperationGraph::TokenViewLocked(const TokenRecord& token) const {
 }
 
 absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   TokenView result;
-  {
-    internal::MutexLock lock(&mu_);
-    if (tokens_.contains(spec.name)) {
-      return absl::AlreadyExistsError(absl::StrCat("a token named '", spec.name, "' exists"));
-    }
-    CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> inputs,
-                                FindTokensLocked(spec.all_of, "all_of"));
-    auto token = std::make_unique<TokenRecord>();
-    TokenRecord& t = *token;
-    t.view.name = spec.name;
-    t.view.labels = std::move(spec.labels);
-    t.view.created_time = clock_.Now();
-    t.view.all_of = spec.all_of;
-    std::sort(t.view.all_of.begin(), t.view.all_of.end());
-    if (spec.timeout.has_value()) {
-      t.view.deadline = t.view.created_time + *spec.timeout;
-      t.deadline_timer = TokenDeadlineTimer(spec.name, *t.view.deadline);
-    }
-    tokens_.emplace(spec.name, std::move(token));
-    std::shared_ptr<const CancellationDetails> last_input;
-    for (TokenRecord* input : inputs) {
-      input->all_of_outputs.insert(t.view.name);
-      if (input->view.cancel == nullptr) {
-        t.all_of_pending.insert(input->view.name);
-      } else {
-        last_input = input->view.cancel;
-      }
-    }
-    // Every input already cancelled: so is the all-of token.
-    if (!inputs.empty() && t.all_of_pending.empty()) {
-      CancelTokenLocked(
-          t,
-          MakeRecord(CancelReason::kParent, AllInputsCancelledText(inputs.size(), t.view.name),
-                     clock_.Now(), t.view.name, last_input->actor, last_input),
-          out);
-    }
-    result = TokenViewLocked(t);
+  if (tokens_.contains(spec.name)) {
+    return absl::AlreadyExistsError(absl::StrCat("a token named '", spec.name, "' exists"));
   }
-  Flush(out);
+  CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> inputs,
+                              FindTokensLocked(spec.all_of, "all_of"));
+  auto token = std::make_unique<TokenRecord>();
+  TokenRecord& t = *token;
+  t.view.name = spec.name;
+  t.view.labels = std::move(spec.labels);
+  t.view.created_time = clock_.Now();
+  t.view.all_of = spec.all_of;
+  std::sort(t.view.all_of.begin(), t.view.all_of.end());
+  if (spec.timeout.has_value()) {
+    t.view.deadline = t.view.created_time + *spec.timeout;
+    t.deadline_timer = TokenDeadlineTimer(spec.name, *t.view.deadline);
+  }
+  tokens_.emplace(spec.name, std::move(token));
+  std::shared_ptr<const CancellationDetails> last_input;
+  for (TokenRecord* input : inputs) {
+    input->all_of_outputs.insert(t.view.name);
+    if (input->view.cancel == nullptr) {
+      t.all_of_pending.insert(input->view.name);
+    } else {
+      last_input = input->view.cancel;
+    }
+  }
+  // Every input already cancelled: so is the all-of token.
+  if (!inputs.empty() && t.all_of_pending.empty()) {
+    CancelTokenLocked(
+        t,
+        MakeRecord(CancelReason::kParent, AllInputsCancelledText(inputs.size(), t.view.name),
+                   clock_.Now(), t.view.name, last_input->actor, last_input),
+        out);
+  }
+  result = TokenViewLocked(t);
   return result;
 }
 
@@ -183,26 +169,23 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
 absl::StatusOr<TokenCancelResult> OperationGraph::CancelToken(const std::string& name,
                                                               std::string message,
                                                               std::string actor) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   TokenCancelResult result;
-  {
-    internal::MutexLock lock(&mu_);
-    TokenRecord* token = FindTokenLocked(name);
-    if (token == nullptr) return NoToken(name);
-    if (token->view.cancel == nullptr) {
-      if (message.empty()) message = ManualMessage();
-      auto [tokens, operations] =
-          CancelTokenLocked(*token,
-                            MakeRecord(CancelReason::kManual, std::move(message), clock_.Now(),
-                                       name, std::move(actor), nullptr),
-                            out);
-      result.first = true;
-      result.tokens_reached = tokens;
-      result.operations_reached = operations;
-    }
-    result.token = TokenViewLocked(*token);
+  TokenRecord* token = FindTokenLocked(name);
+  if (token == nullptr) return NoToken(name);
+  if (token->view.cancel == nullptr) {
+    if (message.empty()) message = ManualMessage();
+    auto [tokens, operations] =
+        CancelTokenLocked(*token,
+                          MakeRecord(CancelReason::kManual, std::move(message), clock_.Now(), name,
+                                     std::move(actor), nullptr),
+                          out);
+    result.first = true;
+    result.tokens_reached = tokens;
+    result.operations_reached = operations;
   }
-  Flush(out);
+  result.token = TokenViewLocked(*token);
   return result;
 }
 
@@ -234,104 +217,35 @@ std::vector<std::string> OperationGraph::TokenPathLocked(const std::string& from
 
 absl::StatusOr<TokenView> OperationGraph::LinkTokens(const std::string& source,
                                                      const std::string& target) {
-  Outbox out;
+  Change change(this);
+  Outbox& out = change.out();
   TokenView result;
-  {
-    internal::MutexLock lock(&mu_);
-    TokenRecord* from = FindTokenLocked(source);
-    if (from == nullptr) return NoToken(source);
-    TokenRecord* to = FindTokenLocked(target);
-    if (to == nullptr) return NoToken(target);
-    if (source == target) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("linking '", source, "' to itself would make a cycle"));
-    }
-    // source -> target closes a cycle when source is already reachable from target.
-    std::vector<std::string> back = TokenPathLocked(target, source);
-    if (!back.empty()) {
-      back.push_back(target);
-      return absl::FailedPreconditionError(absl::StrCat("linking ", source, " -> ", target,
-                                                        " would close the cycle ",
-                                                        absl::StrJoin(back, " -> ")));
-    }
-    from->targets.insert(target);
-    to->sources.insert(source);
-    if (from->view.cancel != nullptr && to->view.cancel == nullptr) {
-      CancelTokenLocked(
-          *to,
-          MakeRecord(CancelReason::kParent, LinkedTokenCancelledText(source), clock_.Now(), target,
-                     from->view.cancel->actor, from->view.cancel),
-          out);
-    }
-    result = TokenViewLocked(*to);
+  TokenRecord* from = FindTokenLocked(source);
+  if (from == nullptr) return NoToken(source);
+  TokenRecord* to = FindTokenLocked(target);
+  if (to == nullptr) return NoToken(target);
+  if (source == target) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("linking '", source, "' to itself would make a cycle"));
   }
-  Flush(out);
+  // source -> target closes a cycle when source is already reachable from target.
+  std::vector<std::string> back = TokenPathLocked(target, source);
+  if (!back.empty()) {
+    back.push_back(target);
+    return absl::FailedPreconditionError(absl::StrCat("linking ", source, " -> ", target,
+                                                      " would close the cycle ",
+                                                      absl::StrJoin(back, " -> ")));
+  }
+  from->targets.insert(target);
+  to->sources.insert(source);
+  if (from->view.cancel != nullptr && to->view.cancel == nullptr) {
+    CancelTokenLocked(*to,
+                      MakeRecord(CancelReason::kParent, LinkedTokenCancelledText(source),
+                                 clock_.Now(), target, from->view.cancel->actor, from->view.cancel),
+                      out);
+  }
+  result = TokenViewLocked(*to);
   return result;
-}
-
-void OperationGraph::OnTokenDeadline(const std::string& name, absl::Time when) {
-  Outbox out;
-  {
-    internal::MutexLock lock(&mu_);
-    TokenRecord* token = FindTokenLocked(name);
-    if (token == nullptr || token->view.cancel != nullptr || token->view.deadline != when) return;
-    CancelTokenLocked(
-        *token,
-        MakeRecord(CancelReason::kTimeout, absl::StrCat("Token ", name, " reached its deadline"),
-                   clock_.Now(), name, "deadline", nullptr),
-        out);
-  }
-  Flush(out);
-}
-
-absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
-                                                  std::optional<absl::Time> deadline) {
-  Outbox out;
-  {
-    internal::MutexLock lock(&mu_);
-    Record* rec = FindLocked(id);
-    if (rec == nullptr) return NoOperation(id);
-    if (IsFinished(rec->op.state) || rec->op.cancel != nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("operation '", id, "' is already ", ToString(rec->op.state)));
-    }
-    out.timers.push_back(std::move(rec->deadline_timer));
-    rec->op.deadline = deadline;
-    rec->stated_timeout = absl::ZeroDuration();
-    if (deadline.has_value() && *deadline <= clock_.Now()) {
-      CancelLocked(*rec, CancelReason::kTimeout, PassedDeadlineMessage(*deadline), "deadline",
-                   /*cascade=*/true, out);
-    } else if (deadline.has_value()) {
-      rec->deadline_timer = OperationDeadlineTimer(id, *deadline);
-    }
-  }
-  Flush(out);
-  return absl::OkStatus();
-}
-
-absl::Status OperationGraph::SetTokenDeadline(const std::string& name,
-                                              std::optional<absl::Time> deadline) {
-  Outbox out;
-  {
-    internal::MutexLock lock(&mu_);
-    TokenRecord* token = FindTokenLocked(name);
-    if (token == nullptr) return NoToken(name);
-    if (token->view.cancel != nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat("token '", name, "' is already cancelled"));
-    }
-    out.timers.push_back(std::move(token->deadline_timer));
-    token->view.deadline = deadline;
-    if (deadline.has_value() && *deadline <= clock_.Now()) {
-      CancelTokenLocked(*token,
-                        MakeRecord(CancelReason::kTimeout, PassedDeadlineMessage(*deadline),
-                                   clock_.Now(), name, "deadline", nullptr),
-                        out);
-    } else if (deadline.has_value()) {
-      token->deadline_timer = TokenDeadlineTimer(name, *deadline);
-    }
-  }
-  Flush(out);
-  return absl::OkStatus();
 }
 
 }  // namespace hother::cancelable::daemon
