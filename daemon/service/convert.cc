@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/core/daemon_signals.h"
 #include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable::daemon {
@@ -137,6 +138,58 @@ absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
   }
   out.owner = filter.owner();
   return out;
+}
+
+void ToProto(const ConditionStatus& c, pb::ConditionState* out) {
+  out->set_name(c.name);
+  out->set_definition(c.definition);
+  out->set_subscribers(static_cast<int32_t>(c.subscribers));
+  ToProto(c.interval, out->mutable_interval());
+  out->set_last_value(c.last_value);
+  if (c.last_check) ToProto(*c.last_check, out->mutable_last_check());
+  out->set_last_error(c.last_error);
+}
+
+RegisterSpec FromProto(const pb::RegisterItem& item) {
+  RegisterSpec spec;
+  spec.name = item.name();
+  spec.labels.insert(item.labels().begin(), item.labels().end());
+  spec.metadata.insert(item.metadata().begin(), item.metadata().end());
+  spec.parent_id = item.parent_id();
+  if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
+  if (item.has_stated_timeout()) spec.stated_timeout = FromProto(item.stated_timeout());
+  spec.previous_id = item.previous_id();
+  spec.tokens.assign(item.tokens().begin(), item.tokens().end());
+  for (const std::string& name : item.signals()) {
+    spec.signals.push_back(*ParseSubscribableSignal(name));  // validated
+  }
+  return spec;
+}
+
+TokenSpec FromProto(const pb::CreateTokenRequest& request) {
+  TokenSpec spec;
+  spec.name = request.name();
+  spec.labels.insert(request.labels().begin(), request.labels().end());
+  if (request.has_timeout()) spec.timeout = FromProto(request.timeout());
+  spec.all_of.assign(request.all_of().begin(), request.all_of().end());
+  return spec;
+}
+
+std::optional<absl::Time> DeadlineFromProto(const pb::SetDeadlineRequest& request, absl::Time now) {
+  switch (request.when_case()) {
+    case pb::SetDeadlineRequest::kIn:
+      return now + FromProto(request.in());
+    case pb::SetDeadlineRequest::kAt:
+      return FromProto(request.at());
+    case pb::SetDeadlineRequest::kNone:
+    case pb::SetDeadlineRequest::WHEN_NOT_SET:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string ActorOf(const std::string& stated, const grpc::CallbackServerContext& context) {
+  return stated.empty() ? context.peer() : stated;
 }
 
 }  // namespace hother::cancelable::daemon

@@ -11,9 +11,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "daemon/core/condition_evaluator.h"
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation.h"
 #include "daemon/core/operation_graph.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 #include "hother/cancelable/v1/cancelable.pb.h"
 #include "proto/wire.h"
@@ -42,6 +44,17 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out);
 size_t WireSizeEstimate(const Operation& op);
 
 void ToProto(const TokenView& token, pb::Token* out);
+void ToProto(const ConditionStatus& condition, pb::ConditionState* out);
+
+// Requests (validated first: validate.h) as the specs the core takes.
+RegisterSpec FromProto(const pb::RegisterItem& item);
+TokenSpec FromProto(const pb::CreateTokenRequest& request);
+// The deadline a SetDeadline asks for: `now` + in, at, or nullopt for none.
+std::optional<absl::Time> DeadlineFromProto(const pb::SetDeadlineRequest& request, absl::Time now);
+
+// Who asks for a cancel: what the client says of itself ("cancelctl uid=0
+// pid=7"), or its peer address when it says nothing.
+std::string ActorOf(const std::string& stated, const grpc::CallbackServerContext& context);
 
 // INVALID_ARGUMENT naming the field ("filter.selector: position 3: ...").
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "daemon/core/condition_evaluator.h"
@@ -30,6 +31,9 @@ struct DaemonLimits {
   // a replay of the whole retained window always fits.
   size_t watch_queue_limit = 100'000;
 };
+
+// UNAVAILABLE "canceld is shutting down": the one answer while draining.
+inline absl::Status ShuttingDown() { return absl::UnavailableError("canceld is shutting down"); }
 
 struct DaemonState {
   DaemonState(Clock& clock, const DaemonLimits& limits)
@@ -55,6 +59,8 @@ struct DaemonState {
   OperationGraph graph;
   ConditionEvaluator conditions;  // after the graph: destroyed first
   std::atomic<bool> draining{false};
+  // OK while serving; ShuttingDown() once draining.
+  absl::Status Serving() const { return draining.load() ? ShuttingDown() : absl::OkStatus(); }
   const absl::Time start_time = clock.Now();
 };
 

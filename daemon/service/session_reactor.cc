@@ -87,8 +87,8 @@ void SessionReactor::OnReadDone(bool ok) {
   }
   if (!owner_.has_value()) {
     if (!request_.has_hello()) {
-      writes_.Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                  "the first message of a session must be a Hello"));
+      writes_.Finish(
+          ToGrpc(absl::FailedPreconditionError("the first message of a session must be a Hello")));
       return;
     }
     if (!HandleHello(request_.hello())) return;
@@ -111,12 +111,11 @@ void SessionReactor::OnReadDone(bool ok) {
         break;
       }
       case pb::SessionRequest::kHello:
-        writes_.Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                    "a session sends one Hello, first"));
+        writes_.Finish(ToGrpc(absl::FailedPreconditionError("a session sends one Hello, first")));
         return;
       case pb::SessionRequest::KIND_NOT_SET:
-        writes_.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                    "kind: a SessionRequest must carry a message"));
+        writes_.Finish(
+            ToGrpc(absl::InvalidArgumentError("kind: a SessionRequest must carry a message")));
         return;
     }
   }
@@ -126,7 +125,7 @@ void SessionReactor::OnReadDone(bool ok) {
 
 bool SessionReactor::HandleHello(const pb::Hello& hello) {
   if (state_.draining.load()) {
-    writes_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "canceld is shutting down"));
+    writes_.Finish(ToGrpc(ShuttingDown()));
     return false;
   }
   if (absl::Status valid = ValidateHello(hello); !valid.ok()) {
@@ -144,7 +143,7 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   }
   owner_ = *opened;
   if (state_.draining.load()) {  // shutdown began while we opened: end it too
-    writes_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "canceld is shutting down"));
+    writes_.Finish(ToGrpc(ShuttingDown()));
     return false;
   }
   Log(LogLevel::kInfo, "session opened",
@@ -190,19 +189,7 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
     if (!status.ok()) {
       result = status;
     } else {
-      RegisterSpec spec;
-      spec.name = item.name();
-      spec.labels.insert(item.labels().begin(), item.labels().end());
-      spec.metadata.insert(item.metadata().begin(), item.metadata().end());
-      spec.parent_id = item.parent_id();
-      if (item.has_timeout()) spec.timeout = FromProto(item.timeout());
-      if (item.has_stated_timeout()) spec.stated_timeout = FromProto(item.stated_timeout());
-      spec.previous_id = item.previous_id();
-      spec.tokens.assign(item.tokens().begin(), item.tokens().end());
-      for (const std::string& name : item.signals()) {
-        spec.signals.push_back(*ParseSubscribableSignal(name));  // validated above
-      }
-      result = state_.graph.Register(*owner_, std::move(spec));
+      result = state_.graph.Register(*owner_, FromProto(item));
     }
     if (!result.ok()) {
       AddError(errors, item.ref(), "", result.status());
@@ -261,7 +248,7 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
 }
 
 void SessionReactor::OnCancel() {
-  writes_.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the session was cancelled"));
+  writes_.Finish(ToGrpc(absl::CancelledError("the session was cancelled")));
 }
 
 void SessionReactor::OnDone() {

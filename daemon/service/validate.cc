@@ -103,4 +103,45 @@ absl::Status ValidateCancelRequest(const pb::CancelRequest& request) {
   return ValidateMessage("actor", request.actor());
 }
 
+absl::Status ValidateCancelAllRequest(const pb::CancelAllRequest& request) {
+  CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request.message()));
+  return ValidateMessage("actor", request.actor());
+}
+
+absl::Status ValidateCancelTokenRequest(const pb::CancelTokenRequest& request) {
+  CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request.name()));
+  CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request.message()));
+  return ValidateMessage("actor", request.actor());
+}
+
+absl::Status ValidateCreateTokenRequest(const pb::CreateTokenRequest& request) {
+  CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request.name()));
+  CANCELABLE_RETURN_IF_ERROR(ValidateLabels("labels", request.labels()));
+  if (request.has_timeout()) {
+    CANCELABLE_RETURN_IF_ERROR(ValidatePositive("timeout", request.timeout()));
+  }
+  for (int i = 0; i < request.all_of_size(); ++i) {
+    CANCELABLE_RETURN_IF_ERROR(
+        ValidateTokenName(absl::StrCat("all_of[", i, "]"), request.all_of(i)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSetDeadlineRequest(const pb::SetDeadlineRequest& request) {
+  if (request.when_case() == pb::SetDeadlineRequest::WHEN_NOT_SET) {
+    return absl::InvalidArgumentError("when: set in, at or none");
+  }
+  switch (request.target_case()) {
+    case pb::SetDeadlineRequest::kOperationId:
+      CANCELABLE_RETURN_IF_ERROR(ValidateId("operation_id", request.operation_id(), true));
+      break;
+    case pb::SetDeadlineRequest::kToken:
+      CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("token", request.token()));
+      break;
+    case pb::SetDeadlineRequest::TARGET_NOT_SET:
+      return absl::InvalidArgumentError("target: set operation_id or token");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace hother::cancelable::daemon

@@ -24,6 +24,12 @@ absl::Status ValidateHello(const pb::Hello& hello);
 absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterItem& item);
 absl::Status ValidateProgressItem(absl::string_view field, const pb::ProgressItem& item);
 absl::Status ValidateCancelRequest(const pb::CancelRequest& request);
+absl::Status ValidateCancelAllRequest(const pb::CancelAllRequest& request);
+absl::Status ValidateCancelTokenRequest(const pb::CancelTokenRequest& request);
+absl::Status ValidateCreateTokenRequest(const pb::CreateTokenRequest& request);
+// A target and a `when`: "target: set operation_id or token", "when: set in,
+// at or none".
+absl::Status ValidateSetDeadlineRequest(const pb::SetDeadlineRequest& request);
 
 }  // namespace hother::cancelable::daemon
 

@@ -68,7 +68,7 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
     : state_(state), watchers_(watchers) {
   watchers_.Add(this);
   if (state_.draining.load()) {
-    End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "canceld is shutting down"));
+    End(ToGrpc(ShuttingDown()));
     return;
   }
   absl::StatusOr<OperationFilter> filter = FromProto(request.filter(), "filter");
@@ -132,9 +132,9 @@ void WatchReactor::Drain() {
     if (!writes_.Push(std::move(out))) return;  // finishing
   }
   if (fell_behind_at != 0) {
-    End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
-                                  " events; resume with from_sequence before ", fell_behind_at)));
+    End(ToGrpc(absl::ResourceExhaustedError(
+        absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
+                     " events; resume with from_sequence before ", fell_behind_at))));
   }
 }
 

@@ -19,6 +19,8 @@
 #include <optional>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "daemon/service/convert.h"
 #include "grpcpp/support/status.h"
 #include "hother/cancelable/internal/mutex.h"
 
@@ -60,8 +62,7 @@ class WriteQueue {
       in_flight_ = false;
       if (!ok) {  // the stream is broken: nothing more can be written
         queue_.clear();
-        if (!finish_.has_value())
-          finish_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
+        if (!finish_.has_value()) finish_ = ToGrpc(absl::UnavailableError("write failed"));
       }
       if (finish_.has_value() && drain_ && !queue_.empty()) {
         in_flight_ = true;  // drain what was queued before the finish

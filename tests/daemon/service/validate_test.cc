@@ -72,5 +72,38 @@ TEST(Validate, AHelloWithAnOverlongHostIsRefused) {
   EXPECT_EQ(ErrorOf(ValidateHello(hello)), "hello.host: longer than 256 bytes");
 }
 
+TEST(Validate, CancelAllAndCancelTokenBoundTheirActorAsCancelDoes) {
+  pb::CancelAllRequest all;
+  all.set_actor(std::string(3 << 20, 'a'));
+  EXPECT_THAT(ErrorOf(ValidateCancelAllRequest(all)), ::testing::StartsWith("actor: longer than"));
+  pb::CancelTokenRequest token;
+  token.set_name("deploy-42");
+  token.set_actor(std::string(2000, 'a'));
+  EXPECT_THAT(ErrorOf(ValidateCancelTokenRequest(token)),
+              ::testing::StartsWith("actor: longer than 1024 bytes"));
+  token.set_actor("cancelctl uid=0");
+  EXPECT_TRUE(ValidateCancelTokenRequest(token).ok());
+}
+
+TEST(Validate, CreateTokenNamesTheBadInput) {
+  pb::CreateTokenRequest request;
+  request.set_name("release");
+  request.add_all_of("a");
+  request.add_all_of("");
+  EXPECT_THAT(ErrorOf(ValidateCreateTokenRequest(request)), ::testing::StartsWith("all_of[1]"));
+  request.clear_all_of();
+  *request.mutable_timeout() = Seconds(-1);
+  EXPECT_EQ(ErrorOf(ValidateCreateTokenRequest(request)), "timeout: must be positive");
+}
+
+TEST(Validate, SetDeadlineNeedsAWhenAndATarget) {
+  pb::SetDeadlineRequest request;
+  EXPECT_EQ(ErrorOf(ValidateSetDeadlineRequest(request)), "when: set in, at or none");
+  request.set_none(true);
+  EXPECT_EQ(ErrorOf(ValidateSetDeadlineRequest(request)), "target: set operation_id or token");
+  request.set_operation_id("7f3a-1");
+  EXPECT_TRUE(ValidateSetDeadlineRequest(request).ok());
+}
+
 }  // namespace
 }  // namespace hother::cancelable::daemon
