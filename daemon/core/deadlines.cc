@@ -57,9 +57,9 @@ absl::Status OperationGraph::SetOperationDeadline(const std::string& id,
   Outbox& out = change.out();
   Record* rec = FindLocked(id);
   if (rec == nullptr) return NoOperation(id);
-  if (IsFinished(rec->op.state) || rec->op.cancel != nullptr) {
+  if (IsFinished(rec->op.status) || rec->op.cancel != nullptr) {
     return absl::FailedPreconditionError(
-        absl::StrCat("operation '", id, "' is already ", ToString(rec->op.state)));
+        absl::StrCat("operation '", id, "' is already ", ToString(rec->op.status)));
   }
   out.timers.push_back(std::move(rec->deadline_timer));
   rec->op.deadline = deadline;

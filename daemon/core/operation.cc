@@ -12,19 +12,19 @@
 namespace hother::cancelable::daemon {
 namespace {
 
-constexpr std::array<std::pair<OpState, absl::string_view>, 7> kNames = {{
-    {OpState::kRunning, "running"},
-    {OpState::kCancelling, "cancelling"},
-    {OpState::kCompleted, "completed"},
-    {OpState::kCancelled, "cancelled"},
-    {OpState::kFailed, "failed"},
-    {OpState::kTimeout, "timeout"},
-    {OpState::kLost, "lost"},
+constexpr std::array<std::pair<OpStatus, absl::string_view>, 7> kNames = {{
+    {OpStatus::kRunning, "running"},
+    {OpStatus::kCancelling, "cancelling"},
+    {OpStatus::kCompleted, "completed"},
+    {OpStatus::kCancelled, "cancelled"},
+    {OpStatus::kFailed, "failed"},
+    {OpStatus::kTimeout, "timeout"},
+    {OpStatus::kLost, "lost"},
 }};
 
 }  // namespace
 
-absl::string_view ToString(OpState state) { return internal::NameOf(kNames, state); }
+absl::string_view ToString(OpStatus status) { return internal::NameOf(kNames, status); }
 
 const std::shared_ptr<const OperationIdentity>& Operation::EmptyIdentity() {
   static const auto* const empty =
@@ -33,12 +33,13 @@ const std::shared_ptr<const OperationIdentity>& Operation::EmptyIdentity() {
   return *empty;
 }
 
-bool IsFinished(OpState state) {
-  return state != OpState::kRunning && state != OpState::kCancelling;
+bool IsFinished(OpStatus status) {
+  return status != OpStatus::kRunning && status != OpStatus::kCancelling;
 }
 
 bool OperationFilter::Matches(const Operation& op) const {
-  if (!states.empty() && std::find(states.begin(), states.end(), op.state) == states.end()) {
+  if (!statuses.empty() &&
+      std::find(statuses.begin(), statuses.end(), op.status) == statuses.end()) {
     return false;
   }
   if (!name_glob.empty() && fnmatch(name_glob.c_str(), op.name().c_str(), 0) != 0) return false;

@@ -23,7 +23,7 @@
 
 namespace hother::cancelable::daemon {
 
-enum class OpState {
+enum class OpStatus {
   kRunning,
   kCancelling,  // cancel requested, owner not done yet
   kCompleted,
@@ -33,8 +33,8 @@ enum class OpState {
   kLost,  // the owner's session ended first
 };
 
-absl::string_view ToString(OpState state);
-bool IsFinished(OpState state);
+absl::string_view ToString(OpStatus status);
+bool IsFinished(OpStatus status);
 
 struct Owner {
   uint64_t session_id = 0;
@@ -75,7 +75,7 @@ struct Operation {
   const std::string& parent_id() const { return identity->parent_id; }
   absl::Time created_time() const { return identity->created_time; }
 
-  OpState state = OpState::kRunning;
+  OpStatus status = OpStatus::kRunning;
   std::vector<std::string> child_ids;  // children still known (live, and finished ones kept)
   std::optional<absl::Time> finished_time;
   std::optional<absl::Time> deadline;
@@ -94,11 +94,11 @@ struct Operation {
 struct OperationFilter {
   Selector selector;
   std::string name_glob;
-  std::vector<OpState> states;  // any of; empty: all
-  std::string owner;            // process name or decimal session id
+  std::vector<OpStatus> statuses;  // any of; empty: all
+  std::string owner;               // process name or decimal session id
 
   bool empty() const {
-    return selector.empty() && name_glob.empty() && states.empty() && owner.empty();
+    return selector.empty() && name_glob.empty() && statuses.empty() && owner.empty();
   }
   bool Matches(const Operation& op) const;
 };

@@ -141,8 +141,8 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
   // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
   if (parent != nullptr) parent->children.insert(r.op.id());
   if (parent != nullptr && parent->op.cancel != nullptr) {
-    bool lost =
-        parent->op.state == OpState::kLost || parent->op.cancel->reason == CancelReason::kOwnerLost;
+    bool lost = parent->op.status == OpStatus::kLost ||
+                parent->op.cancel->reason == CancelReason::kOwnerLost;
     MarkCancelledLocked(r,
                         MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
                                    ParentCancelledText(parent->op.id(), lost), clock_.Now(),
@@ -186,7 +186,7 @@ absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::stri
                                             std::string message, Labels metadata) {
   internal::MutexLock lock(&mu_);
   CANCELABLE_ASSIGN_OR_RETURN(Record * rec, OwnedLocked(session_id, id));
-  if (IsFinished(rec->op.state)) {
+  if (IsFinished(rec->op.status)) {
     return absl::FailedPreconditionError(absl::StrCat("operation '", id, "' has finished"));
   }
   rec->op.last_progress = std::make_shared<const ProgressReport>(
@@ -195,18 +195,18 @@ absl::Status OperationGraph::ReportProgress(uint64_t session_id, const std::stri
   return absl::OkStatus();
 }
 
-absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, OpState state,
+absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, OpStatus status,
                                     std::string error) {
-  if (!IsFinished(state) || state == OpState::kLost) {
+  if (!IsFinished(status) || status == OpStatus::kLost) {
     return absl::InvalidArgumentError(
-        absl::StrCat("status: ", ToString(state),
+        absl::StrCat("status: ", ToString(status),
                      " is not a final status (completed, cancelled, failed, timeout)"));
   }
   Change change(this);
   Outbox& out = change.out();
   CANCELABLE_ASSIGN_OR_RETURN(Record * rec, OwnedLocked(session_id, id));
-  if (IsFinished(rec->op.state)) return absl::OkStatus();
-  if (state == OpState::kTimeout && rec->op.cancel == nullptr && rec->op.deadline.has_value()) {
+  if (IsFinished(rec->op.status)) return absl::OkStatus();
+  if (status == OpStatus::kTimeout && rec->op.cancel == nullptr && rec->op.deadline.has_value()) {
     // The owner's copy of the deadline fired first (it started counting
     // before the registration reached us): record what ours would have,
     // and tell descendants elsewhere now rather than when ours fires.
@@ -214,13 +214,13 @@ absl::Status OperationGraph::Finish(uint64_t session_id, const std::string& id, 
                  /*cascade=*/true, out);
   }
   rec->op.error = std::move(error);
-  EndLocked(*rec, state, out);
+  EndLocked(*rec, status, out);
   PruneFinishedLocked();
   return absl::OkStatus();
 }
 
-void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
-  rec.op.state = state;
+void OperationGraph::EndLocked(Record& rec, OpStatus status, Outbox& out) {
+  rec.op.status = status;
   rec.op.finished_time = clock_.Now();
   out.timers.push_back(std::move(rec.deadline_timer));
   for (const std::string& name : rec.tokens) {
@@ -238,7 +238,7 @@ void OperationGraph::EndLocked(Record& rec, OpState state, Outbox& out) {
     if (session->second.empty()) live_by_session_.erase(session);
   }
   --live_;
-  EmitLocked(state == OpState::kLost ? EventType::kLost : EventType::kFinished, rec);
+  EmitLocked(status == OpStatus::kLost ? EventType::kLost : EventType::kFinished, rec);
   finished_.push_back(rec.seq);
 }
 
@@ -265,7 +265,7 @@ void OperationGraph::MarkCancelledLocked(Record& rec,
   if (rec.op.deadline.has_value() && *rec.op.deadline > rec.op.cancel->time) {
     rec.op.deadline.reset();  // it will not fire: a cancelled operation shows none
   }
-  if (rec.op.state == OpState::kRunning) rec.op.state = OpState::kCancelling;
+  if (rec.op.status == OpStatus::kRunning) rec.op.status = OpStatus::kCancelling;
   out.timers.push_back(std::move(rec.deadline_timer));
   EmitLocked(EventType::kCancelRequested, rec);
   const uint64_t session = rec.op.owner().session_id;
@@ -286,7 +286,7 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason, const
     std::vector<Record*> children;
     for (const std::string& child_id : parent->children) {
       Record* child = FindLocked(child_id);
-      if (child != nullptr && !IsFinished(child->op.state)) children.push_back(child);
+      if (child != nullptr && !IsFinished(child->op.status)) children.push_back(child);
     }
     std::sort(children.begin(), children.end(),
               [](const Record* a, const Record* b) { return a->op.id() < b->op.id(); });
@@ -308,7 +308,7 @@ int OperationGraph::CascadeLocked(const Record& root, CancelReason reason, const
 
 int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string message,
                                  std::string actor, bool cascade, Outbox& out) {
-  if (IsFinished(rec.op.state) || rec.op.cancel != nullptr) return 0;
+  if (IsFinished(rec.op.status) || rec.op.cancel != nullptr) return 0;
   if (message.empty()) message = ManualMessage();
   MarkCancelledLocked(
       rec, MakeRecord(reason, std::move(message), clock_.Now(), rec.op.id(), actor, nullptr), out);
@@ -340,7 +340,7 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
   CancelAllResult result;
   std::vector<Record*> matched;
   for (auto& [seq, rec] : by_seq_) {
-    if (!IsFinished(rec->op.state) && rec->op.cancel == nullptr && filter.Matches(rec->op)) {
+    if (!IsFinished(rec->op.status) && rec->op.cancel == nullptr && filter.Matches(rec->op)) {
       matched.push_back(rec.get());
     }
   }
@@ -400,7 +400,7 @@ void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
           clock_.Now(), rec->op.id(), "daemon", nullptr);
       rec->op.cancel_requested_time = rec->op.cancel->time;
     }
-    EndLocked(*rec, OpState::kLost, out);
+    EndLocked(*rec, OpStatus::kLost, out);
   }
   // The dead owner hears nothing; descendants elsewhere learn why.
   for (Record* rec : lost) CascadeLocked(*rec, CancelReason::kOwnerLost, "daemon", out);

@@ -58,9 +58,9 @@ class OperationGraph {
   // it; FAILED_PRECONDITION once finished (progress only).
   [[nodiscard]] absl::Status ReportProgress(uint64_t session_id, const std::string& id,
                                             std::string message, Labels metadata);
-  // `state` is completed, cancelled, failed or timeout (INVALID_ARGUMENT
+  // `status` is completed, cancelled, failed or timeout (INVALID_ARGUMENT
   // otherwise). Finishing twice is OK and changes nothing.
-  [[nodiscard]] absl::Status Finish(uint64_t session_id, const std::string& id, OpState state,
+  [[nodiscard]] absl::Status Finish(uint64_t session_id, const std::string& id, OpStatus status,
                                     std::string error);
 
   // NOT_FOUND for an unknown id. Already cancelled or finished: first=false.
@@ -198,7 +198,7 @@ class OperationGraph {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void EndLocked(Record& rec, OpState state, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EndLocked(Record& rec, OpStatus status, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The timer that fires `id`'s (or token `name`'s) deadline `when`; a fired
   // timer whose deadline has moved meanwhile does nothing.
   Scheduler::Timer OperationDeadlineTimer(const std::string& id, absl::Time when);

@@ -132,7 +132,7 @@ std::pair<int, int> OperationGraph::CancelTokenLocked(
     const std::string& name = token->view.name;
     for (const std::string& id : Sorted(token->operations)) {
       Record* rec = FindLocked(id);
-      if (rec == nullptr || IsFinished(rec->op.state) || rec->op.cancel != nullptr) continue;
+      if (rec == nullptr || IsFinished(rec->op.status) || rec->op.cancel != nullptr) continue;
       MarkCancelledLocked(*rec,
                           MakeRecord(CancelReason::kParent, TokenCancelledText(name), clock_.Now(),
                                      id, token->view.cancel->actor, token->view.cancel),

@@ -15,14 +15,14 @@ grpc::Status ToGrpc(const absl::Status& status) {
 
 namespace {
 
-constexpr std::pair<OpState, pb::OperationStatus> kStates[] = {
-    {OpState::kRunning, pb::OPERATION_STATUS_RUNNING},
-    {OpState::kCancelling, pb::OPERATION_STATUS_CANCELLING},
-    {OpState::kCompleted, pb::OPERATION_STATUS_COMPLETED},
-    {OpState::kCancelled, pb::OPERATION_STATUS_CANCELLED},
-    {OpState::kFailed, pb::OPERATION_STATUS_FAILED},
-    {OpState::kTimeout, pb::OPERATION_STATUS_TIMEOUT},
-    {OpState::kLost, pb::OPERATION_STATUS_LOST},
+constexpr std::pair<OpStatus, pb::OperationStatus> kStatuses[] = {
+    {OpStatus::kRunning, pb::OPERATION_STATUS_RUNNING},
+    {OpStatus::kCancelling, pb::OPERATION_STATUS_CANCELLING},
+    {OpStatus::kCompleted, pb::OPERATION_STATUS_COMPLETED},
+    {OpStatus::kCancelled, pb::OPERATION_STATUS_CANCELLED},
+    {OpStatus::kFailed, pb::OPERATION_STATUS_FAILED},
+    {OpStatus::kTimeout, pb::OPERATION_STATUS_TIMEOUT},
+    {OpStatus::kLost, pb::OPERATION_STATUS_LOST},
 };
 
 constexpr std::pair<EventType, pb::WatchEventType> kEventTypes[] = {
@@ -35,19 +35,21 @@ constexpr std::pair<EventType, pb::WatchEventType> kEventTypes[] = {
 
 }  // namespace
 
-pb::OperationStatus ToProto(OpState state) {
-  return internal::SecondOf<pb::OperationStatus>(kStates, state)
+pb::OperationStatus ToProto(OpStatus status) {
+  return internal::SecondOf<pb::OperationStatus>(kStatuses, status)
       .value_or(pb::OPERATION_STATUS_UNSPECIFIED);
 }
 
-std::optional<OpState> StateFromProto(pb::OperationStatus status) {
-  return internal::FirstOf<OpState>(kStates, status);
+std::optional<OpStatus> StatusFromProto(pb::OperationStatus status) {
+  return internal::FirstOf<OpStatus>(kStatuses, status);
 }
 
-std::optional<OpState> FinalStateFromProto(pb::OperationStatus status) {
-  std::optional<OpState> state = StateFromProto(status);
-  if (!state.has_value() || !IsFinished(*state) || *state == OpState::kLost) return std::nullopt;
-  return state;
+std::optional<OpStatus> FinalStatusFromProto(pb::OperationStatus status) {
+  std::optional<OpStatus> final_status = StatusFromProto(status);
+  if (!final_status.has_value() || !IsFinished(*final_status) || *final_status == OpStatus::kLost) {
+    return std::nullopt;
+  }
+  return final_status;
 }
 
 pb::WatchEventType ToProto(EventType type) {
@@ -81,7 +83,7 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
   out->set_name(op.name());
   out->mutable_labels()->insert(op.labels().begin(), op.labels().end());
   out->mutable_metadata()->insert(op.metadata().begin(), op.metadata().end());
-  out->set_status(ToProto(op.state));
+  out->set_status(ToProto(op.status));
   pb::Owner* owner = out->mutable_owner();
   owner->set_session_id(op.owner().session_id);
   owner->set_process_name(op.owner().process_name);
@@ -93,7 +95,7 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
   if (op.finished_time) ToProto(*op.finished_time, out->mutable_finished_time());
   if (op.deadline) ToProto(*op.deadline, out->mutable_deadline());
   if (op.cancel != nullptr) ToProto(*op.cancel, out->mutable_cancel());
-  if (op.state == OpState::kCancelling && op.cancel_requested_time) {
+  if (op.status == OpStatus::kCancelling && op.cancel_requested_time) {
     ToProto(now - *op.cancel_requested_time, out->mutable_cancelling_for());
   }
   if (op.last_progress) {
@@ -128,13 +130,13 @@ absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
   out.selector = *std::move(selector);
   out.name_glob = filter.name_glob();
   for (int i = 0; i < filter.statuses_size(); ++i) {
-    std::optional<OpState> state = StateFromProto(filter.statuses(i));
-    if (!state.has_value()) {
+    std::optional<OpStatus> status = StatusFromProto(filter.statuses(i));
+    if (!status.has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".statuses[", i, "]: ", pb::OperationStatus_Name(filter.statuses(i)),
                        " is not a daemon status"));
     }
-    out.states.push_back(*state);
+    out.statuses.push_back(*status);
   }
   out.owner = filter.owner();
   return out;

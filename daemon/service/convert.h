@@ -26,10 +26,10 @@ namespace pb = ::hother::cancelable::v1;
 
 grpc::Status ToGrpc(const absl::Status& status);
 
-pb::OperationStatus ToProto(OpState state);
-// The final states a client may report; nullopt for anything else.
-std::optional<OpState> FinalStateFromProto(pb::OperationStatus status);
-std::optional<OpState> StateFromProto(pb::OperationStatus status);
+pb::OperationStatus ToProto(OpStatus status);
+// The final statuses a client may report; nullopt for anything else.
+std::optional<OpStatus> FinalStatusFromProto(pb::OperationStatus status);
+std::optional<OpStatus> StatusFromProto(pb::OperationStatus status);
 pb::WatchEventType ToProto(EventType type);
 
 // Reasons, times, durations and cancellation records: proto/wire.h.

@@ -233,14 +233,15 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
     const pb::FinishItem& item = request.items(i);
     absl::Status status =
         ValidateId(absl::StrCat("finish.items[", i, "].operation_id"), item.operation_id(), true);
-    std::optional<OpState> state = FinalStateFromProto(item.status());
-    if (status.ok() && !state.has_value()) {
+    std::optional<OpStatus> final_status = FinalStatusFromProto(item.status());
+    if (status.ok() && !final_status.has_value()) {
       status = absl::InvalidArgumentError(
           absl::StrCat("finish.items[", i, "].status: ", pb::OperationStatus_Name(item.status()),
                        " is not a final status (COMPLETED, CANCELLED, FAILED, TIMEOUT)"));
     }
     if (status.ok()) {
-      status = state_.graph.Finish(owner_->session_id, item.operation_id(), *state, item.error());
+      status =
+          state_.graph.Finish(owner_->session_id, item.operation_id(), *final_status, item.error());
     }
     if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
   }

@@ -47,7 +47,7 @@ void BM_GraphRegisterFinish(benchmark::State& state) {
   for (auto _ : state) {
     RegisterSpec spec{.name = "op", .labels = {{"team", "data"}}};
     std::string id = f.graph.Register(owner, std::move(spec))->id;
-    (void)f.graph.Finish(1, id, OpState::kCompleted, "");
+    (void)f.graph.Finish(1, id, OpStatus::kCompleted, "");
   }
 }
 BENCHMARK(BM_GraphRegisterFinish);
@@ -69,7 +69,7 @@ void BM_GraphCancelAll(benchmark::State& state) {
     benchmark::DoNotOptimize(result.cancelled);
     state.PauseTiming();
     for (int i = 0; i < count; ++i) {
-      (void)f.graph.Finish(static_cast<uint64_t>(i % 100 + 1), ids[i], OpState::kCancelled, "");
+      (void)f.graph.Finish(static_cast<uint64_t>(i % 100 + 1), ids[i], OpStatus::kCancelled, "");
     }
     state.ResumeTiming();
   }

@@ -24,7 +24,7 @@ namespace hother::cancelable {
 namespace {
 
 using daemon::Daemon;
-using daemon::OpState;
+using daemon::OpStatus;
 
 class ClientTest : public ::testing::Test {
  protected:
@@ -160,11 +160,11 @@ TEST_F(ClientTest, FinishReportsTheOutcome) {
   ASSERT_TRUE(daemon_->state().graph.Cancel(cancelled_id, "", "test", true).ok());
   cancelled->token().Wait();
   cancelled.reset();  // the destructor finishes with the cancellation
-  ASSERT_TRUE(Eventually([&] { return IsFinished(DaemonView(cancelled_id).state); }));
-  EXPECT_EQ(DaemonView(ok_id).state, OpState::kCompleted);
-  EXPECT_EQ(DaemonView(failed_id).state, OpState::kFailed);
+  ASSERT_TRUE(Eventually([&] { return IsFinished(DaemonView(cancelled_id).status); }));
+  EXPECT_EQ(DaemonView(ok_id).status, OpStatus::kCompleted);
+  EXPECT_EQ(DaemonView(failed_id).status, OpStatus::kFailed);
   EXPECT_EQ(DaemonView(failed_id).error, "disk full");
-  EXPECT_EQ(DaemonView(cancelled_id).state, OpState::kCancelled);
+  EXPECT_EQ(DaemonView(cancelled_id).status, OpStatus::kCancelled);
 }
 
 TEST_F(ClientTest, ALocalCancelReachesTheDaemon) {
@@ -373,7 +373,7 @@ TEST_F(ClientTest, ACallbackSlowerThanTheLeaseDoesNotEndTheSession) {
   // A round trip after the callback: a session ended meanwhile would show.
   auto after = StartRegistered(*client, {.name = "after"});
   EXPECT_EQ(client->session_id(), session);
-  EXPECT_EQ(DaemonView(other->id()).state, OpState::kRunning);
+  EXPECT_EQ(DaemonView(other->id()).status, OpStatus::kRunning);
 }
 
 // Operations may carry up to 64 KiB of metadata each: a page of them is cut
@@ -424,7 +424,7 @@ TEST_F(ClientTest, AClientAndItsOperationDestroyedFromTheOperationsCallbackEndCl
   ASSERT_TRUE(daemon_->state().graph.Cancel(id, "end it all", "test", true).ok());
   done.WaitForNotification();
   // The session ends as a clean close: the operation was finished, not lost.
-  ASSERT_TRUE(Eventually([&] { return DaemonView(id).state == OpState::kCancelled; }));
+  ASSERT_TRUE(Eventually([&] { return DaemonView(id).status == OpStatus::kCancelled; }));
 }
 
 }  // namespace

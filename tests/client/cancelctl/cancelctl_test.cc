@@ -106,7 +106,7 @@ TEST_F(CancelctlTest, TimeoutIsNotAGlobalFlagAndRpcTimeoutIsChecked) {
 TEST_F(CancelctlTest, ListShowsLiveOperationsAndAllAddsFinishedOnes) {
   std::string running = Register("running-one");
   std::string done = Register("done-one");
-  ASSERT_TRUE(graph().Finish(7, done, daemon::OpState::kCompleted, "").ok());
+  ASSERT_TRUE(graph().Finish(7, done, daemon::OpStatus::kCompleted, "").ok());
   Output live = Ctl({"list"});
   EXPECT_EQ(live.code, kOk);
   EXPECT_THAT(live.out, AllOf(StartsWith("ID"), HasSubstr(running), Not(HasSubstr(done))));
@@ -135,8 +135,8 @@ TEST_F(CancelctlTest, JsonUsesTheTablesWordsAndNumbers) {
 TEST_F(CancelctlTest, GetOfAFinishedParentStillShowsItsChildren) {
   std::string parent = Register("parent");
   std::string child = Register("child", parent);
-  ASSERT_TRUE(graph().Finish(7, child, daemon::OpState::kCompleted, "").ok());
-  ASSERT_TRUE(graph().Finish(7, parent, daemon::OpState::kCompleted, "").ok());
+  ASSERT_TRUE(graph().Finish(7, child, daemon::OpStatus::kCompleted, "").ok());
+  ASSERT_TRUE(graph().Finish(7, parent, daemon::OpStatus::kCompleted, "").ok());
   Output r = Ctl({"get", parent});
   EXPECT_EQ(r.code, kOk);
   EXPECT_THAT(r.out, AllOf(HasSubstr("completed"), HasSubstr(absl::StrCat("Children:  ", child))));
@@ -170,8 +170,8 @@ TEST_F(CancelctlTest, CancelAllNeedsASelectionAndRefusesWithoutYesOffATerminal) 
                              HasSubstr("Dry run: 1 operation would be cancelled")));
   Output real = Ctl({"cancel-all", "-l", "team=a", "-y"});
   EXPECT_THAT(real.out, HasSubstr("Cancelled 1 operation."));
-  EXPECT_EQ(graph().Get(a)->state, daemon::OpState::kCancelling);
-  EXPECT_EQ(graph().Get(b)->state, daemon::OpState::kRunning);
+  EXPECT_EQ(graph().Get(a)->status, daemon::OpStatus::kCancelling);
+  EXPECT_EQ(graph().Get(b)->status, daemon::OpStatus::kRunning);
 }
 
 TEST_F(CancelctlTest, CancelAllOnATerminalShowsTheMatchesAndAsks) {
@@ -180,10 +180,10 @@ TEST_F(CancelctlTest, CancelAllOnATerminalShowsTheMatchesAndAsks) {
   EXPECT_EQ(no.code, kOk);
   EXPECT_THAT(no.out, AllOf(HasSubstr(a), HasSubstr("Cancel these 1 operations? [y/N] "),
                             HasSubstr("Nothing cancelled.")));
-  EXPECT_EQ(graph().Get(a)->state, daemon::OpState::kRunning);
+  EXPECT_EQ(graph().Get(a)->status, daemon::OpStatus::kRunning);
   Output yes = Ctl({"cancel-all", "-l", "team=a"}, "y\n", /*terminal=*/true);
   EXPECT_THAT(yes.out, HasSubstr("Cancelled 1 operation."));
-  EXPECT_EQ(graph().Get(a)->state, daemon::OpState::kCancelling);
+  EXPECT_EQ(graph().Get(a)->status, daemon::OpStatus::kCancelling);
 }
 
 // --- watch. ---

@@ -57,7 +57,7 @@ TEST_F(GraphTest, RegisteredOperationsAreRunningWithUniqueIds) {
   std::string a = Register(1, "a");
   std::string b = Register(1, "b");
   EXPECT_NE(a, b);
-  EXPECT_EQ(Get(a).state, OpState::kRunning);
+  EXPECT_EQ(Get(a).status, OpStatus::kRunning);
   EXPECT_EQ(Get(a).owner().session_id, 1u);
   EXPECT_EQ(graph_.live_count(), 2u);
 }
@@ -71,7 +71,7 @@ TEST_F(GraphTest, CancelCascadesAcrossThreeLevelsAndSessionsWithTheCauseChain) {
   EXPECT_TRUE(r->first);
   EXPECT_EQ(r->reached, 3);
   Operation l = Get(leaf);
-  EXPECT_EQ(l.state, OpState::kCancelling);
+  EXPECT_EQ(l.status, OpStatus::kCancelling);
   EXPECT_EQ(l.cancel->reason, CancelReason::kParent);
   EXPECT_EQ(l.cancel->ChainToString(), "parent: Parent operation " + mid +
                                            " cancelled <- parent: Parent operation " + root +
@@ -90,7 +90,7 @@ TEST_F(GraphTest, TheFirstCancelWinsAndAChildNeverCancelsItsParent) {
   std::string parent = Register(1, "p");
   std::string child = Register(1, "c", parent);
   EXPECT_TRUE(graph_.Cancel(child, "child only", "t", true)->first);
-  EXPECT_EQ(Get(parent).state, OpState::kRunning);
+  EXPECT_EQ(Get(parent).status, OpStatus::kRunning);
   EXPECT_TRUE(graph_.Cancel(parent, "first", "t", true)->first);
   absl::StatusOr<CancelResult> again = graph_.Cancel(parent, "second", "t", true);
   EXPECT_FALSE(again->first);
@@ -103,7 +103,7 @@ TEST_F(GraphTest, NoCascadeLeavesChildrenRunning) {
   std::string parent = Register(1, "p");
   std::string child = Register(2, "c", parent);
   EXPECT_EQ(graph_.Cancel(parent, "", "t", /*cascade=*/false)->reached, 1);
-  EXPECT_EQ(Get(child).state, OpState::kRunning);
+  EXPECT_EQ(Get(child).status, OpStatus::kRunning);
 }
 
 TEST_F(GraphTest, RegisteringUnderACancelledParentStartsCancelled) {
@@ -117,7 +117,7 @@ TEST_F(GraphTest, RegisteringUnderACancelledParentStartsCancelled) {
   ASSERT_NE(r->cancelled, nullptr);
   EXPECT_EQ(r->cancelled->reason, CancelReason::kParent);
   EXPECT_EQ(r->cancelled->cause->message, "gone");
-  EXPECT_EQ(Get(r->id).state, OpState::kCancelling);
+  EXPECT_EQ(Get(r->id).status, OpStatus::kCancelling);
 }
 
 TEST_F(GraphTest, UnknownParentAndLimitsAreRefused) {
@@ -135,22 +135,22 @@ TEST_F(GraphTest, ACancelledOperationStaysCancellingUntilItsOwnerFinishes) {
   std::string id = Register(1, "job");
   ASSERT_TRUE(graph_.Cancel(id, "", "t", true).ok());
   clock_.Advance(absl::Seconds(3));
-  EXPECT_EQ(Get(id).state, OpState::kCancelling);
+  EXPECT_EQ(Get(id).status, OpStatus::kCancelling);
   EXPECT_EQ(clock_.Now() - *Get(id).cancel_requested_time, absl::Seconds(3));
-  EXPECT_TRUE(absl::IsPermissionDenied(graph_.Finish(2, id, OpState::kCancelled, "")));
-  ASSERT_TRUE(graph_.Finish(1, id, OpState::kCancelled, "").ok());
-  EXPECT_EQ(Get(id).state, OpState::kCancelled);
-  EXPECT_TRUE(graph_.Finish(1, id, OpState::kCompleted, "").ok());  // twice: no change
-  EXPECT_EQ(Get(id).state, OpState::kCancelled);
-  EXPECT_TRUE(absl::IsInvalidArgument(graph_.Finish(1, id, OpState::kRunning, "")));
+  EXPECT_TRUE(absl::IsPermissionDenied(graph_.Finish(2, id, OpStatus::kCancelled, "")));
+  ASSERT_TRUE(graph_.Finish(1, id, OpStatus::kCancelled, "").ok());
+  EXPECT_EQ(Get(id).status, OpStatus::kCancelled);
+  EXPECT_TRUE(graph_.Finish(1, id, OpStatus::kCompleted, "").ok());  // twice: no change
+  EXPECT_EQ(Get(id).status, OpStatus::kCancelled);
+  EXPECT_TRUE(absl::IsInvalidArgument(graph_.Finish(1, id, OpStatus::kRunning, "")));
 }
 
 TEST_F(GraphTest, DeadlineFiresWithReasonTimeoutOnTheFakeClock) {
   std::string id = Register(1, "slow", "", absl::Seconds(5));
   clock_.Advance(absl::Seconds(4));
-  EXPECT_EQ(Get(id).state, OpState::kRunning);
+  EXPECT_EQ(Get(id).status, OpStatus::kRunning);
   clock_.Advance(absl::Seconds(1));
-  ASSERT_TRUE(Eventually([&] { return Get(id).state == OpState::kCancelling; }));
+  ASSERT_TRUE(Eventually([&] { return Get(id).status == OpStatus::kCancelling; }));
   EXPECT_EQ(Get(id).cancel->reason, CancelReason::kTimeout);
   EXPECT_EQ(Get(id).cancel->message, "Operation timed out after 5s");
   EXPECT_EQ(Get(id).cancel->actor, "deadline");
@@ -162,9 +162,9 @@ TEST_F(GraphTest, DeadlineFiresWithReasonTimeoutOnTheFakeClock) {
 TEST_F(GraphTest, ATimeoutFinishBeforeTheDaemonsDeadlineStillRecordsTheTimeout) {
   std::string id = Register(1, "slow", "", absl::Seconds(5));
   std::string child = Register(2, "child", id);
-  ASSERT_TRUE(graph_.Finish(1, id, OpState::kTimeout, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, id, OpStatus::kTimeout, "").ok());
   Operation op = Get(id);
-  EXPECT_EQ(op.state, OpState::kTimeout);
+  EXPECT_EQ(op.status, OpStatus::kTimeout);
   ASSERT_NE(op.cancel, nullptr);
   EXPECT_EQ(op.cancel->reason, CancelReason::kTimeout);
   EXPECT_EQ(op.cancel->message, "Operation timed out after 5s");
@@ -172,26 +172,26 @@ TEST_F(GraphTest, ATimeoutFinishBeforeTheDaemonsDeadlineStillRecordsTheTimeout) 
   EXPECT_EQ(scheduler_.PendingForTest(), 0u);
   // Without a deadline the daemon has no timeout of its own to record.
   std::string plain = Register(1, "plain");
-  ASSERT_TRUE(graph_.Finish(1, plain, OpState::kTimeout, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, plain, OpStatus::kTimeout, "").ok());
   EXPECT_EQ(Get(plain).cancel, nullptr);
 }
 
 TEST_F(GraphTest, AFinishedOperationsDeadlineNeverFires) {
   std::string id = Register(1, "quick", "", absl::Seconds(5));
-  ASSERT_TRUE(graph_.Finish(1, id, OpState::kCompleted, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, id, OpStatus::kCompleted, "").ok());
   EXPECT_EQ(scheduler_.PendingForTest(), 0u);
 }
 
 TEST_F(GraphTest, ASessionsEndLeavesItsOperationsLostAndCancelsDescendantsElsewhere) {
   std::string owned = Register(1, "owned");
   std::string done = Register(1, "done");
-  ASSERT_TRUE(graph_.Finish(1, done, OpState::kCompleted, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, done, OpStatus::kCompleted, "").ok());
   std::string child = Register(2, "child", owned);
   graph_.SessionEnded(Session(1), "crashed");
-  EXPECT_EQ(Get(owned).state, OpState::kLost);
-  EXPECT_EQ(Get(done).state, OpState::kCompleted);
+  EXPECT_EQ(Get(owned).status, OpStatus::kLost);
+  EXPECT_EQ(Get(done).status, OpStatus::kCompleted);
   Operation c = Get(child);
-  EXPECT_EQ(c.state, OpState::kCancelling);
+  EXPECT_EQ(c.status, OpStatus::kCancelling);
   EXPECT_EQ(c.cancel->reason, CancelReason::kOwnerLost);
   EXPECT_EQ(c.cancel->cause->reason, CancelReason::kOwnerLost);
   // Only the surviving session is told.
@@ -232,11 +232,11 @@ TEST_F(GraphTest, CancelAllDryRunChangesNothingAndTheRealOneCancelsExactlyTheMat
   ASSERT_EQ(dry.listed.size(), 1u);
   EXPECT_EQ(dry.listed[0].id(), ida);
   EXPECT_EQ(dry.cancelled, 0);
-  EXPECT_EQ(Get(ida).state, OpState::kRunning);
+  EXPECT_EQ(Get(ida).status, OpStatus::kRunning);
   CancelAllResult real = graph_.CancelAll(filter, "", "t", false, 100);
   EXPECT_EQ(real.cancelled, 1);
-  EXPECT_EQ(Get(ida).state, OpState::kCancelling);
-  EXPECT_EQ(Get(idb).state, OpState::kRunning);
+  EXPECT_EQ(Get(ida).status, OpStatus::kCancelling);
+  EXPECT_EQ(Get(idb).status, OpStatus::kRunning);
 }
 
 TEST_F(GraphTest, CancelAllListsTheOldestMatchesUpToItsLimitAndCancelsThemAll) {
@@ -250,7 +250,7 @@ TEST_F(GraphTest, CancelAllListsTheOldestMatchesUpToItsLimitAndCancelsThemAll) {
   ASSERT_EQ(result.listed.size(), 2u);
   EXPECT_EQ(result.listed[0].id(), ids[0]);
   EXPECT_EQ(result.listed[1].id(), ids[1]);
-  for (const std::string& id : ids) EXPECT_EQ(Get(id).state, OpState::kCancelling);
+  for (const std::string& id : ids) EXPECT_EQ(Get(id).status, OpStatus::kCancelling);
 }
 
 TEST_F(GraphTest, ListIsOldestFirstAndPaginates) {
@@ -278,7 +278,7 @@ TEST_F(GraphTest, EveryChangeIsAnEventInOrder) {
   std::string id = Register(1, "e");
   ASSERT_TRUE(graph_.ReportProgress(1, id, "half", {}).ok());
   ASSERT_TRUE(graph_.Cancel(id, "", "t", true).ok());
-  ASSERT_TRUE(graph_.Finish(1, id, OpState::kCancelled, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, id, OpStatus::kCancelled, "").ok());
   std::vector<EventType> types;
   auto sub = events_.Subscribe(
       1, [](uint64_t) {}, [&](const Event& e) { types.push_back(e.type); });
@@ -310,8 +310,8 @@ TEST(EventLog, ResumingOutsideTheRetainedWindowIsOutOfRange) {
 TEST_F(GraphTest, AFinishedParentStillListsItsChildrenUntilTheyArePruned) {
   std::string parent = Register(1, "parent");
   std::string child = Register(2, "child", parent);
-  ASSERT_TRUE(graph_.Finish(2, child, OpState::kCompleted, "").ok());
-  ASSERT_TRUE(graph_.Finish(1, parent, OpState::kCompleted, "").ok());
+  ASSERT_TRUE(graph_.Finish(2, child, OpStatus::kCompleted, "").ok());
+  ASSERT_TRUE(graph_.Finish(1, parent, OpStatus::kCompleted, "").ok());
   EXPECT_THAT(Get(parent).child_ids, ::testing::ElementsAre(child));
 }
 
@@ -327,7 +327,7 @@ TEST_F(GraphTest, ADeadlineSetInThePastFiresAtOnceAndSaysSo) {
       op.cancel->message,
       absl::StrCat("deadline ", absl::FormatTime(absl::RFC3339_full, past, absl::UTCTimeZone()),
                    " had passed when it was set"));
-  EXPECT_EQ(Get(child).state, OpState::kCancelling);
+  EXPECT_EQ(Get(child).status, OpStatus::kCancelling);
   ASSERT_TRUE(graph_.CreateToken({.name = "t"}).ok());
   ASSERT_TRUE(graph_.SetTokenDeadline("t", clock_.Now() - absl::Seconds(1)).ok());
   EXPECT_THAT(graph_.GetToken("t")->cancel->message, ::testing::HasSubstr("had passed"));
