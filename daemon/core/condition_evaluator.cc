@@ -8,20 +8,32 @@
 
 namespace hother::cancelable::daemon {
 
-ConditionEvaluator::ConditionEvaluator(Scheduler& scheduler, EventLog& events, MetFn on_met,
-                                       std::string proc_root)
+// One operation's subscription to one condition; its destructor unsubscribes.
+class ConditionEvaluator::Subscription final : public OperationResource {
+ public:
+  Subscription(std::shared_ptr<Gate> gate, std::string operation_id, std::string key)
+      : gate_(std::move(gate)), operation_id_(std::move(operation_id)), key_(std::move(key)) {}
+  ~Subscription() override {
+    std::lock_guard<std::mutex> lock(gate_->mu);
+    if (gate_->evaluator != nullptr) gate_->evaluator->Unsubscribe(operation_id_, key_);
+  }
+
+ private:
+  const std::shared_ptr<Gate> gate_;
+  const std::string operation_id_;
+  const std::string key_;
+};
+
+ConditionEvaluator::ConditionEvaluator(Scheduler& scheduler, MetFn on_met, std::string proc_root)
     : scheduler_(scheduler), on_met_(std::move(on_met)), proc_root_(std::move(proc_root)) {
-  // Finished and lost operations stop counting as subscribers.
-  auto subscription = events.Subscribe(
-      0, [](uint64_t) {},
-      [this](const Event& e) {
-        if (e.type == EventType::kFinished || e.type == EventType::kLost) Forget(e.operation->id());
-      });
-  finished_ = *std::move(subscription);
+  gate_->evaluator = this;
 }
 
 ConditionEvaluator::~ConditionEvaluator() {
-  finished_.reset();
+  {
+    std::lock_guard<std::mutex> close(gate_->mu);  // waits for an unsubscribe under way
+    gate_->evaluator = nullptr;
+  }
   absl::btree_map<std::string, std::unique_ptr<Entry>> entries;  // timers stop unlocked
   internal::MutexLock lock(&mu_);
   entries.swap(entries_);
@@ -39,8 +51,9 @@ absl::StatusOr<std::string> ConditionEvaluator::Resolve(absl::string_view text) 
                    "configuration"));
 }
 
-void ConditionEvaluator::Subscribe(const std::string& operation_id, const std::string& key,
-                                   absl::Duration interval) {
+std::unique_ptr<OperationResource> ConditionEvaluator::Subscribe(const std::string& operation_id,
+                                                                 const std::string& key,
+                                                                 absl::Duration interval) {
   interval = std::max(interval, kMinConditionInterval);
   Scheduler::Timer replaced;  // destroyed unlocked
   internal::MutexLock lock(&mu_);
@@ -53,13 +66,13 @@ void ConditionEvaluator::Subscribe(const std::string& operation_id, const std::s
     entry.interval = interval;
   }
   entry.subscribers.insert(operation_id);
-  keys_by_operation_[operation_id].push_back(key);
   if (inserted || interval < entry.interval) {
     // The fastest subscriber sets the pace.
     entry.interval = std::min(entry.interval, interval);
     replaced = std::move(entry.poll);
     entry.poll = scheduler_.Every(entry.interval, [this, key] { return Poll(key); });
   }
+  return std::make_unique<Subscription>(gate_, operation_id, key);
 }
 
 void ConditionEvaluator::SetConfigured(absl::flat_hash_map<std::string, Condition> named) {
@@ -67,16 +80,11 @@ void ConditionEvaluator::SetConfigured(absl::flat_hash_map<std::string, Conditio
   configured_ = std::move(named);
 }
 
-void ConditionEvaluator::Forget(const std::string& operation_id) {
+void ConditionEvaluator::Unsubscribe(const std::string& operation_id, const std::string& key) {
   internal::MutexLock lock(&mu_);
-  auto it = keys_by_operation_.find(operation_id);
-  if (it == keys_by_operation_.end()) return;
-  for (const std::string& key : it->second) {
-    if (auto entry = entries_.find(key); entry != entries_.end()) {
-      entry->second->subscribers.erase(operation_id);
-    }
+  if (auto entry = entries_.find(key); entry != entries_.end()) {
+    entry->second->subscribers.erase(operation_id);
   }
-  keys_by_operation_.erase(it);
   // Empty entries are reaped by their own next poll (a timer may only be
   // destroyed without waiting from its own function).
 }
@@ -126,14 +134,9 @@ bool ConditionEvaluator::Poll(const std::string& key) {
     entry.last_error.clear();
     entry.last_value = seen->value;
     if (!seen->met) return true;
+    // Met once for them: their subscriptions, still held by their records,
+    // find nothing to remove when the operations end.
     met.assign(entry.subscribers.begin(), entry.subscribers.end());
-    for (const std::string& id : met) {
-      auto keys = keys_by_operation_.find(id);
-      if (keys == keys_by_operation_.end()) continue;
-      keys->second.erase(std::remove(keys->second.begin(), keys->second.end(), key),
-                         keys->second.end());
-      if (keys->second.empty()) keys_by_operation_.erase(keys);
-    }
     entry.subscribers.clear();
     message = absl::StrCat(key, ": ", seen->value);
   }

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "daemon/core/condition.h"
-#include "daemon/core/event_log.h"
+#include "daemon/core/graph_types.h"
 #include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/scheduler.h"
 
@@ -49,16 +50,19 @@ class ConditionEvaluator {
   using MetFn = std::function<void(const std::vector<std::string>& operation_ids,
                                    const std::string& condition, const std::string& message)>;
 
-  ConditionEvaluator(Scheduler& scheduler, EventLog& events, MetFn on_met,
-                     std::string proc_root = "/proc");
+  ConditionEvaluator(Scheduler& scheduler, MetFn on_met, std::string proc_root = "/proc");
   ~ConditionEvaluator();
 
   // The key `text` resolves to (its canonical text, or a configured name).
   // INVALID_ARGUMENT for a malformed or unknown condition.
   [[nodiscard]] absl::StatusOr<std::string> Resolve(absl::string_view text) const;
-  // Subscribes `operation_id` to the resolved `key`. `interval` is clamped to
-  // at least 100 ms.
-  void Subscribe(const std::string& operation_id, const std::string& key, absl::Duration interval);
+  // Subscribes `operation_id` to the resolved `key` until the returned
+  // subscription is destroyed (the operation's record holds it: it goes when
+  // the operation ends). `interval` is clamped to at least 100 ms. The
+  // subscription may outlive the evaluator (it then does nothing).
+  [[nodiscard]] std::unique_ptr<OperationResource> Subscribe(const std::string& operation_id,
+                                                             const std::string& key,
+                                                             absl::Duration interval);
 
   // The administrator's named conditions (from the configuration file).
   void SetConfigured(absl::flat_hash_map<std::string, Condition> named);
@@ -76,9 +80,15 @@ class ConditionEvaluator {
     std::string last_error;
     Scheduler::Timer poll;
   };
+  class Subscription;
+  // What a subscription reaches: the evaluator while it lives.
+  struct Gate {
+    std::mutex mu;
+    ConditionEvaluator* evaluator = nullptr;
+  };
   // Returns false when the entry is gone (it stops polling).
   bool Poll(const std::string& key);
-  void Forget(const std::string& operation_id);
+  void Unsubscribe(const std::string& operation_id, const std::string& key);
 
   Scheduler& scheduler_;
   const MetFn on_met_;
@@ -86,9 +96,7 @@ class ConditionEvaluator {
   mutable internal::Mutex mu_;
   absl::flat_hash_map<std::string, Condition> configured_ ABSL_GUARDED_BY(mu_);
   absl::btree_map<std::string, std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::vector<std::string>> keys_by_operation_
-      ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<EventLog::Subscription> finished_;  // last: unsubscribes first
+  const std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 };
 
 }  // namespace hother::cancelable::daemon

@@ -82,6 +82,14 @@ struct CancelDelivery {
   std::shared_ptr<const CancellationDetails> details;
 };
 
+// Something held for an operation's life (its condition subscriptions):
+// destroyed when the operation ends (OperationGraph::Hold), never under the
+// graph's lock.
+class OperationResource {
+ public:
+  virtual ~OperationResource() = default;
+};
+
 // Receives the cancellations each session must hear about.
 class CancelListener {
  public:

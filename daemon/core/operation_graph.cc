@@ -223,6 +223,10 @@ void OperationGraph::EndLocked(Record& rec, OpStatus status, Outbox& out) {
   rec.op.status = status;
   rec.op.finished_time = clock_.Now();
   out.timers.push_back(std::move(rec.deadline_timer));
+  if (rec.held != nullptr) {
+    for (auto& resource : *rec.held) out.released.push_back(std::move(resource));
+    rec.held.reset();
+  }
   for (const std::string& name : rec.tokens) {
     if (TokenRecord* token = FindTokenLocked(name)) token->operations.erase(rec.op.id());
   }
@@ -442,6 +446,19 @@ int OperationGraph::CancelOperations(const std::vector<std::string>& ids, Cancel
   return cancelled;
 }
 
+void OperationGraph::Hold(const std::string& id, std::unique_ptr<OperationResource> resource) {
+  Change change(this);
+  Record* rec = FindLocked(id);
+  if (rec == nullptr || IsFinished(rec->op.status)) {
+    change.out().released.push_back(std::move(resource));
+    return;
+  }
+  if (rec->held == nullptr) {
+    rec->held = std::make_unique<std::vector<std::unique_ptr<OperationResource>>>();
+  }
+  rec->held->push_back(std::move(resource));
+}
+
 size_t OperationGraph::live_count() const {
   internal::MutexLock lock(&mu_);
   return live_;
@@ -449,6 +466,7 @@ size_t OperationGraph::live_count() const {
 
 void OperationGraph::Flush(Outbox& out) {
   out.timers.clear();
+  out.released.clear();
   for (uint64_t session : out.order) {
     listener_.DeliverCancels(session, std::move(out.deliveries[session]));
   }

@@ -111,6 +111,10 @@ class OperationGraph {
   [[nodiscard]] absl::Status SetTokenDeadline(const std::string& name,
                                               std::optional<absl::Time> deadline);
 
+  // Keeps `resource` until operation `id` ends, then destroys it (outside
+  // the lock); destroys it at once when `id` has already ended or is unknown.
+  void Hold(const std::string& id, std::unique_ptr<OperationResource> resource);
+
   // Cancels every live operation subscribed to `signo` (reason signal,
   // "Received signal SIGUSR1 (10)", cascading). Returns how many.
   int CancelSignalSubscribers(int signo);
@@ -130,6 +134,9 @@ class OperationGraph {
     std::vector<std::string> tokens;  // attached named tokens
     std::vector<int> signals;         // subscribed daemon signals
     Scheduler::Timer deadline_timer;
+    // What the operation holds until it ends (Hold); null when nothing, as
+    // for most operations.
+    std::unique_ptr<std::vector<std::unique_ptr<OperationResource>>> held;
     // The timeout the deadline was set with (for the text of its cancel);
     // zero when it was moved or set as a time.
     absl::Duration stated_timeout = absl::ZeroDuration();
@@ -146,8 +153,9 @@ class OperationGraph {
   // What must happen after the lock is released.
   struct Outbox {
     absl::flat_hash_map<uint64_t, std::vector<CancelDelivery>> deliveries;
-    std::vector<uint64_t> order;           // sessions in first-delivery order
-    std::vector<Scheduler::Timer> timers;  // destroyed outside the lock
+    std::vector<uint64_t> order;                               // sessions in first-delivery order
+    std::vector<Scheduler::Timer> timers;                      // destroyed outside the lock
+    std::vector<std::unique_ptr<OperationResource>> released;  // ditto
   };
   // One change of the graph, the shape of every mutation:
   //

@@ -17,7 +17,12 @@ SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, s
 
 SessionTable::~SessionTable() { lease_check_.Reset(); }
 
-absl::StatusOr<Owner> SessionTable::Open(Owner owner, std::shared_ptr<SessionSink> sink) {
+SessionLease::~SessionLease() { table_->Close(owner_.session_id); }
+
+void SessionLease::Touch() { table_->Touch(owner_.session_id); }
+
+absl::StatusOr<std::unique_ptr<SessionLease>> SessionTable::Open(
+    Owner owner, std::shared_ptr<SessionSink> sink) {
   internal::MutexLock lock(&mu_);
   if (sessions_.size() >= max_sessions_) {
     return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
@@ -25,7 +30,7 @@ absl::StatusOr<Owner> SessionTable::Open(Owner owner, std::shared_ptr<SessionSin
   }
   owner.session_id = next_id_++;
   sessions_[owner.session_id] = Session{owner, std::move(sink), scheduler_.clock().Now()};
-  return owner;
+  return std::unique_ptr<SessionLease>(new SessionLease(this, std::move(owner)));
 }
 
 void SessionTable::Touch(uint64_t session_id) {

@@ -38,16 +38,39 @@ class SessionSink {
   virtual void End(absl::Status why, bool flush) = 0;
 };
 
+class SessionTable;
+
+// One open session: its owner (with the session id the table gave it) and
+// its lease. Destroying it closes the session (its sink is released, cancels
+// for it are dropped).
+class SessionLease {
+ public:
+  ~SessionLease();
+  SessionLease(const SessionLease&) = delete;
+  SessionLease& operator=(const SessionLease&) = delete;
+
+  const Owner& owner() const { return owner_; }
+  uint64_t session_id() const { return owner_.session_id; }
+  // Renews the lease (any message from the client does).
+  void Touch();
+
+ private:
+  friend class SessionTable;
+  SessionLease(SessionTable* table, Owner owner) : table_(table), owner_(std::move(owner)) {}
+  SessionTable* const table_;
+  const Owner owner_;
+};
+
 class SessionTable : public CancelListener {
  public:
   // Checks leases every lease_timeout / 4 on `scheduler`.
   SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions);
   ~SessionTable() override;
 
-  // RESOURCE_EXHAUSTED at max_sessions. Returns the owner with its new id.
-  [[nodiscard]] absl::StatusOr<Owner> Open(Owner owner, std::shared_ptr<SessionSink> sink);
-  void Touch(uint64_t session_id);
-  void Close(uint64_t session_id);
+  // RESOURCE_EXHAUSTED at max_sessions. The lease (owner with its new
+  // session id) must not outlive the table.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<SessionLease>> Open(
+      Owner owner, std::shared_ptr<SessionSink> sink);
   size_t size() const;
   // Every open session's sink (for shutdown).
   std::vector<std::shared_ptr<SessionSink>> Sinks() const;
@@ -55,6 +78,10 @@ class SessionTable : public CancelListener {
   void DeliverCancels(uint64_t session_id, std::vector<CancelDelivery> items) override;
 
  private:
+  friend class SessionLease;
+  void Touch(uint64_t session_id);
+  void Close(uint64_t session_id);
+
   struct Session {
     Owner owner;
     std::shared_ptr<SessionSink> sink;

@@ -44,12 +44,11 @@ struct DaemonState {
         graph(clock, scheduler, events, sessions,
               GraphOptions{.max_operations = limits.max_operations,
                            .finished_retention = limits.history}),
-        conditions(scheduler, events,
-                   [this](const std::vector<std::string>& ids, const std::string& condition,
-                          const std::string& message) {
-                     graph.CancelOperations(ids, CancelReason::kCondition, message,
-                                            absl::StrCat("condition ", condition));
-                   }) {}
+        conditions(scheduler, [this](const std::vector<std::string>& ids,
+                                     const std::string& condition, const std::string& message) {
+          graph.CancelOperations(ids, CancelReason::kCondition, message,
+                                 absl::StrCat("condition ", condition));
+        }) {}
 
   Clock& clock;
   const DaemonLimits limits;

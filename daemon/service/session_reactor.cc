@@ -85,7 +85,7 @@ void SessionReactor::OnReadDone(bool ok) {
     writes_.Finish(grpc::Status::OK);
     return;
   }
-  if (!owner_.has_value()) {
+  if (lease_ == nullptr) {
     if (!request_.has_hello()) {
       writes_.Finish(
           ToGrpc(absl::FailedPreconditionError("the first message of a session must be a Hello")));
@@ -93,7 +93,7 @@ void SessionReactor::OnReadDone(bool ok) {
     }
     if (!HandleHello(request_.hello())) return;
   } else {
-    state_.sessions.Touch(owner_->session_id);
+    lease_->Touch();
     switch (request_.kind_case()) {
       case pb::SessionRequest::kRegister:
         HandleRegister(request_.register_());
@@ -136,24 +136,24 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   owner.process_name = hello.process_name();
   owner.pid = hello.pid();
   owner.host = hello.host();
-  absl::StatusOr<Owner> opened = state_.sessions.Open(owner, channel_);
+  absl::StatusOr<std::unique_ptr<SessionLease>> opened = state_.sessions.Open(owner, channel_);
   if (!opened.ok()) {
     writes_.Finish(ToGrpc(opened.status()));
     return false;
   }
-  owner_ = *opened;
+  lease_ = *std::move(opened);
   if (state_.draining.load()) {  // shutdown began while we opened: end it too
     writes_.Finish(ToGrpc(ShuttingDown()));
     return false;
   }
   Log(LogLevel::kInfo, "session opened",
-      {{"session", absl::StrCat(owner_->session_id)},
-       {"process", owner_->process_name},
-       {"pid", absl::StrCat(owner_->pid)},
+      {{"session", absl::StrCat(lease_->owner().session_id)},
+       {"process", lease_->owner().process_name},
+       {"pid", absl::StrCat(lease_->owner().pid)},
        {"sdk_version", hello.sdk_version().empty() ? "unknown" : hello.sdk_version()}});
   pb::SessionResponse response;
   pb::Welcome* welcome = response.mutable_welcome();
-  welcome->set_session_id(owner_->session_id);
+  welcome->set_session_id(lease_->owner().session_id);
   ToProto(state_.limits.heartbeat_interval, welcome->mutable_heartbeat_interval());
   ToProto(state_.limits.lease_timeout, welcome->mutable_lease_timeout());
   welcome->set_daemon_version(kVersion);
@@ -189,14 +189,14 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
     if (!status.ok()) {
       result = status;
     } else {
-      result = state_.graph.Register(*owner_, FromProto(item));
+      result = state_.graph.Register(lease_->owner(), FromProto(item));
     }
     if (!result.ok()) {
       AddError(errors, item.ref(), "", result.status());
       continue;
     }
     for (const auto& [key, interval] : conditions) {
-      state_.conditions.Subscribe(result->id, key, interval);
+      state_.graph.Hold(result->id, state_.conditions.Subscribe(result->id, key, interval));
     }
     pb::RegisteredItem* out = registered.mutable_registered()->add_items();
     out->set_ref(item.ref());
@@ -206,7 +206,7 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
       Log(LogLevel::kDebug, "operation registered",
           {{"id", result->id},
            {"name", item.name()},
-           {"session", absl::StrCat(owner_->session_id)}});
+           {"session", absl::StrCat(lease_->owner().session_id)}});
     }
   }
   if (registered.has_registered()) writes_.Push(std::move(registered));
@@ -219,7 +219,8 @@ void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
     const pb::ProgressItem& item = request.items(i);
     absl::Status status = ValidateProgressItem(absl::StrCat("progress.items[", i, "]"), item);
     if (status.ok()) {
-      status = state_.graph.ReportProgress(owner_->session_id, item.operation_id(), item.message(),
+      status = state_.graph.ReportProgress(lease_->owner().session_id, item.operation_id(),
+                                           item.message(),
                                            Labels(item.metadata().begin(), item.metadata().end()));
     }
     if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
@@ -240,8 +241,8 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
                        " is not a final status (COMPLETED, CANCELLED, FAILED, TIMEOUT)"));
     }
     if (status.ok()) {
-      status =
-          state_.graph.Finish(owner_->session_id, item.operation_id(), *final_status, item.error());
+      status = state_.graph.Finish(lease_->owner().session_id, item.operation_id(), *final_status,
+                                   item.error());
     }
     if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
   }
@@ -254,13 +255,14 @@ void SessionReactor::OnCancel() {
 
 void SessionReactor::OnDone() {
   channel_->Detach();
-  if (owner_.has_value()) {
-    state_.sessions.Close(owner_->session_id);
+  if (lease_ != nullptr) {
+    const Owner owner = lease_->owner();
+    lease_.reset();  // closes the session
     if (!state_.draining.load()) {
-      state_.graph.SessionEnded(*owner_, "ended its session without finishing it");
+      state_.graph.SessionEnded(owner, "ended its session without finishing it");
     }
     Log(LogLevel::kInfo, "session closed",
-        {{"session", absl::StrCat(owner_->session_id)}, {"process", owner_->process_name}});
+        {{"session", absl::StrCat(owner.session_id)}, {"process", owner.process_name}});
   }
   delete this;
 }

@@ -50,7 +50,7 @@ class SessionReactor : public grpc::ServerBidiReactor<pb::SessionRequest, pb::Se
   pb::SessionRequest request_;
   // Set by the Hello; only touched by reactions, which gRPC serialises for
   // reads, and by OnDone, which comes after all of them.
-  std::optional<Owner> owner_;
+  std::unique_ptr<SessionLease> lease_;  // set by the Hello; closes the session
 };
 
 }  // namespace hother::cancelable::daemon

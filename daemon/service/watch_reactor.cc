@@ -19,9 +19,10 @@ WatcherSet::~WatcherSet() {
   thread_.join();
 }
 
-void WatcherSet::Add(WatchReactor* watcher) {
+std::unique_ptr<WatcherSet::Membership> WatcherSet::Join(WatchReactor* watcher) {
   internal::MutexLock lock(&mu_);
   watchers_.insert(watcher);
+  return std::unique_ptr<Membership>(new Membership(this, watcher));
 }
 
 void WatcherSet::Remove(WatchReactor* watcher) {
@@ -66,7 +67,7 @@ void WatcherSet::FanOutLoop() {
 WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
                            const pb::WatchRequest& request)
     : state_(state), watchers_(watchers) {
-  watchers_.Add(this);
+  membership_ = watchers_.Join(this);
   if (state_.draining.load()) {
     End(ToGrpc(ShuttingDown()));
     return;
@@ -143,7 +144,7 @@ void WatchReactor::OnCancel() { End(grpc::Status::CANCELLED); }
 void WatchReactor::OnDone() {
   // Unsubscribing takes the log's lock: no event callback runs after it.
   subscription_.reset();
-  watchers_.Remove(this);
+  membership_.reset();
   delete this;
 }
 

@@ -39,9 +39,21 @@ class WatcherSet {
   WatcherSet(const WatcherSet&) = delete;
   WatcherSet& operator=(const WatcherSet&) = delete;
 
-  void Add(WatchReactor* watcher);
-  // After Remove returns, the fan-out thread no longer touches `watcher`.
-  void Remove(WatchReactor* watcher);
+  // A watcher's place in the set. Destroying it removes the watcher; after
+  // the destructor returns, the fan-out thread no longer touches it.
+  class Membership {
+   public:
+    ~Membership() { set_->Remove(watcher_); }
+    Membership(const Membership&) = delete;
+    Membership& operator=(const Membership&) = delete;
+
+   private:
+    friend class WatcherSet;
+    Membership(WatcherSet* set, WatchReactor* watcher) : set_(set), watcher_(watcher) {}
+    WatcherSet* const set_;
+    WatchReactor* const watcher_;
+  };
+  [[nodiscard]] std::unique_ptr<Membership> Join(WatchReactor* watcher);
   // Ends every watcher with `status`.
   void EndAll(const grpc::Status& status);
   // `watcher` has queued events: the fan-out thread drains them. Cheap; may
@@ -50,6 +62,7 @@ class WatcherSet {
 
  private:
   void FanOutLoop();
+  void Remove(WatchReactor* watcher);
 
   internal::Mutex mu_;
   internal::CondVar changed_;  // ready_, busy_, stop_
@@ -86,6 +99,7 @@ class WatchReactor : public grpc::ServerWriteReactor<pb::WatchEvent> {
   std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
   // The first event that found the queue full (0: none): the watcher ends.
   uint64_t fell_behind_at_ ABSL_GUARDED_BY(pending_mu_) = 0;
+  std::unique_ptr<WatcherSet::Membership> membership_;
   std::unique_ptr<EventLog::Subscription> subscription_;
 };
 

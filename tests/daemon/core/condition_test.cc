@@ -111,17 +111,15 @@ TEST(ConditionEvaluator, OneEvaluationServesManySubscribersAndMetCancelsThemAll)
   const std::string flag = dir.path() + "/flag";
   FakeClock clock;
   Scheduler scheduler(clock);
-  EventLog events;
   std::mutex mu;
   std::vector<std::string> cancelled;
   std::string message;
-  ConditionEvaluator evaluator(
-      scheduler, events,
-      [&](const std::vector<std::string>& ids, const std::string&, const std::string& m) {
-        std::lock_guard<std::mutex> lock(mu);
-        cancelled.insert(cancelled.end(), ids.begin(), ids.end());
-        message = m;
-      });
+  ConditionEvaluator evaluator(scheduler, [&](const std::vector<std::string>& ids,
+                                              const std::string&, const std::string& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    cancelled.insert(cancelled.end(), ids.begin(), ids.end());
+    message = m;
+  });
   // A configured command that counts its runs and is met once `flag` exists.
   Condition counting;
   counting.kind = ConditionKind::kCommand;
@@ -129,8 +127,10 @@ TEST(ConditionEvaluator, OneEvaluationServesManySubscribersAndMetCancelsThemAll)
   evaluator.SetConfigured({{"counting", counting}});
   ASSERT_EQ(*evaluator.Resolve("counting"), "counting");
   EXPECT_TRUE(absl::IsInvalidArgument(evaluator.Resolve("nothing").status()));
+  std::vector<std::unique_ptr<OperationResource>> subscriptions;
   for (int i = 0; i < 50; ++i) {
-    evaluator.Subscribe("op-" + std::to_string(i), "counting", absl::Seconds(1));
+    subscriptions.push_back(
+        evaluator.Subscribe("op-" + std::to_string(i), "counting", absl::Seconds(1)));
   }
   auto lines = [&] {
     std::ifstream in(counter);
@@ -153,14 +153,31 @@ TEST(ConditionEvaluator, OneEvaluationServesManySubscribersAndMetCancelsThemAll)
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].subscribers, 50u);
   EXPECT_EQ(listed[0].last_value, "exit status 1");
+  // A destroyed subscription (its operation ended) no longer counts, nor is
+  // cancelled.
+  subscriptions.resize(40);
+  EXPECT_EQ(evaluator.List()[0].subscribers, 40u);
   std::ofstream(flag) << "";
   ASSERT_TRUE(Eventually([&] {
     clock.Advance(absl::Seconds(1));
     std::lock_guard<std::mutex> lock(mu);
-    return cancelled.size() == 50;
+    return cancelled.size() == 40;
   }));
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(message, "counting: exit status 0");
+}
+
+TEST(ConditionEvaluator, ASubscriptionMayOutliveTheEvaluator) {
+  FakeClock clock;
+  Scheduler scheduler(clock);
+  std::unique_ptr<OperationResource> subscription;
+  {
+    ConditionEvaluator evaluator(scheduler, [](const auto&, const auto&, const auto&) {});
+    subscription = evaluator.Subscribe("op-1", *evaluator.Resolve("file_exists(/nonexistent)"),
+                                       absl::Seconds(1));
+    EXPECT_EQ(evaluator.List()[0].subscribers, 1u);
+  }
+  subscription.reset();  // does nothing, and does not crash
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Tests of daemon/core/operation_graph.h, without gRPC, on a fake clock.
 #include "daemon/core/operation_graph.h"
 
+#include <atomic>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -351,6 +353,34 @@ TEST_F(GraphTest, ATimeoutSaysTheTimeoutAsStatedEvenWhenRegisteredWithWhatIsLeft
   clock_.Advance(absl::Seconds(1));
   ASSERT_TRUE(Eventually([&] { return Get(r->id).cancel != nullptr; }));
   EXPECT_EQ(Get(r->id).cancel->message, TimeoutMessage(absl::Seconds(5)));
+}
+
+// Counts the destructions of what it is given to hold.
+class CountedResource : public OperationResource {
+ public:
+  explicit CountedResource(std::atomic<int>* destroyed) : destroyed_(destroyed) {}
+  ~CountedResource() override { ++*destroyed_; }
+
+ private:
+  std::atomic<int>* const destroyed_;
+};
+
+TEST_F(GraphTest, WhatAnOperationHoldsGoesWhenItEndsOrAtOnceIfItHasEnded) {
+  std::atomic<int> destroyed{0};
+  std::string id = Register(1, "holder");
+  graph_.Hold(id, std::make_unique<CountedResource>(&destroyed));
+  graph_.Hold(id, std::make_unique<CountedResource>(&destroyed));
+  EXPECT_EQ(destroyed, 0);
+  ASSERT_TRUE(graph_.Finish(1, id, OpStatus::kCompleted, "").ok());
+  EXPECT_EQ(destroyed, 2);
+  graph_.Hold(id, std::make_unique<CountedResource>(&destroyed));  // already ended
+  EXPECT_EQ(destroyed, 3);
+  graph_.Hold("no-such-id", std::make_unique<CountedResource>(&destroyed));
+  EXPECT_EQ(destroyed, 4);
+  std::string lost = Register(2, "lost");
+  graph_.Hold(lost, std::make_unique<CountedResource>(&destroyed));
+  graph_.SessionEnded(Session(2), "died");
+  EXPECT_EQ(destroyed, 5);
 }
 
 TEST(EventLog, ReplayingAfterZeroReplaysEveryRetainedEvent) {

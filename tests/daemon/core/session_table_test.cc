@@ -45,11 +45,11 @@ TEST(SessionTable, OpensUpToTheLimitWithFreshIds) {
   auto a = table.Open(Owner{}, std::make_shared<FakeSink>());
   auto b = table.Open(Owner{}, std::make_shared<FakeSink>());
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_NE(a->session_id, b->session_id);
+  EXPECT_NE((*a)->session_id(), (*b)->session_id());
   absl::Status full = table.Open(Owner{}, std::make_shared<FakeSink>()).status();
   EXPECT_TRUE(absl::IsResourceExhausted(full));
   EXPECT_EQ(full.message(), "the daemon holds its maximum of 2 sessions (--max-sessions)");
-  table.Close(a->session_id);
+  a->reset();  // closes it
   EXPECT_TRUE(table.Open(Owner{}, std::make_shared<FakeSink>()).ok());
 }
 
@@ -63,7 +63,7 @@ TEST(SessionTable, ASilentSessionIsEndedWhenItsLeaseExpiresAndATouchedOneIsNot) 
   auto chatty = table.Open(Owner{}, chatty_sink);
   ASSERT_TRUE(Eventually([&] {
     clock.Advance(absl::Seconds(1));
-    table.Touch(chatty->session_id);
+    (*chatty)->Touch();
     return !silent_sink->ended().ok();
   }));
   EXPECT_TRUE(absl::IsDeadlineExceeded(silent_sink->ended()));
@@ -75,10 +75,11 @@ TEST(SessionTable, RoutesCancelsToTheOwnerAndDropsThemForClosedSessions) {
   SessionTable table(scheduler, absl::Seconds(10), 10);
   auto sink = std::make_shared<FakeSink>();
   auto owner = table.Open(Owner{}, sink);
-  table.DeliverCancels(owner->session_id, {CancelDelivery{"x", nullptr}});
+  const uint64_t id = (*owner)->session_id();
+  table.DeliverCancels(id, {CancelDelivery{"x", nullptr}});
   EXPECT_EQ(sink->delivered(), 1u);
-  table.Close(owner->session_id);
-  table.DeliverCancels(owner->session_id, {CancelDelivery{"y", nullptr}});
+  owner->reset();  // closes it
+  table.DeliverCancels(id, {CancelDelivery{"y", nullptr}});
   EXPECT_EQ(sink->delivered(), 1u);
 }
 
