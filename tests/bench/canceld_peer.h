@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "tests/bench/peer.h"
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::bench {
 
@@ -71,7 +71,7 @@ class CanceldPeer final : public Peer {
  private:
   CanceldPeer() = default;
 
-  std::unique_ptr<e2e::Process> process_;
+  std::unique_ptr<test_support::Process> process_;
 };
 
 }  // namespace hother::cancelable::bench

@@ -39,7 +39,7 @@
 #include "tests/bench/library_benchmarks.h"
 #include "tests/bench/redis_peer.h"
 #include "tests/bench/report.h"
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::bench {
 namespace {
@@ -99,7 +99,7 @@ class Driver {
   }
 
   Flags flags_;
-  e2e::TempDir dir_;
+  test_support::TempDir dir_;
   std::vector<Table> tables_;
   std::vector<Target> targets_;
   std::vector<std::string> failures_;
@@ -252,7 +252,7 @@ void Driver::Scale() {
                  "registrations/s", "ListOperations, all (ms)", "CancelAll, all (ms)"}};
   for (size_t operations : flags_.scale) {
     // A fresh daemon per size: freed memory is not returned to the system.
-    e2e::TempDir dir;
+    test_support::TempDir dir;
     auto peer = CanceldPeer::Start(
         {.binary = flags_.canceld, .dir = dir.path(), .max_operations = operations + 1000});
     CanceldPeer* canceld = Started(peer);

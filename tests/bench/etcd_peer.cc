@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<EtcdPeer>> EtcdPeer::Start(const std::string& dir
   // listener is a unix socket too, so no second TCP port is needed.
   const std::string raft = "unix://etcd-raft.sock:0";
   const std::string client_tcp = absl::StrCat("http://127.0.0.1:", port);
-  peer->process_ = std::make_unique<e2e::Process>(
+  peer->process_ = std::make_unique<test_support::Process>(
       std::vector<std::string>{
           binary, "--name", "bench", "--data-dir", dir + "/etcd-data", "--listen-client-urls",
           absl::StrCat("unix://etcd.sock:0,", client_tcp), "--advertise-client-urls", client_tcp,

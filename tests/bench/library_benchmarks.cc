@@ -6,13 +6,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::bench {
 
 absl::StatusOr<LibraryTimes> RunLibraryBenchmarks(const std::string& binary, double min_time,
                                                   const std::string& dir) {
-  e2e::Process run(
+  test_support::Process run(
       {binary, "--benchmark_format=csv", absl::StrCat("--benchmark_min_time=", min_time)},
       dir + "/lib_bench");
   std::optional<int> exit_code = run.Wait(absl::Minutes(10));

@@ -79,7 +79,7 @@ absl::StatusOr<std::unique_ptr<RedisPeer>> RedisPeer::Start(const std::string& d
   std::unique_ptr<RedisPeer> peer(new RedisPeer);
   peer->socket_ = dir + "/redis.sock";
   peer->port_ = FreeTcpPort();
-  peer->process_ = std::make_unique<e2e::Process>(
+  peer->process_ = std::make_unique<test_support::Process>(
       std::vector<std::string>{binary, "--port", absl::StrCat(peer->port_), "--bind", "127.0.0.1",
                                "--unixsocket", peer->socket_, "--save", "", "--appendonly", "no",
                                "--dir", dir, "--loglevel", "warning"},

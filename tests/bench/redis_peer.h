@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "tests/bench/peer.h"
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::bench {
 
@@ -28,7 +28,7 @@ class RedisPeer final : public Peer {
  private:
   RedisPeer() = default;
 
-  std::unique_ptr<e2e::Process> process_;
+  std::unique_ptr<test_support::Process> process_;
   std::string socket_;
   int port_ = 0;
 };

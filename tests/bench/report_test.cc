@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::bench {
 namespace {
@@ -48,21 +48,23 @@ TEST(Report, MarkdownHasATableWithAHeaderRowPerSection) {
 }
 
 TEST(SpliceInto, ReplacesOnlyWhatLiesBetweenTheMarkers) {
-  e2e::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.path() + "/BENCHMARKS.md";
   Write(path, absl::StrCat("# Title\nintro\n", kBeginMarker, "\nold table\n", kEndMarker,
                            "\nanalysis\n"));
   ASSERT_TRUE(SpliceInto(path, "new table").ok());
-  EXPECT_EQ(e2e::ReadFile(path), absl::StrCat("# Title\nintro\n", kBeginMarker, "\nnew table\n",
-                                              kEndMarker, "\nanalysis\n"));
+  EXPECT_EQ(
+      test_support::ReadFile(path),
+      absl::StrCat("# Title\nintro\n", kBeginMarker, "\nnew table\n", kEndMarker, "\nanalysis\n"));
   // Again: the result is stable.
   ASSERT_TRUE(SpliceInto(path, "new table").ok());
-  EXPECT_EQ(e2e::ReadFile(path), absl::StrCat("# Title\nintro\n", kBeginMarker, "\nnew table\n",
-                                              kEndMarker, "\nanalysis\n"));
+  EXPECT_EQ(
+      test_support::ReadFile(path),
+      absl::StrCat("# Title\nintro\n", kBeginMarker, "\nnew table\n", kEndMarker, "\nanalysis\n"));
 }
 
 TEST(SpliceInto, WithoutBothMarkersInOrderItRefusesAndChangesNothing) {
-  e2e::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.path() + "/BENCHMARKS.md";
   for (const std::string& text :
        {std::string("# no markers\n"), absl::StrCat(kEndMarker, "\n", kBeginMarker, "\n"),
@@ -72,7 +74,7 @@ TEST(SpliceInto, WithoutBothMarkersInOrderItRefusesAndChangesNothing) {
     EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_THAT(status.message(), HasSubstr(path));
     EXPECT_THAT(status.message(), HasSubstr(kBeginMarker));
-    EXPECT_EQ(e2e::ReadFile(path), text);
+    EXPECT_EQ(test_support::ReadFile(path), text);
   }
 }
 

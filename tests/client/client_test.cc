@@ -17,8 +17,8 @@
 #include "gtest/gtest.h"
 #include "hother/cancelable/client/propagation.h"
 #include "hother/cancelable/v1/cancelable.grpc.pb.h"
-#include "tests/e2e/process.h"
 #include "tests/lib/test_util.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable {
 namespace {
@@ -62,7 +62,7 @@ class ClientTest : public ::testing::Test {
     return op.ok() ? *op : daemon::Operation{};
   }
 
-  e2e::TempDir dir_;
+  test_support::TempDir dir_;
   std::string endpoint_;
   std::unique_ptr<Daemon> daemon_;
 };
@@ -280,10 +280,10 @@ TEST_F(ClientTest, PropagationMakesTheCalleesOperationAChildOfTheCallers) {
 // service: Start and Finish only queue, and the session's writer thread
 // waits. Once the daemon runs again, everything queued reaches it, in order.
 TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
-  e2e::TempDir dir;
+  test_support::TempDir dir;
   const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
-  e2e::Process canceld({CANCELD_PATH, "--listen", endpoint, "--lease-timeout", "60s"},
-                       dir.path() + "/canceld");
+  test_support::Process canceld({CANCELD_PATH, "--listen", endpoint, "--lease-timeout", "60s"},
+                                dir.path() + "/canceld");
   ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
       << canceld.err();
   ClientOptions options;
@@ -318,11 +318,11 @@ TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
 // session ends (dropping what was queued for it), operations carry on
 // locally, and everything live is registered again once it answers.
 TEST(ClientWithAStoppedDaemon, ASilentDaemonIsLeftAfterItsLeaseAndRejoinedWhenItAnswers) {
-  e2e::TempDir dir;
+  test_support::TempDir dir;
   const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
-  e2e::Process canceld({CANCELD_PATH, "--listen", endpoint, "--heartbeat-interval", "100ms",
-                        "--lease-timeout", "1s"},
-                       dir.path() + "/canceld");
+  test_support::Process canceld({CANCELD_PATH, "--listen", endpoint, "--heartbeat-interval",
+                                 "100ms", "--lease-timeout", "1s"},
+                                dir.path() + "/canceld");
   ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
       << canceld.err();
   ClientOptions options;

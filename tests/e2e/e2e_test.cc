@@ -18,12 +18,17 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/version.h"
-#include "tests/e2e/process.h"
 #include "tests/lib/test_util.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::e2e {
 namespace {
 
+using test_support::Process;
+using test_support::ReadFile;
+using test_support::Result;
+using test_support::RunToCompletion;
+using test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

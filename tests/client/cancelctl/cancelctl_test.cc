@@ -13,8 +13,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/version.h"
-#include "tests/e2e/process.h"
 #include "tests/lib/test_util.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::cancelctl {
 namespace {
@@ -68,7 +68,7 @@ class CancelctlTest : public ::testing::Test {
     return r.ok() ? r->id : "";
   }
 
-  e2e::TempDir dir_;
+  test_support::TempDir dir_;
   std::string endpoint_;
   std::unique_ptr<daemon::Daemon> daemon_;
 };

@@ -12,8 +12,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
-#include "tests/e2e/process.h"
 #include "tests/lib/test_util.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::daemon {
 namespace {
@@ -56,7 +56,7 @@ class ConditionCheck : public ::testing::Test {
     EXPECT_TRUE(o.ok()) << o.status();
     return o.ok() ? *o : Observation{};
   }
-  e2e::TempDir dir_;
+  test_support::TempDir dir_;
 };
 
 TEST_F(ConditionCheck, FilesExistAndDisappear) {
@@ -106,7 +106,7 @@ TEST_F(ConditionCheck, CommandsAreMetOnExitZeroAndTimeOut) {
 }
 
 TEST(ConditionEvaluator, OneEvaluationServesManySubscribersAndMetCancelsThemAll) {
-  e2e::TempDir dir;
+  test_support::TempDir dir;
   const std::string counter = dir.path() + "/runs";
   const std::string flag = dir.path() + "/flag";
   FakeClock clock;

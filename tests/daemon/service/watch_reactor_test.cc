@@ -12,13 +12,13 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/v1/cancelable.grpc.pb.h"
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 namespace hother::cancelable::daemon {
 namespace {
 
 TEST(WatchReactor, AWatcherThatFallsBehindItsQueueLimitIsEndedAndToldWhereToResume) {
-  e2e::TempDir dir;
+  test_support::TempDir dir;
   DaemonOptions options;
   options.listen = {absl::StrCat("unix:", dir.path(), "/canceld.sock")};
   options.limits.watch_queue_limit = 50;

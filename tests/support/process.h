@@ -1,7 +1,8 @@
-// End-to-end test helpers: a temp dir, the real binaries as child processes,
-// and commands whose exit code and output are captured.
-#ifndef HOTHER_CANCELABLE_TESTS_E2E_PROCESS_H_
-#define HOTHER_CANCELABLE_TESTS_E2E_PROCESS_H_
+// Test support shared by the tests and the benchmarks: a temp dir, the real
+// binaries as child processes, and commands whose exit code and output are
+// captured.
+#ifndef HOTHER_CANCELABLE_TESTS_SUPPORT_PROCESS_H_
+#define HOTHER_CANCELABLE_TESTS_SUPPORT_PROCESS_H_
 
 #include <signal.h>
 #include <sys/types.h>
@@ -12,7 +13,7 @@
 
 #include "absl/time/time.h"
 
-namespace hother::cancelable::e2e {
+namespace hother::cancelable::test_support {
 
 // A child process with stdout and stderr in files, started in `cwd` (empty:
 // this process's). Killed (SIGKILL) and reaped on destruction if still
@@ -65,6 +66,6 @@ class TempDir {
 
 std::string ReadFile(const std::string& path);
 
-}  // namespace hother::cancelable::e2e
+}  // namespace hother::cancelable::test_support
 
-#endif  // HOTHER_CANCELABLE_TESTS_E2E_PROCESS_H_
+#endif  // HOTHER_CANCELABLE_TESTS_SUPPORT_PROCESS_H_

@@ -1,4 +1,4 @@
-#include "tests/e2e/process.h"
+#include "tests/support/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
-namespace hother::cancelable::e2e {
+namespace hother::cancelable::test_support {
 
 Process::Process(const std::vector<std::string>& argv, const std::string& output_prefix,
                  const std::vector<std::string>& env, const std::string& cwd)
@@ -102,4 +102,4 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-}  // namespace hother::cancelable::e2e
+}  // namespace hother::cancelable::test_support
