@@ -140,14 +140,14 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
 
 void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
   // (A finished parent is not waited for: it may never be registered again.)
-  if (record.parent != nullptr && !record.parent->finished &&
+  if (record.parent != nullptr && !record.parent->finished() &&
       (record.parent->id.empty() || record.parent->registered_generation != generation_ ||
-       !record.parent->ready)) {
-    record.waiting_for_parent = true;  // registered when the parent's reply arrives
+       record.parent->registration != OpRecord::Registration::kReady)) {
+    // Registered when the parent's reply arrives.
+    record.registration = OpRecord::Registration::kWaitingForParent;
     waiting_by_parent_[record.parent.get()].push_back(record.ref);
     return;
   }
-  record.waiting_for_parent = false;
   pb::RegisterItem* item = batch.add_items();
   item->set_ref(record.ref);
   item->set_name(record.name);
@@ -170,7 +170,7 @@ void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
     sub->set_condition(c.condition);
     ToProto(c.interval, sub->mutable_interval());
   }
-  record.register_sent = true;
+  record.registration = OpRecord::Registration::kSent;
 }
 
 void ClientCore::AddFinishLocked(OpRecord& record, pb::FinishRequest& batch) {
@@ -178,7 +178,7 @@ void ClientCore::AddFinishLocked(OpRecord& record, pb::FinishRequest& batch) {
   item->set_operation_id(record.id);
   item->set_status(record.final_status);
   item->set_error(record.final_error);
-  record.finish_sent = true;
+  record.ending = OpRecord::Ending::kFinishSent;
 }
 
 void ClientCore::ForgetLocked(const OpRecord& record) {
@@ -194,10 +194,13 @@ std::string ClientCore::IdOf(const OpRecord& record) {
 bool ClientCore::WaitRegistered(const OpRecord& record, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   internal::MutexLock lock(&mu_);
-  while (!record.ready && record.registration_error.ok()) {
+  const auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return record.registration == OpRecord::Registration::kReady;
+  };
+  while (!ready() && record.registration_error.ok()) {
     if (changed_.WaitWithDeadline(&mu_, deadline)) break;
   }
-  return record.ready;
+  return ready();
 }
 
 absl::Status ClientCore::RegistrationError(const OpRecord& record) {
@@ -207,26 +210,31 @@ absl::Status ClientCore::RegistrationError(const OpRecord& record) {
 
 void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata metadata) {
   internal::MutexLock lock(&mu_);
-  if (record.finished) return;
+  if (record.finished()) return;
   record.pending_progress.emplace(std::move(message), std::move(metadata));
   progress_pending_.insert(record.ref);
 }
 
 bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
   if (record->scope.IsCancelled()) return false;
+  bool queued = false;
   {
     // Queued first, so a finish made by a callback of the local cancel waits
     // for it: the daemon must see the cancel (and cascade it) before the end.
     // Armed only once the local cancel is done, so the daemon's echo of it
     // cannot arrive first and make this call look like it lost.
+    // One on its way is enough: a racing second Cancel queues nothing.
     internal::MutexLock lock(&mu_);
-    record->cancel_pending = true;
-    record->cancel_armed = false;
-    remote_cancels_.emplace_back(record, message);
+    queued = record->local_cancel == OpRecord::LocalCancel::kNone;
+    if (queued) {
+      record->local_cancel = OpRecord::LocalCancel::kQueued;
+      remote_cancels_.emplace_back(record, message);
+    }
   }
   const bool first = record->scope.Cancel(CancelReason::kManual, std::move(message));
+  if (!queued) return first;
   internal::MutexLock lock(&mu_);
-  record->cancel_armed = true;
+  record->local_cancel = OpRecord::LocalCancel::kArmed;
   changed_.SignalAll();
   return first;
 }
@@ -246,8 +254,8 @@ void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Sta
   }
   Scheduler::Timer deadline;  // destroyed outside the lock
   internal::MutexLock lock(&mu_);
-  if (record->finished) return;
-  record->finished = true;
+  if (record->finished()) return;
+  record->ending = OpRecord::Ending::kFinished;
   record->final_status = status;
   record->final_error = std::move(error);
   record->pending_progress.reset();
@@ -263,7 +271,8 @@ void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Sta
 }
 
 void ClientCore::MaybeSendFinishLocked(OpRecord& record) {
-  if (!record.finished || record.finish_sent || record.cancel_pending || record.id.empty() ||
+  if (record.ending != OpRecord::Ending::kFinished ||
+      record.local_cancel != OpRecord::LocalCancel::kNone || record.id.empty() ||
       record.registered_generation != generation_) {
     return;
   }

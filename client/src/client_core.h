@@ -29,8 +29,37 @@ namespace hother::cancelable::client_internal {
 namespace pb = ::hother::cancelable::v1;
 
 // One operation of this process, as the SDK tracks it across reconnects.
+// Its state is three small machines, each moved by the threads named:
+//
+//   Registration, in the current session (a new session resets it):
+//     kNone -> kWaitingForParent  RegisterLocked: its parent (of this
+//                                 process) is not acknowledged in this session
+//     kNone, kWaitingForParent -> kSent
+//                                 RegisterLocked: in a Register batch
+//     kSent -> kReady             OnRegistered: acknowledged, and a start-cancel
+//                                 already applied (WaitRegistered returns)
+//     any -> kNone                ReRegisterLocked: a new session
+//
+//   LocalCancel, a cancel made by this process on its way to the daemon:
+//     kNone -> kQueued            Cancel: queued before the local cancel runs,
+//                                 so a finish made by its callbacks waits
+//     kQueued -> kArmed           Cancel: the local cancel returned; only now
+//                                 may it be sent (the daemon's echo of it must
+//                                 not arrive before Cancel knows it was first)
+//     kArmed -> kNone             SendRemoteCancels: the RPC returned
+//
+//   Ending:
+//     kRunning -> kFinished       Finish: the finish waits for the operation's
+//                                 registration in this session and for a
+//                                 LocalCancel to return to kNone
+//     kFinished -> kFinishSent    MaybeSendFinishLocked: in a Finish batch
+//
 // Fields are guarded by ClientCore::mu_, except the immutable ones.
 struct OpRecord {
+  enum class Registration { kNone, kWaitingForParent, kSent, kReady };
+  enum class LocalCancel { kNone, kQueued, kArmed };
+  enum class Ending { kRunning, kFinished, kFinishSent };
+
   // Immutable after Start.
   uint64_t ref = 0;
   std::string name;
@@ -48,14 +77,11 @@ struct OpRecord {
   // Guarded by ClientCore::mu_.
   std::string id;                      // the daemon's id, once registered
   uint64_t registered_generation = 0;  // session generation that registered it
-  bool register_sent = false;          // in the current generation
   absl::Status registration_error;
-  bool ready = false;               // registered, and a start-cancel applied
-  bool waiting_for_parent = false;  // held back until the parent is registered
-  bool cancel_pending = false;      // a local cancel not yet sent: it goes before the finish
-  bool cancel_armed = false;        // ... and done here, so it may go (see ClientCore::Cancel)
-  bool finished = false;
-  bool finish_sent = false;
+  Registration registration = Registration::kNone;
+  LocalCancel local_cancel = LocalCancel::kNone;
+  Ending ending = Ending::kRunning;
+  bool finished() const { return ending != Ending::kRunning; }
   pb::OperationStatus final_status = pb::OPERATION_STATUS_UNSPECIFIED;
   std::string final_error;
   std::optional<std::pair<std::string, Metadata>> pending_progress;

@@ -121,12 +121,11 @@ void ClientCore::ReRegisterLocked() {
   std::sort(records.begin(), records.end(),
             [](const auto& a, const auto& b) { return a->ref < b->ref; });  // parents first
   for (auto& record : records) {
-    if (record->finished) {
+    if (record->finished()) {
       ForgetLocked(*record);
       continue;
     }
-    record->register_sent = false;
-    record->ready = false;
+    record->registration = OpRecord::Registration::kNone;
     RegisterLocked(*record, *again.mutable_register_());
   }
   if (again.has_register_()) WriteLocked(std::move(again));
@@ -208,7 +207,7 @@ void ClientCore::OnRegistered(const pb::Registered& batch) {
   internal::MutexLock lock(&mu_);
   pb::SessionRequest children;
   for (auto& record : registered) {
-    record->ready = true;
+    record->registration = OpRecord::Registration::kReady;
     MaybeSendFinishLocked(*record);
     RegisterWaitingChildrenLocked(*record, *children.mutable_register_());
   }
@@ -224,7 +223,9 @@ void ClientCore::RegisterWaitingChildrenLocked(const OpRecord& parent, pb::Regis
   waiting_by_parent_.erase(waiting);
   for (uint64_t ref : refs) {
     auto child = by_ref_.find(ref);
-    if (child != by_ref_.end() && child->second->waiting_for_parent && !child->second->finished) {
+    if (child != by_ref_.end() &&
+        child->second->registration == OpRecord::Registration::kWaitingForParent &&
+        !child->second->finished()) {
       RegisterLocked(*child->second, batch);
     }
   }

@@ -82,8 +82,8 @@ void ClientCore::GiveUpOnASilentDaemonLocked(absl::Time now) {
 
 bool ClientCore::RemoteCancelReadyLocked() const {
   for (const auto& [record, message] : remote_cancels_) {
-    if (connected_ && record->cancel_armed && !record->id.empty() &&
-        record->registered_generation == generation_) {
+    if (connected_ && record->local_cancel == OpRecord::LocalCancel::kArmed &&
+        !record->id.empty() && record->registered_generation == generation_) {
       return true;
     }
   }
@@ -96,8 +96,8 @@ void ClientCore::SendRemoteCancels() {
     internal::MutexLock lock(&mu_);
     // Only operations registered in this session go out; the rest wait.
     for (auto it = remote_cancels_.begin(); it != remote_cancels_.end();) {
-      if (!connected_ || !it->first->cancel_armed || it->first->id.empty() ||
-          it->first->registered_generation != generation_) {
+      if (!connected_ || it->first->local_cancel != OpRecord::LocalCancel::kArmed ||
+          it->first->id.empty() || it->first->registered_generation != generation_) {
         ++it;
         continue;
       }
@@ -125,7 +125,7 @@ void ClientCore::SendRemoteCancels() {
     }
     // Now the finish that waited for this cancel may go.
     internal::MutexLock lock(&mu_);
-    record->cancel_pending = false;
+    record->local_cancel = OpRecord::LocalCancel::kNone;
     MaybeSendFinishLocked(*record);
   }
 }
