@@ -20,7 +20,14 @@ using wire::FromProto;
 using wire::ToProto;
 
 ClientCore::ClientCore(ClientOptions options)
-    : options_(std::move(options)), endpoint_(ResolveEndpoint(options_.endpoint)) {
+    : options_(std::move(options)),
+      endpoint_(ResolveEndpoint(options_.endpoint)),
+      scheduler_(options_.scheduler != nullptr ? *options_.scheduler : Scheduler::Default()),
+      clock_(scheduler_.clock()) {
+  clock_moved_ = clock_.OnAdvance([this] {
+    internal::MutexLock lock(&mu_);
+    changed_.SignalAll();
+  });
   grpc::ChannelArguments args;
   // Our own backoff decides when to retry; keep gRPC's reconnect short.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
@@ -31,7 +38,15 @@ ClientCore::ClientCore(ClientOptions options)
       grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args));
 }
 
-ClientCore::~ClientCore() { Stop(); }
+ClientCore::~ClientCore() {
+  Stop();
+  clock_moved_.reset();
+}
+
+bool ClientCore::WaitUntilLocked(internal::CondVar& cv, absl::Time when) {
+  cv.WaitWithDeadline(&mu_, clock_.WakeTimeFor(when));
+  return clock_.Now() >= when;
+}
 
 void ClientCore::StartThreads() {
   session_thread_ = std::thread([this] {
@@ -120,10 +135,10 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
   record->scope = Cancelable(scope_options);
   if (options.timeout.has_value()) {
     record->timeout = options.timeout;
-    record->deadline = absl::Now() + *options.timeout;
+    record->deadline = clock_.Now() + *options.timeout;
     // Enforced locally too, so the deadline holds while the daemon is away.
-    record->local_deadline = Scheduler::Default().At(
-        *record->deadline, [scope = record->scope, timeout = *options.timeout] {
+    record->local_deadline =
+        scheduler_.At(*record->deadline, [scope = record->scope, timeout = *options.timeout] {
           scope.Cancel(CancelReason::kTimeout, TimeoutMessage(timeout));
         });
   }
@@ -158,7 +173,7 @@ void ClientCore::RegisterLocked(OpRecord& record, pb::RegisterRequest& batch) {
   item->set_parent_id(parent_id);
   if (record.deadline.has_value()) {
     // The remaining time, so a reconnect keeps the original deadline.
-    absl::Duration left = std::max(*record.deadline - absl::Now(), absl::Milliseconds(1));
+    absl::Duration left = std::max(*record.deadline - clock_.Now(), absl::Milliseconds(1));
     ToProto(left, item->mutable_timeout());
     ToProto(*record.timeout, item->mutable_stated_timeout());
   }

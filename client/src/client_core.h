@@ -159,8 +159,14 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   // Sends the Cancel RPCs queued so far (without the lock).
   void SendRemoteCancels();
 
+  // Waits on `cv` until clock time `when` or a signal (a fake clock's
+  // advance signals changed_); true once `when` has come.
+  bool WaitUntilLocked(internal::CondVar& cv, absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const ClientOptions options_;
   const std::string endpoint_;
+  Scheduler& scheduler_;  // local deadlines
+  Clock& clock_;          // leases, heartbeats, backoff (the scheduler's clock)
   std::unique_ptr<pb::Canceld::Stub> stub_;
 
   mutable internal::Mutex mu_;
@@ -215,6 +221,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::thread session_thread_;
   std::thread worker_thread_;
   std::thread writer_thread_;
+  // Wakes the waits on a fake clock when it moves; last: destroyed first.
+  std::unique_ptr<Clock::Subscription> clock_moved_;
 };
 
 }  // namespace hother::cancelable::client_internal

@@ -45,17 +45,16 @@ void ClientCore::SessionLoop() {
       internal::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    const absl::Time started = absl::Now();
+    const absl::Time started = clock_.Now();
     RunSession();
-    if (absl::Now() - started > absl::Seconds(10)) backoff = options_.initial_backoff;
+    if (clock_.Now() - started > absl::Seconds(10)) backoff = options_.initial_backoff;
     // Exponential backoff with full jitter, interrupted by Stop.
     absl::Duration sleep =
         backoff * std::uniform_real_distribution<double>(0.5, 1.0)(internal::ThreadRandom());
     backoff = std::min(backoff * 2, options_.max_backoff);
-    const absl::Time wake = absl::Now() + sleep;
+    const absl::Time wake = clock_.Now() + sleep;
     internal::MutexLock lock(&mu_);
-    while (!stopping_) {
-      if (changed_.WaitWithDeadline(&mu_, wake)) break;
+    while (!stopping_ && !WaitUntilLocked(changed_, wake)) {
     }
   }
 }
@@ -66,7 +65,7 @@ void ClientCore::RunSession() {
     internal::MutexLock lock(&mu_);
     if (stopping_) return;
     context_ = &context;
-    attempt_started_ = absl::Now();
+    attempt_started_ = clock_.Now();
   }
   std::unique_ptr<Stream> stream = stub_->Session(&context);
   pb::SessionResponse welcome;
@@ -101,7 +100,7 @@ void ClientCore::BeginSessionLocked(Stream* stream, const pb::Welcome& welcome) 
   previous_session_id_ = session_id_;
   heartbeat_interval_ = std::max(FromProto(welcome.heartbeat_interval()), absl::Milliseconds(50));
   lease_timeout_ = std::max(FromProto(welcome.lease_timeout()), 2 * heartbeat_interval_);
-  last_heard_ = absl::Now();
+  last_heard_ = clock_.Now();
   ReRegisterLocked();
   changed_.SignalAll();
   Log(LogLevel::kInfo, "connected to canceld",
@@ -142,7 +141,7 @@ void ClientCore::ReadResponses(Stream& stream) {
     response.Clear();
     internal::MutexLock lock(&mu_);
     handling_ = false;
-    last_heard_ = absl::Now();
+    last_heard_ = clock_.Now();
   }
 }
 

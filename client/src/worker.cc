@@ -13,12 +13,12 @@
 namespace hother::cancelable::client_internal {
 
 void ClientCore::WorkerLoop() {
-  absl::Time next_heartbeat = absl::Now();
+  absl::Time next_heartbeat = clock_.Now();
   for (;;) {
     {
       internal::MutexLock lock(&mu_);
       if (stopping_) return;
-      const absl::Time now = absl::Now();
+      const absl::Time now = clock_.Now();
       if (connected_) {
         QueueProgressLocked();
         if (now >= next_heartbeat) {
@@ -32,7 +32,7 @@ void ClientCore::WorkerLoop() {
       if (!RemoteCancelReadyLocked()) {
         const absl::Time wake = std::min(now + options_.progress_interval,
                                          connected_ ? next_heartbeat : now + absl::Seconds(1));
-        changed_.WaitWithDeadline(&mu_, wake);
+        WaitUntilLocked(changed_, wake);
         continue;
       }
     }

@@ -16,6 +16,9 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/client/propagation.h"
+#include "hother/cancelable/clock.h"
+#include "hother/cancelable/errors.h"
+#include "hother/cancelable/scheduler.h"
 #include "hother/cancelable/v1/cancelable.grpc.pb.h"
 #include "tests/lib/test_util.h"
 #include "tests/support/process.h"
@@ -425,6 +428,99 @@ TEST_F(ClientTest, AClientAndItsOperationDestroyedFromTheOperationsCallbackEndCl
   done.WaitForNotification();
   // The session ends as a clean close: the operation was finished, not lost.
   ASSERT_TRUE(Eventually([&] { return DaemonView(id).status == OpStatus::kCancelled; }));
+}
+
+// --- The SDK on an injected clock (ClientOptions::scheduler over a FakeClock). ---
+
+TEST(ClientOnAFakeClock, ALocalDeadlineFiresWhenTheClockReachesIt) {
+  test_support::TempDir dir;
+  FakeClock clock;
+  Scheduler scheduler(clock);
+  ClientOptions options;
+  options.endpoint = absl::StrCat("unix:", dir.path(), "/nobody.sock");  // no daemon
+  options.scheduler = &scheduler;
+  auto client = *Client::Connect(options);
+  auto op = client->Start({.name = "timed", .timeout = absl::Hours(1)});
+  clock.Advance(absl::Minutes(59));
+  EXPECT_FALSE(op->IsCancelled());
+  clock.Advance(absl::Minutes(1));  // an hour has passed, on the clock given
+  ASSERT_TRUE(op->token().WaitFor(absl::Seconds(30)));
+  EXPECT_EQ(op->token().details()->reason, CancelReason::kTimeout);
+  EXPECT_EQ(op->token().details()->message, TimeoutMessage(absl::Hours(1)));
+}
+
+TEST(ClientOnAFakeClock, ReconnectsWaitTheirBackoffOnTheInjectedClock) {
+  test_support::TempDir dir;
+  const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
+  FakeClock clock;
+  Scheduler scheduler(clock);
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.scheduler = &scheduler;
+  options.initial_backoff = absl::Seconds(1);
+  auto client = *Client::Connect(options);
+  ASSERT_FALSE(client->WaitConnectedOrRefused(absl::Seconds(30)));  // no daemon yet
+  daemon::DaemonOptions daemon_options;
+  daemon_options.listen = {endpoint};
+  auto daemon = *Daemon::Start(daemon_options);
+  // The SDK sleeps its backoff (0.5 to 1 s) in the clock's time, which
+  // stands still: two real seconds later it has not tried again.
+  EXPECT_FALSE(client->WaitConnected(absl::Seconds(2)));
+  EXPECT_TRUE(Eventually([&] {
+    clock.Advance(absl::Seconds(1));
+    return client->connected();
+  }));
+}
+
+TEST(ClientOnAFakeClock, HeartbeatsAreSentOnTheInjectedClock) {
+  test_support::TempDir dir;
+  const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
+  daemon::DaemonOptions daemon_options;
+  daemon_options.listen = {endpoint};
+  daemon_options.limits.heartbeat_interval = absl::Milliseconds(100);
+  daemon_options.limits.lease_timeout = absl::Milliseconds(500);
+  auto daemon = *Daemon::Start(daemon_options);
+  FakeClock clock;
+  Scheduler scheduler(clock);
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.scheduler = &scheduler;
+  auto client = *Client::Connect(options);
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(30)));
+  auto op = client->Start({.name = "kept"});
+  ASSERT_TRUE(op->WaitRegistered(absl::Seconds(10)));
+  // The clock standing still, no heartbeat goes: the daemon (real time)
+  // ends the session after its lease, and the operation is lost there.
+  const std::string id = op->id();
+  EXPECT_TRUE(Eventually([&] {
+    absl::StatusOr<daemon::Operation> seen = daemon->state().graph.Get(id);
+    return seen.ok() && seen->status == OpStatus::kLost;
+  }));
+}
+
+TEST(ClientOnAFakeClock, ASilentDaemonIsLeftWhenTheInjectedClockPassesItsLease) {
+  test_support::TempDir dir;
+  const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
+  test_support::Process canceld({CANCELD_PATH, "--listen", endpoint, "--lease-timeout", "60s"},
+                                dir.path() + "/canceld");
+  ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
+      << canceld.err();
+  FakeClock clock;
+  Scheduler scheduler(clock);
+  ClientOptions options;
+  options.endpoint = endpoint;
+  options.scheduler = &scheduler;
+  auto client = *Client::Connect(options);
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(30))) << canceld.err();
+  canceld.Signal(SIGSTOP);
+  clock.Advance(absl::Seconds(59));
+  EXPECT_TRUE(client->connected());  // within the lease
+  clock.Advance(absl::Seconds(2));
+  const bool left = Eventually([&] { return !client->connected(); });
+  canceld.Signal(SIGCONT);
+  EXPECT_TRUE(left) << "the SDK stayed on a daemon silent past its lease";
+  client.reset();
+  EXPECT_EQ(canceld.Terminate(absl::Seconds(30)), 0) << canceld.err();
 }
 
 }  // namespace

@@ -43,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hother/cancelable/cancelable.h"
+#include "hother/cancelable/scheduler.h"
 #include "hother/cancelable/token.h"
 
 namespace hother::cancelable {
@@ -60,6 +61,12 @@ struct ClientOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   // Progress reports are sent at most this often per operation (the latest wins).
   absl::Duration progress_interval = absl::Milliseconds(200);
+  // Where the SDK reads time and keeps operations' local deadlines: null for
+  // the process's default scheduler on the real clock. On a scheduler over a
+  // FakeClock, heartbeats, the daemon's lease, reconnect backoff and local
+  // deadlines follow the fake time (tests); waits that block a caller
+  // (WaitConnected, WaitRegistered) and RPC deadlines stay in real time.
+  Scheduler* scheduler = nullptr;
 };
 
 class RemoteOperation;
