@@ -50,18 +50,38 @@ void PrintEvent(Cli& cli, const pb::WatchEvent& event) {
             << std::flush;
 }
 
-// One Watch stream until it ends; counts what it printed. Returns true when
-// --count was reached.
-bool WatchOnce(Cli& cli, const WatchArgs& args, pb::WatchRequest& request, int& printed,
-               grpc::Status& status, bool& heard) {
+// How one Watch stream ended.
+struct StreamEnd {
+  bool count_reached = false;  // --count events were printed
+  bool heard = false;          // the daemon answered (a reconnect starts afresh)
+  grpc::Status status;         // why it ended otherwise
+};
+
+// Says where the events start: after the current one, or a replay's first.
+void SayWhere(Cli& cli, const pb::WatchRequest& request, uint64_t current) {
+  if (request.start_sequence() > 0) {
+    cli.err() << "replaying from sequence " << request.start_sequence() << " (now at " << current
+              << ")\n";
+  } else if (request.from_sequence() > 0) {
+    cli.err() << "resuming after sequence " << request.from_sequence() << " (now at " << current
+              << ")\n";
+  } else {
+    cli.err() << "watching from sequence " << current + 1 << "\n";
+  }
+}
+
+// One Watch stream until it ends, counting what it printed in `printed` and
+// moving `request` on past each event (for a resume).
+StreamEnd WatchOnce(Cli& cli, const WatchArgs& args, pb::WatchRequest& request, int& printed) {
+  StreamEnd end;
   grpc::ClientContext context;
   auto reader = cli.stub().Watch(&context, request);
   pb::WatchEvent event;
   while (reader->Read(&event)) {
-    heard = true;
+    end.heard = true;
     if (event.type() == pb::WATCH_EVENT_TYPE_START) {
       if (cli.json()) cli.out() << ToJson(event) << std::endl;
-      cli.err() << "watching from sequence " << event.sequence() + 1 << "\n";
+      SayWhere(cli, request, event.sequence());
       // Resume after what was current, unless a replay is under way.
       if (request.from_sequence() == 0 && request.start_sequence() == 0) {
         request.set_from_sequence(event.sequence());
@@ -74,11 +94,12 @@ bool WatchOnce(Cli& cli, const WatchArgs& args, pb::WatchRequest& request, int& 
     if (args.count > 0 && ++printed >= args.count) {
       context.TryCancel();
       reader->Finish();
-      return true;
+      end.count_reached = true;
+      return end;
     }
   }
-  status = reader->Finish();
-  return false;
+  end.status = reader->Finish();
+  return end;
 }
 
 }  // namespace
@@ -98,17 +119,16 @@ int WatchCommand(Cli& cli, const WatchArgs& args) {
   absl::Time unreachable_since = absl::Now();
   std::mt19937 random(std::random_device{}());
   for (;;) {
-    grpc::Status status;
-    bool heard = false;
-    if (WatchOnce(cli, args, request, printed, status, heard)) return kOk;
+    const StreamEnd end = WatchOnce(cli, args, request, printed);
+    if (end.count_reached) return kOk;
     // A daemon that went away: resume from the last sequence when it is back.
-    if (heard) {
+    if (end.heard) {
       backoff = kFirstBackoff;
       unreachable_since = absl::Now();
     }
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
+    if (end.status.error_code() != grpc::StatusCode::UNAVAILABLE ||
         absl::Now() - unreachable_since > kGiveUpAfter) {
-      return cli.Fail("watch", status);
+      return cli.Fail("watch", end.status);
     }
     cli.err() << "watch: connection lost; resuming after sequence " << request.from_sequence()
               << "\n";
