@@ -194,6 +194,7 @@ TEST_F(CancelctlTest, WatchReplaysFromTheGivenSequenceInclusive) {
   ASSERT_TRUE(graph().Cancel(id, "enough", "t", true).ok());        // 3 cancel_requested
   Output text = Ctl({"watch", "--from-sequence", "2", "--count", "2"});
   EXPECT_EQ(text.code, kOk) << text.err;
+  EXPECT_THAT(text.err, HasSubstr("replaying from sequence 2 (now at 3)"));
   std::vector<std::string> lines = absl::StrSplit(text.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 3u) << text.out;
   EXPECT_THAT(lines[1], AllOf(StartsWith("2 "), HasSubstr("progress"), HasSubstr("half way")));
