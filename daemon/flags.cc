@@ -42,7 +42,22 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
   app.add_option("--history", options.limits.history,
                  "Finished operations kept for get/list --all, newest first (default 10000)");
   app.add_option("--max-sessions", options.limits.max_sessions,
-                 "Client sessions at most (default 10000)")
+                 "Client sessions at most, streams still in their handshake included (default "
+                 "10000, lowered to fit the file descriptor limit)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-tokens", options.limits.max_tokens, "Named tokens at most (default 100000)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-watchers", options.limits.max_watchers,
+                 "Concurrent Watch streams at most (default 1000)")
+      ->check(CLI::PositiveNumber);
+  AddDuration(app, "--handshake-timeout", options.limits.handshake_timeout,
+              "A Session stream that sends no Hello for this long is ended (default 10s)");
+  app.add_option("--max-handshakes-per-peer", options.limits.max_handshakes_per_peer,
+                 "Session streams without a Hello yet, per client connection (default 100)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--session-queue-bytes", options.limits.session_queue_bytes,
+                 "Bytes of replies waiting for one session to read them before it is ended "
+                 "(default 268435456)")
       ->check(CLI::PositiveNumber);
   app.add_option_function<std::string>(
          "--log-level",

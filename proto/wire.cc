@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "hother/cancelable/internal/enum_names.h"
 
 namespace hother::cancelable::wire {
@@ -70,24 +71,40 @@ absl::Duration FromProto(const google::protobuf::Duration& duration) {
   return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
 }
 
-void ToProto(const CancellationDetails& details, pb::CancelDetails* out) {
+void ToProto(const CancellationDetails& details, pb::CancelDetails* out, size_t cause_offset) {
   HopToProto(details, out->mutable_cancellation());
-  for (const CancellationDetails* hop = details.cause.get(); hop != nullptr;
-       hop = hop->cause.get()) {
-    HopToProto(*hop, out->add_cause_chain());
+  const CancellationDetails* hop = details.cause.get();
+  size_t skipped = 0;  // hops before the offset, with the gaps after them
+  for (; hop != nullptr && skipped < cause_offset; hop = hop->cause.get()) {
+    skipped += 1 + hop->omitted_causes;
   }
+  size_t sent = 0;
+  for (; hop != nullptr && sent + 1 < kMaxWireCauses; hop = hop->cause.get()) {
+    HopToProto(*hop, out->add_cause_chain());
+    ++sent;
+  }
+  if (hop != nullptr) {  // more than fit: the root closes the chain
+    HopToProto(details.Root(), out->add_cause_chain());
+    ++sent;
+  }
+  // Whatever is behind `details` and neither skipped nor sent; a chain that
+  // itself came over the wire carries its own gaps.
+  if (details.depth > skipped + sent) out->set_omitted_causes(details.depth - skipped - sent);
 }
 
 std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details) {
-  // Built from the root up, so each hop can point at its cause.
+  // Built from the root up, so each hop can point at its cause; the omitted
+  // hops sit between the root and the hop before it.
+  const size_t omitted = details.omitted_causes() > 0 ? details.omitted_causes() : 0;
   std::shared_ptr<const CancellationDetails> cause;
   for (int i = details.cause_chain_size() - 1; i >= 0; --i) {
     std::shared_ptr<CancellationDetails> hop = HopFromProto(details.cause_chain(i));
-    hop->cause = std::move(cause);
+    const bool before_root = i == details.cause_chain_size() - 2;
+    hop->SetCause(std::move(cause), before_root ? omitted : 0);
     cause = std::move(hop);
   }
   std::shared_ptr<CancellationDetails> top = HopFromProto(details.cancellation());
-  top->cause = std::move(cause);
+  top->SetCause(std::move(cause), details.cause_chain_size() == 1 ? omitted : 0);
   return top;
 }
 
@@ -178,6 +195,18 @@ std::vector<pb::SessionResponse> SplitBatch(pb::SessionResponse response) {
       return one;
     }
   }
+}
+
+std::string Shorten(std::string text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  constexpr absl::string_view kEllipsis = "...";
+  size_t keep = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
+  // Back up over UTF-8 continuation bytes (10xxxxxx) to a character start.
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  text.resize(keep);
+  const absl::string_view tail = kEllipsis.substr(0, max_bytes - keep);
+  text.append(tail.data(), tail.size());
+  return text;
 }
 
 }  // namespace hother::cancelable::wire

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -29,9 +30,23 @@ absl::Time FromProto(const google::protobuf::Timestamp& time);
 void ToProto(absl::Duration duration, google::protobuf::Duration* out);
 absl::Duration FromProto(const google::protobuf::Duration& duration);
 
-// The record and its chain of causes, newest first.
-void ToProto(const CancellationDetails& details, pb::CancelDetails* out);
+// The record and its chain of causes, newest first, bounded: at most
+// kMaxWireCauses hops (the nearest ones from `cause_offset` on, then the root;
+// CancelDetails.omitted_causes counts those between), so that what a cancel
+// costs on the wire does not grow with the depth of the tree it came down.
+// The rest of a long chain is fetched with GetOperation's cause_offset.
+inline constexpr size_t kMaxWireCauses = 32;
+void ToProto(const CancellationDetails& details, pb::CancelDetails* out, size_t cause_offset = 0);
+// Omitted hops become the `omitted_causes` of the hop before the root.
 std::shared_ptr<const CancellationDetails> FromProto(const pb::CancelDetails& details);
+
+// Bounds the daemon enforces on text the SDK sends (docs/DAEMON.md, Bounds);
+// the SDK shortens what it would otherwise have refused.
+inline constexpr size_t kMaxProgressMessageBytes = 1024;
+inline constexpr size_t kMaxFinishErrorBytes = 4096;
+// `text` cut to at most `max_bytes` at a UTF-8 character boundary, ending in
+// "..." when cut.
+std::string Shorten(std::string text, size_t max_bytes);
 
 // A batched session message (registrations, progress, finishes; replies,
 // cancel notices, errors) carries at most this many items and, past its first

@@ -87,6 +87,17 @@ int Cli::Usage(const std::string& message) const {
   return kUsage;
 }
 
+int Cli::PrintJson(const std::string& what, const google::protobuf::Message& message) const {
+  absl::StatusOr<std::string> json = ToJson(message);
+  if (!json.ok()) {
+    err() << "cancelctl: " << what
+          << ": cannot print the answer as JSON: " << json.status().message() << "\n";
+    return kError;
+  }
+  out() << *json << std::endl;
+  return kOk;
+}
+
 std::string Cli::Actor() const {
   const char* user = getenv("USER");
   return absl::StrCat("cancelctl uid=", getuid(),

@@ -92,13 +92,33 @@ class Cli {
     Response response;
     grpc::Status status = rpc(Context().get(), &response);
     if (!status.ok()) return Fail(what, status);
-    if (json()) {
-      out() << ToJson(response) << "\n";
-    } else {
-      print_text(response);
-    }
+    if (json()) return PrintJson(what, response);
+    print_text(response);
     return kOk;
   }
+
+  // Calls a paged `rpc` until its last page, every page's items appended to
+  // `all` (each page's next_page_token becomes the next request's token).
+  template <typename Request, typename Response>
+  grpc::Status AllPages(
+      Request request, Response* all,
+      const std::function<grpc::Status(grpc::ClientContext*, const Request&, Response*)>& rpc) {
+    for (;;) {
+      Response page;
+      grpc::Status status = rpc(Context().get(), request, &page);
+      if (!status.ok()) return status;
+      std::string next = page.next_page_token();
+      all->MergeFrom(page);  // repeated fields append
+      if (next.empty()) break;
+      request.set_page_token(std::move(next));
+    }
+    all->clear_next_page_token();
+    return grpc::Status::OK;
+  }
+
+  // Prints `message` as one line of JSON and returns kOk; a value with no
+  // JSON form prints nothing to out, an error to err, and returns kError.
+  int PrintJson(const std::string& what, const google::protobuf::Message& message) const;
 
  private:
   GlobalOptions options_;

@@ -75,25 +75,20 @@ int ListCommand(Cli& cli, const ListArgs& args) {
   }
   request.set_page_size(1000);
   pb::ListOperationsResponse all;
-  for (;;) {
-    pb::ListOperationsResponse page;
-    grpc::Status status = cli.stub().ListOperations(cli.Context().get(), request, &page);
-    if (!status.ok()) return cli.Fail("list", status);
-    for (pb::Operation& op : *page.mutable_operations()) *all.add_operations() = std::move(op);
-    if (page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
-  if (cli.json()) {
-    cli.out() << ToJson(all) << "\n";
-  } else {
-    PrintOperations(cli, all.operations());
-  }
+  grpc::Status status = cli.AllPages<pb::ListOperationsRequest, pb::ListOperationsResponse>(
+      request, &all, [&](grpc::ClientContext* c, const auto& r, auto* page) {
+        return cli.stub().ListOperations(c, r, page);
+      });
+  if (!status.ok()) return cli.Fail("list", status);
+  if (cli.json()) return cli.PrintJson("list", all);
+  PrintOperations(cli, all.operations());
   return kOk;
 }
 
-int GetCommand(Cli& cli, const std::string& id) {
+int GetCommand(Cli& cli, const std::string& id, int64_t causes_from) {
   pb::GetOperationRequest request;
   request.set_id(id);
+  request.set_cause_offset(causes_from);
   return cli.Call<pb::Operation>(
       absl::StrCat("get ", id),
       [&](grpc::ClientContext* c, pb::Operation* r) {
@@ -196,7 +191,7 @@ int HealthCommand(Cli& cli) {
   grpc::Status status = stub->Check(cli.Context().get(), request, &response);
   if (!status.ok()) return cli.Fail("health", status);
   if (cli.json()) {
-    cli.out() << ToJson(response) << "\n";
+    if (const int code = cli.PrintJson("health", response); code != kOk) return code;
   } else {
     cli.out() << HealthCheckResponse::ServingStatus_Name(response.status()) << "\n";
   }
@@ -211,8 +206,9 @@ int VersionCommand(Cli& cli) {
     google::protobuf::Value out;
     auto& fields = *out.mutable_struct_value()->mutable_fields();
     fields["cancelctl"].set_string_value(kVersion);
-    if (status.ok()) {
-      fields["canceld"] = ToJsonValue(daemon);
+    absl::StatusOr<google::protobuf::Value> canceld = ToJsonValue(daemon);
+    if (status.ok() && canceld.ok()) {
+      fields["canceld"] = *std::move(canceld);
     } else {
       fields["canceld"].set_null_value(google::protobuf::NULL_VALUE);
     }

@@ -70,6 +70,7 @@ struct TokenArgs {
   std::string selector;  // list
   std::string source;    // link
   std::string target;    // link
+  bool force = false;    // delete
 };
 
 struct DeadlineArgs {
@@ -81,7 +82,8 @@ struct DeadlineArgs {
 };
 
 int ListCommand(Cli& cli, const ListArgs& args);
-int GetCommand(Cli& cli, const std::string& id);
+// `causes_from`: the cause chain starts at this hop (GetOperationRequest.cause_offset).
+int GetCommand(Cli& cli, const std::string& id, int64_t causes_from);
 int CancelCommand(Cli& cli, const CancelArgs& args);
 int CancelAllCommand(Cli& cli, const CancelAllArgs& args, Input input);
 int WatchCommand(Cli& cli, const WatchArgs& args);
@@ -93,6 +95,7 @@ int TokensGetCommand(Cli& cli, const TokenArgs& args);
 int TokensListCommand(Cli& cli, const TokenArgs& args);
 int TokensCancelCommand(Cli& cli, const TokenArgs& args);
 int TokensLinkCommand(Cli& cli, const TokenArgs& args);
+int TokensDeleteCommand(Cli& cli, const TokenArgs& args);
 int DeadlineCommand(Cli& cli, const DeadlineArgs& args);
 int ConditionsCommand(Cli& cli);
 

@@ -15,7 +15,8 @@ namespace {
 const std::vector<std::string> kCommands = {"list",   "get",      "cancel",    "cancel-all",
                                             "watch",  "health",   "version",   "run",
                                             "tokens", "deadline", "conditions"};
-const std::vector<std::string> kTokenCommands = {"create", "get", "list", "cancel", "link"};
+const std::vector<std::string> kTokenCommands = {"create", "get",  "list",
+                                                 "cancel", "link", "delete"};
 // Global flags that take a value (the word after them is not a command).
 const std::vector<std::string> kGlobalValueFlags = {"--endpoint", "--rpc-timeout", "-o",
                                                     "--output"};
@@ -110,6 +111,10 @@ void AddOperationCommands(CLI::App& app, Invocation& inv, CommandTable& table) {
 
   CLI::App* get = app.add_subcommand("get", "Show one operation, with why it was cancelled");
   get->add_option("id", inv.get_id, "Operation id")->required();
+  get->add_option("--causes-from", inv.get_causes_from,
+                  "Show the cause chain from this hop on (0: the direct cause), for a chain "
+                  "longer than one answer holds")
+      ->check(CLI::NonNegativeNumber);
   table.emplace_back(get, Command::kGet);
 
   CLI::App* cancel = app.add_subcommand("cancel", "Cancel operations (and their descendants)");
@@ -189,6 +194,11 @@ void AddTokenCommands(CLI::App& app, Invocation& inv, CommandTable& table) {
   link->add_option("source", inv.token.source, "Source token")->required();
   link->add_option("target", inv.token.target, "Target token")->required();
   table.emplace_back(link, Command::kTokensLink);
+  CLI::App* del = tokens->add_subcommand(
+      "delete", "Delete a token and its links (refused while operations are attached)");
+  del->add_option("name", inv.token.name, "Token name")->required();
+  del->add_flag("--force", inv.token.force, "Delete it although live operations are attached");
+  table.emplace_back(del, Command::kTokensDelete);
 }
 
 // --endpoint, --rpc-timeout and -o into `global`; false (with a message) for bad values.
@@ -251,7 +261,7 @@ int Execute(const Invocation& inv, Streams streams, Input input) {
     case Command::kList:
       return ListCommand(cli, inv.list);
     case Command::kGet:
-      return GetCommand(cli, inv.get_id);
+      return GetCommand(cli, inv.get_id, inv.get_causes_from);
     case Command::kCancel:
       return CancelCommand(cli, inv.cancel);
     case Command::kCancelAll:
@@ -272,6 +282,8 @@ int Execute(const Invocation& inv, Streams streams, Input input) {
       return TokensCancelCommand(cli, inv.token);
     case Command::kTokensLink:
       return TokensLinkCommand(cli, inv.token);
+    case Command::kTokensDelete:
+      return TokensDeleteCommand(cli, inv.token);
     case Command::kDeadline:
       return DeadlineCommand(cli, inv.deadline);
     case Command::kConditions:

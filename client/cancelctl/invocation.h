@@ -36,6 +36,7 @@ enum class Command {
   kTokensList,
   kTokensCancel,
   kTokensLink,
+  kTokensDelete,
   kDeadline,
   kConditions,
 };
@@ -47,6 +48,7 @@ struct Invocation {
   Command command = Command::kHealth;
   ListArgs list;
   std::string get_id;
+  int64_t get_causes_from = 0;
   CancelArgs cancel;
   CancelAllArgs cancel_all;
   WatchArgs watch;

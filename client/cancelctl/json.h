@@ -8,7 +8,7 @@
 // empty lists as [] and zero values as 0, "" or false, except a message or
 // oneof member that is not set.
 //
-//   std::cout << ToJson(response) << "\n";   // {"operations":[],...}
+//   std::cout << *ToJson(response) << "\n";   // {"operations":[],...}
 //
 // Thread-safety: stateless functions.
 #ifndef HOTHER_CANCELABLE_CLIENT_CANCELCTL_JSON_H_
@@ -16,16 +16,19 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace hother::cancelable::cancelctl {
 
-// The message as one line of JSON.
-std::string ToJson(const google::protobuf::Message& message);
+// The message as one line of JSON; INVALID_ARGUMENT naming the field when a
+// value has no JSON form (a timestamp outside years 1-9999), never invalid
+// or partial JSON.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 // The same, as a JSON value (to add fields of cancelctl's own).
-google::protobuf::Value ToJsonValue(const google::protobuf::Message& message);
+absl::StatusOr<google::protobuf::Value> ToJsonValue(const google::protobuf::Message& message);
 // A JSON value as one line.
 std::string JsonText(const google::protobuf::Value& value);
 // The word for an enum value: OPERATION_STATUS_RUNNING of OperationStatus is

@@ -76,7 +76,14 @@ std::string FormatDeadline(const google::protobuf::Timestamp* deadline, absl::Ti
 
 std::string DescribeCancel(const pb::CancelDetails& cancel) {
   std::string out = "Cancel:\n  " + Hop(cancel.cancellation()) + "\n";
-  for (const pb::Cancellation& cause : cancel.cause_chain()) out += "  <- " + Hop(cause) + "\n";
+  const int near = cancel.cause_chain_size() - (cancel.omitted_causes() > 0 ? 1 : 0);
+  for (int i = 0; i < cancel.cause_chain_size(); ++i) {
+    if (i == near) {
+      absl::StrAppend(&out, "  <- ... ", cancel.omitted_causes(),
+                      " more causes (cancelctl get --causes-from shows them)\n");
+    }
+    out += "  <- " + Hop(cancel.cause_chain(i)) + "\n";
+  }
   return out;
 }
 

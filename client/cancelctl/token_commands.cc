@@ -1,4 +1,5 @@
-// cancelctl tokens create|get|list|cancel|link, and cancelctl deadline.
+// cancelctl tokens create|get|list|cancel|link|delete, and cancelctl deadline.
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -51,25 +52,47 @@ int TokensGetCommand(Cli& cli, const TokenArgs& args) {
 int TokensListCommand(Cli& cli, const TokenArgs& args) {
   pb::ListTokensRequest request;
   request.set_selector(args.selector);
-  return cli.Call<pb::ListTokensResponse>(
-      "tokens list",
-      [&](grpc::ClientContext* c, pb::ListTokensResponse* r) {
-        return cli.stub().ListTokens(c, request, r);
+  request.set_page_size(1000);
+  pb::ListTokensResponse all;  // every page, in name order
+  grpc::Status status = cli.AllPages<pb::ListTokensRequest, pb::ListTokensResponse>(
+      request, &all, [&](grpc::ClientContext* c, const auto& r, auto* page) {
+        return cli.stub().ListTokens(c, r, page);
+      });
+  if (!status.ok()) return cli.Fail("tokens list", status);
+  if (cli.json()) return cli.PrintJson("tokens list", all);
+  std::vector<Row> rows = {{"NAME", "STATUS", "OPERATIONS", "TARGETS", "DEADLINE", "LABELS"}};
+  const absl::Time now = absl::Now();
+  for (const pb::Token& t : all.tokens()) {
+    const bool deadline = t.has_deadline() && !t.has_cancel();
+    std::string targets = t.targets().empty() ? "-" : absl::StrJoin(t.targets(), ",");
+    if (t.target_count() > t.targets_size()) {
+      absl::StrAppend(&targets, ",... (", t.target_count(), ")");
+    }
+    rows.push_back(
+        {t.name(), t.has_cancel() ? "cancelled" : "active",
+         absl::StrCat(std::max<int64_t>(t.operation_count(), t.operation_ids_size())), targets,
+         deadline ? absl::StrCat("in ", HumanDuration(wire::FromProto(t.deadline()) - now)) : "-",
+         FormatLabels(t.labels())});
+  }
+  cli.out() << FormatTable(rows);
+  return kOk;
+}
+
+int TokensDeleteCommand(Cli& cli, const TokenArgs& args) {
+  pb::DeleteTokenRequest request;
+  request.set_name(args.name);
+  request.set_force(args.force);
+  return cli.Call<pb::DeleteTokenResponse>(
+      absl::StrCat("tokens delete ", args.name),
+      [&](grpc::ClientContext* c, pb::DeleteTokenResponse* r) {
+        return cli.stub().DeleteToken(c, request, r);
       },
-      [&](const pb::ListTokensResponse& response) {
-        std::vector<Row> rows = {{"NAME", "STATUS", "OPERATIONS", "TARGETS", "DEADLINE", "LABELS"}};
-        const absl::Time now = absl::Now();
-        for (const pb::Token& t : response.tokens()) {
-          const bool deadline = t.has_deadline() && !t.has_cancel();
-          rows.push_back(
-              {t.name(), t.has_cancel() ? "cancelled" : "active",
-               absl::StrCat(t.operation_ids_size()),
-               t.targets().empty() ? "-" : absl::StrJoin(t.targets(), ","),
-               deadline ? absl::StrCat("in ", HumanDuration(wire::FromProto(t.deadline()) - now))
-                        : "-",
-               FormatLabels(t.labels())});
+      [&](const pb::DeleteTokenResponse& response) {
+        cli.out() << args.name << ": deleted";
+        if (response.detached_operations() > 0) {
+          cli.out() << " (" << response.detached_operations() << " live operations detached)";
         }
-        cli.out() << FormatTable(rows);
+        cli.out() << "\n";
       });
 }
 

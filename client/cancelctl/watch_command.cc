@@ -36,7 +36,7 @@ std::string Detail(const pb::WatchEvent& event) {
 
 void PrintEvent(Cli& cli, const pb::WatchEvent& event) {
   if (cli.json()) {
-    cli.out() << ToJson(event) << std::endl;
+    cli.PrintJson("watch", event);
     return;
   }
   const pb::Operation& op = event.operation();
@@ -80,7 +80,7 @@ StreamEnd WatchOnce(Cli& cli, const WatchArgs& args, pb::WatchRequest& request, 
   while (reader->Read(&event)) {
     end.heard = true;
     if (event.type() == pb::WATCH_EVENT_TYPE_START) {
-      if (cli.json()) cli.out() << ToJson(event) << std::endl;
+      if (cli.json()) cli.PrintJson("watch", event);
       SayWhere(cli, request, event.sequence());
       // Resume after what was current, unless a replay is under way.
       if (request.from_sequence() == 0 && request.start_sequence() == 0) {

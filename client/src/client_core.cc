@@ -272,7 +272,7 @@ void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Sta
   if (record->finished()) return;
   record->ending = OpRecord::Ending::kFinished;
   record->final_status = status;
-  record->final_error = std::move(error);
+  record->final_error = wire::Shorten(std::move(error), wire::kMaxFinishErrorBytes);
   record->pending_progress.reset();
   deadline = std::move(record->local_deadline);
   // Not yet registered: the Registered answer sends it; a cancel pending: the

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/src/client_core.h"
 #include "hother/cancelable/log.h"
+#include "proto/wire.h"
 
 namespace hother::cancelable::client_internal {
 
@@ -56,7 +57,8 @@ void ClientCore::QueueProgressLocked() {
     progress_pending_.erase(it++);
     pb::ProgressItem* item = progress.mutable_progress()->add_items();
     item->set_operation_id(record->id);
-    item->set_message(std::move(record->pending_progress->first));
+    item->set_message(
+        wire::Shorten(std::move(record->pending_progress->first), wire::kMaxProgressMessageBytes));
     item->mutable_metadata()->insert(record->pending_progress->second.begin(),
                                      record->pending_progress->second.end());
     record->pending_progress.reset();

@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "daemon/core/labels.h"
 #include "hother/cancelable/internal/enum_names.h"
 #include "hother/cancelable/resource_usage.h"
 
@@ -40,7 +41,7 @@ constexpr std::pair<ConditionKind, absl::string_view> kKinds[] = {
 absl::string_view KindName(ConditionKind kind) { return internal::NameOf(kKinds, kind); }
 
 absl::Status Bad(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("condition '", text, "': ", why));
+  return absl::InvalidArgumentError(absl::StrCat("condition ", Quote(text), ": ", why));
 }
 
 // "5%" -> percent, "512MiB" / "1GiB" / "1048576" -> bytes.
@@ -152,7 +153,7 @@ absl::StatusOr<Condition> ParseCondition(absl::string_view text) {
   text = absl::StripAsciiWhitespace(text);
   size_t open = text.find('(');
   if (open == absl::string_view::npos) {
-    return absl::NotFoundError(absl::StrCat("'", text, "' is not a built-in condition"));
+    return absl::NotFoundError(absl::StrCat(Quote(text), " is not a built-in condition"));
   }
   if (text.back() != ')') return Bad(text, "expected ')' at the end");
   absl::string_view kind_name = absl::StripAsciiWhitespace(text.substr(0, open));

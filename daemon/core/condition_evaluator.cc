@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/core/labels.h"
 #include "hother/cancelable/log.h"
 
 namespace hother::cancelable::daemon {
@@ -46,8 +47,8 @@ absl::StatusOr<std::string> ConditionEvaluator::Resolve(absl::string_view text) 
   internal::MutexLock lock(&mu_);
   if (configured_.contains(text)) return std::string(text);
   return absl::InvalidArgumentError(
-      absl::StrCat("condition '", text,
-                   "': not a built-in condition nor one defined in canceld's "
+      absl::StrCat("condition ", Quote(text),
+                   ": not a built-in condition nor one defined in canceld's "
                    "configuration"));
 }
 

@@ -50,7 +50,21 @@ struct TokenView {
   std::vector<std::string> sources;  // tokens whose cancel cancels this one
   std::vector<std::string> targets;  // tokens this one cancels
   std::vector<std::string> all_of;
-  std::vector<std::string> operation_ids;  // live operations attached
+  // Live operations attached: the first kMaxTokenViewList by id, and how
+  // many there are; the same for sources and targets.
+  std::vector<std::string> operation_ids;
+  size_t operation_count = 0;
+  size_t source_count = 0;
+  size_t target_count = 0;
+};
+
+// How many ids (attached operations, sources, targets) a token's view lists,
+// so that one token's view stays small however much is attached to it.
+inline constexpr size_t kMaxTokenViewList = 1000;
+
+struct TokenPage {
+  std::vector<TokenView> tokens;  // by name
+  std::string next_page_token;    // the name the next page starts at; empty: last
 };
 
 struct TokenCancelResult {
@@ -100,6 +114,7 @@ class CancelListener {
 struct GraphOptions {
   size_t max_operations = 1'000'000;  // live ones; RESOURCE_EXHAUSTED beyond
   size_t finished_retention = 10'000;
+  size_t max_tokens = 100'000;  // named tokens; RESOURCE_EXHAUSTED beyond
 };
 
 }  // namespace hother::cancelable::daemon

@@ -1,5 +1,7 @@
 #include "daemon/core/labels.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -10,13 +12,29 @@ bool IsLabelChar(char c) {
          c == '/';
 }
 
+std::string Quote(absl::string_view text) {
+  std::string out = "'";
+  const size_t shown = std::min(text.size(), kMaxQuotedBytes);
+  for (size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'') {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += "'";
+  if (shown < text.size()) absl::StrAppend(&out, "... (", text.size(), " bytes)");
+  return out;
+}
+
 namespace {
 
 absl::Status CheckCharset(absl::string_view field, absl::string_view what, absl::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (!IsLabelChar(text[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ": ", what, " '", text,
-                                                     "' has a character outside ",
+      return absl::InvalidArgumentError(absl::StrCat(field, ": ", what, " ", Quote(text),
+                                                     " has a character outside ",
                                                      "[A-Za-z0-9._/-] at byte ", i));
     }
   }
@@ -31,11 +49,11 @@ absl::Status ValidateKeyLike(absl::string_view field, absl::string_view what, ab
   if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": empty ", what));
   if (key.size() > max_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", what, " '", key, "' is longer than ", max_bytes, " bytes"));
+        absl::StrCat(field, ": ", what, " ", Quote(key), " is longer than ", max_bytes, " bytes"));
   }
   if (!absl::ascii_isalnum(static_cast<unsigned char>(key[0]))) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", what, " '", key, "' must start with a letter or digit"));
+        absl::StrCat(field, ": ", what, " ", Quote(key), " must start with a letter or digit"));
   }
   return CheckCharset(field, what, key);
 }
@@ -51,7 +69,7 @@ absl::Status ValidateTokenName(absl::string_view field, absl::string_view name) 
 absl::Status ValidateLabelValue(absl::string_view field, absl::string_view value) {
   if (value.size() > kMaxLabelValueBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": label value '", value, "' is longer than ", kMaxLabelValueBytes, " bytes"));
+        field, ": label value ", Quote(value), " is longer than ", kMaxLabelValueBytes, " bytes"));
   }
   return CheckCharset(field, "label value", value);
 }

@@ -23,6 +23,15 @@ inline constexpr size_t kMaxLabels = 64;
 inline constexpr size_t kMaxMessageBytes = 1024;
 inline constexpr size_t kMaxIdBytes = 64;
 inline constexpr size_t kMaxTokenNameBytes = 128;
+inline constexpr size_t kMaxSelectorBytes = 4096;
+inline constexpr size_t kMaxConditionBytes = 1024;
+// How much of an offending value an error message quotes.
+inline constexpr size_t kMaxQuotedBytes = 40;
+
+// `text` for an error message: quoted, at most kMaxQuotedBytes of it (then
+// "..." and its size), control and non-ASCII bytes as \xNN:
+// 'Team!', 'aaaaaaaa...' (1048576 bytes).
+std::string Quote(absl::string_view text);
 
 bool IsLabelChar(char c);
 // OK, or INVALID_ARGUMENT "<field>: ..." saying what is wrong.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "daemon/core/cause_text.h"
+#include "daemon/core/labels.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/internal/random.h"
 #include "hother/cancelable/internal/status_macros.h"
@@ -36,7 +37,7 @@ std::shared_ptr<const CancellationDetails> OperationGraph::MakeRecord(
   details->time = time;
   details->origin_id = std::move(origin_id);
   details->actor = std::move(actor);
-  details->cause = std::move(cause);
+  details->SetCause(std::move(cause));
   return details;
 }
 
@@ -371,7 +372,8 @@ absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter&
                                                           const std::string& page_token) const {
   uint64_t start = 0;
   if (!page_token.empty() && !absl::SimpleAtoi(page_token, &start)) {
-    return absl::InvalidArgumentError(absl::StrCat("page_token: '", page_token, "' is not valid"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token: ", Quote(page_token), " is not valid"));
   }
   Page page;
   internal::MutexLock lock(&mu_);

@@ -95,7 +95,15 @@ class OperationGraph {
   // ALREADY_EXISTS for a taken name; NOT_FOUND for an unknown all_of input.
   [[nodiscard]] absl::StatusOr<TokenView> CreateToken(TokenSpec spec);
   [[nodiscard]] absl::StatusOr<TokenView> GetToken(const std::string& name) const;
-  std::vector<TokenView> ListTokens(const Selector& selector) const;
+  // By name, from `page_token` (a name; empty: the first) on, at most
+  // `page_size` of them.
+  TokenPage ListTokens(const Selector& selector, size_t page_size,
+                       const std::string& page_token) const;
+  // Removes the token, its links and its all-of inputs and outputs. Live
+  // attached operations: FAILED_PRECONDITION naming how many, unless
+  // `force`, which detaches them. Returns how many were attached.
+  [[nodiscard]] absl::StatusOr<size_t> DeleteToken(const std::string& name, bool force);
+  size_t token_count() const;
   [[nodiscard]] absl::StatusOr<TokenCancelResult> CancelToken(const std::string& name,
                                                               std::string message,
                                                               std::string actor);

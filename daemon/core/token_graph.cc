@@ -21,6 +21,18 @@ std::vector<std::string> Sorted(const absl::flat_hash_set<std::string>& set) {
   return out;
 }
 
+// The first kMaxTokenViewList of `set`, by name; `count` is its size.
+std::vector<std::string> Listed(const absl::flat_hash_set<std::string>& set, size_t& count) {
+  count = set.size();
+  std::vector<std::string> out(set.begin(), set.end());
+  if (out.size() > kMaxTokenViewList) {
+    std::nth_element(out.begin(), out.begin() + kMaxTokenViewList, out.end());
+    out.resize(kMaxTokenViewList);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 OperationGraph::TokenRecord* OperationGraph::FindTokenLocked(const std::string& name) const {
@@ -43,9 +55,9 @@ absl::StatusOr<std::vector<OperationGraph::TokenRecord*>> OperationGraph::FindTo
 
 TokenView OperationGraph::TokenViewLocked(const TokenRecord& token) const {
   TokenView view = token.view;
-  view.sources = Sorted(token.sources);
-  view.targets = Sorted(token.targets);
-  view.operation_ids = Sorted(token.operations);
+  view.sources = Listed(token.sources, view.source_count);
+  view.targets = Listed(token.targets, view.target_count);
+  view.operation_ids = Listed(token.operations, view.operation_count);
   return view;
 }
 
@@ -55,6 +67,11 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
   TokenView result;
   if (tokens_.contains(spec.name)) {
     return absl::AlreadyExistsError(absl::StrCat("a token named '", spec.name, "' exists"));
+  }
+  if (tokens_.size() >= options_.max_tokens) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the daemon holds its maximum of ", options_.max_tokens,
+                     " named tokens (--max-tokens); delete some with `cancelctl tokens delete`"));
   }
   CANCELABLE_ASSIGN_OR_RETURN(std::vector<TokenRecord*> inputs,
                               FindTokensLocked(spec.all_of, "all_of"));
@@ -98,13 +115,61 @@ absl::StatusOr<TokenView> OperationGraph::GetToken(const std::string& name) cons
   return TokenViewLocked(*token);
 }
 
-std::vector<TokenView> OperationGraph::ListTokens(const Selector& selector) const {
+TokenPage OperationGraph::ListTokens(const Selector& selector, size_t page_size,
+                                     const std::string& page_token) const {
   internal::MutexLock lock(&mu_);
-  std::vector<TokenView> out;
-  for (const auto& [name, token] : tokens_) {
-    if (selector.Matches(token->view.labels)) out.push_back(TokenViewLocked(*token));
+  TokenPage page;
+  for (auto it = tokens_.lower_bound(page_token); it != tokens_.end(); ++it) {
+    if (!selector.Matches(it->second->view.labels)) continue;
+    if (page.tokens.size() == page_size) {
+      page.next_page_token = it->first;
+      break;
+    }
+    page.tokens.push_back(TokenViewLocked(*it->second));
   }
-  return out;
+  return page;
+}
+
+size_t OperationGraph::token_count() const {
+  internal::MutexLock lock(&mu_);
+  return tokens_.size();
+}
+
+absl::StatusOr<size_t> OperationGraph::DeleteToken(const std::string& name, bool force) {
+  Change change(this);
+  Outbox& out = change.out();
+  auto found = tokens_.find(name);
+  if (found == tokens_.end()) return NoToken(name);
+  TokenRecord& token = *found->second;
+  const size_t attached = token.operations.size();
+  if (attached > 0 && !force) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("token '", name, "' has ", attached,
+                     " live operations attached; finish them first or delete with force"));
+  }
+  for (const std::string& id : token.operations) {
+    if (Record* rec = FindLocked(id)) std::erase(rec->tokens, name);
+  }
+  for (const std::string& source : token.sources) {
+    if (TokenRecord* s = FindTokenLocked(source)) s->targets.erase(name);
+  }
+  for (const std::string& target : token.targets) {
+    if (TokenRecord* t = FindTokenLocked(target)) t->sources.erase(name);
+  }
+  // As an all-of input: its outputs wait for their other inputs only.
+  for (const std::string& output : token.all_of_outputs) {
+    if (TokenRecord* o = FindTokenLocked(output)) {
+      o->all_of_pending.erase(name);
+      std::erase(o->view.all_of, name);
+    }
+  }
+  // As an all-of output: its inputs no longer feed it.
+  for (const std::string& input : token.view.all_of) {
+    if (TokenRecord* i = FindTokenLocked(input)) i->all_of_outputs.erase(name);
+  }
+  out.timers.push_back(std::move(token.deadline_timer));
+  tokens_.erase(found);
+  return attached;
 }
 
 void OperationGraph::MarkTokenCancelledLocked(TokenRecord& token,

@@ -45,6 +45,10 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Handle&& h
   return reactor;
 }
 
+size_t PageSize(int32_t requested) {
+  return requested <= 0 ? kDefaultPageSize : std::min<size_t>(requested, kMaxPageSize);
+}
+
 const char* YesNo(bool value) { return value ? "true" : "false"; }
 
 }  // namespace
@@ -110,15 +114,11 @@ grpc::ServerUnaryReactor* CanceldService::ListOperations(grpc::CallbackServerCon
                                                          const pb::ListOperationsRequest* request,
                                                          pb::ListOperationsResponse* response) {
   return Unary(context, [&]() -> absl::Status {
-    if (request->page_size() < 0) {
-      return absl::InvalidArgumentError("page_size: must not be negative");
-    }
+    CANCELABLE_RETURN_IF_ERROR(ValidateListOperationsRequest(*request));
     CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
-    const size_t page_size = request->page_size() == 0
-                                 ? kDefaultPageSize
-                                 : std::min<size_t>(request->page_size(), kMaxPageSize);
-    CANCELABLE_ASSIGN_OR_RETURN(OperationGraph::Page page,
-                                state_.graph.List(filter, page_size, request->page_token()));
+    CANCELABLE_ASSIGN_OR_RETURN(
+        OperationGraph::Page page,
+        state_.graph.List(filter, PageSize(request->page_size()), request->page_token()));
     const size_t kept =
         AddWithinBudget(page.operations, state_.clock.Now(), response->mutable_operations());
     response->set_next_page_token(kept < page.operations.size() ? page.resume_tokens[kept]
@@ -131,9 +131,9 @@ grpc::ServerUnaryReactor* CanceldService::GetOperation(grpc::CallbackServerConte
                                                        const pb::GetOperationRequest* request,
                                                        pb::Operation* response) {
   return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(ValidateId("id", request->id(), true));
+    CANCELABLE_RETURN_IF_ERROR(ValidateGetOperationRequest(*request));
     CANCELABLE_ASSIGN_OR_RETURN(Operation op, state_.graph.Get(request->id()));
-    ToProto(op, state_.clock.Now(), response);
+    ToProto(op, state_.clock.Now(), response, static_cast<size_t>(request->cause_offset()));
     return absl::OkStatus();
   });
 }
@@ -166,10 +166,20 @@ grpc::ServerUnaryReactor* CanceldService::ListTokens(grpc::CallbackServerContext
                                                      const pb::ListTokensRequest* request,
                                                      pb::ListTokensResponse* response) {
   return Unary(context, [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(ValidateListTokensRequest(*request));
     CANCELABLE_ASSIGN_OR_RETURN(Selector selector, Selector::Parse(request->selector()));
-    for (const TokenView& token : state_.graph.ListTokens(selector)) {
-      ToProto(token, response->add_tokens());
+    TokenPage page =
+        state_.graph.ListTokens(selector, PageSize(request->page_size()), request->page_token());
+    size_t bytes = 0;
+    for (size_t i = 0; i < page.tokens.size(); ++i) {
+      ToProto(page.tokens[i], response->add_tokens());
+      bytes += response->tokens(static_cast<int>(i)).ByteSizeLong();
+      if (bytes > wire::kMaxBatchBytes && i + 1 < page.tokens.size()) {
+        response->set_next_page_token(page.tokens[i + 1].name);  // the rest on the next page
+        return absl::OkStatus();
+      }
     }
+    response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
 }
@@ -202,11 +212,27 @@ grpc::ServerUnaryReactor* CanceldService::LinkTokens(grpc::CallbackServerContext
                                                      pb::Token* response) {
   return Unary(context, [&]() -> absl::Status {
     CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("source", request->source()));
-    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("target", request->target()));
+    CANCELABLE_RETURN_IF_ERROR(ValidateLinkTokensRequest(*request));
     CANCELABLE_ASSIGN_OR_RETURN(TokenView token,
                                 state_.graph.LinkTokens(request->source(), request->target()));
     ToProto(token, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CanceldService::DeleteToken(grpc::CallbackServerContext* context,
+                                                      const pb::DeleteTokenRequest* request,
+                                                      pb::DeleteTokenResponse* response) {
+  return Unary(context, [&]() -> absl::Status {
+    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+    CANCELABLE_RETURN_IF_ERROR(ValidateDeleteTokenRequest(*request));
+    CANCELABLE_ASSIGN_OR_RETURN(size_t detached,
+                                state_.graph.DeleteToken(request->name(), request->force()));
+    response->set_detached_operations(static_cast<int32_t>(detached));
+    Log(LogLevel::kInfo, "token deleted",
+        {{"token", request->name()},
+         {"detached", absl::StrCat(detached)},
+         {"actor", ActorOf("", *context)}});
     return absl::OkStatus();
   });
 }

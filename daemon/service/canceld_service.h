@@ -45,6 +45,9 @@ class CanceldService final : public pb::Canceld::CallbackService {
   grpc::ServerUnaryReactor* CancelToken(grpc::CallbackServerContext* context,
                                         const pb::CancelTokenRequest* request,
                                         pb::CancelTokenResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteToken(grpc::CallbackServerContext* context,
+                                        const pb::DeleteTokenRequest* request,
+                                        pb::DeleteTokenResponse* response) override;
   grpc::ServerUnaryReactor* LinkTokens(grpc::CallbackServerContext* context,
                                        const pb::LinkTokensRequest* request,
                                        pb::Token* response) override;

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "daemon/core/daemon_signals.h"
+#include "daemon/service/validate.h"
 #include "hother/cancelable/internal/enum_names.h"
+#include "hother/cancelable/internal/status_macros.h"
 
 namespace hother::cancelable::daemon {
 
@@ -69,7 +71,9 @@ size_t WireSizeEstimate(const Operation& op) {
                  map_bytes(op.metadata()) + op.owner().process_name.size() +
                  op.owner().host.size() + op.parent_id().size() + op.error.size();
   for (const std::string& child : op.child_ids) bytes += child.size() + kPerEntry;
-  for (const CancellationDetails* hop = op.cancel.get(); hop != nullptr; hop = hop->cause.get()) {
+  size_t hops = 0;  // as many as go on the wire (wire::kMaxWireCauses)
+  for (const CancellationDetails* hop = op.cancel.get();
+       hop != nullptr && hops <= wire::kMaxWireCauses; hop = hop->cause.get(), ++hops) {
     bytes += hop->message.size() + hop->origin_id.size() + hop->actor.size() + 4 * kPerEntry;
   }
   if (op.last_progress != nullptr) {
@@ -78,7 +82,7 @@ size_t WireSizeEstimate(const Operation& op) {
   return bytes;
 }
 
-void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
+void ToProto(const Operation& op, absl::Time now, pb::Operation* out, size_t cause_offset) {
   out->set_id(op.id());
   out->set_name(op.name());
   out->mutable_labels()->insert(op.labels().begin(), op.labels().end());
@@ -94,7 +98,7 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out) {
   ToProto(op.created_time(), out->mutable_created_time());
   if (op.finished_time) ToProto(*op.finished_time, out->mutable_finished_time());
   if (op.deadline) ToProto(*op.deadline, out->mutable_deadline());
-  if (op.cancel != nullptr) ToProto(*op.cancel, out->mutable_cancel());
+  if (op.cancel != nullptr) ToProto(*op.cancel, out->mutable_cancel(), cause_offset);
   if (op.status == OpStatus::kCancelling && op.cancel_requested_time) {
     ToProto(now - *op.cancel_requested_time, out->mutable_cancelling_for());
   }
@@ -118,10 +122,14 @@ void ToProto(const TokenView& token, pb::Token* out) {
   for (const std::string& t : token.targets) out->add_targets(t);
   for (const std::string& a : token.all_of) out->add_all_of(a);
   for (const std::string& id : token.operation_ids) out->add_operation_ids(id);
+  out->set_operation_count(static_cast<int64_t>(token.operation_count));
+  out->set_source_count(static_cast<int64_t>(token.source_count));
+  out->set_target_count(static_cast<int64_t>(token.target_count));
 }
 
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
                                           absl::string_view field) {
+  CANCELABLE_RETURN_IF_ERROR(ValidateFilter(field, filter));
   OperationFilter out;
   absl::StatusOr<Selector> selector = Selector::Parse(filter.selector());
   if (!selector.ok()) {

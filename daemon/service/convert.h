@@ -37,7 +37,8 @@ using wire::FromProto;
 using wire::ToProto;
 
 // `now` gives cancelling_for.
-void ToProto(const Operation& op, absl::Time now, pb::Operation* out);
+// `cause_offset`: where cancel.cause_chain starts (wire::ToProto).
+void ToProto(const Operation& op, absl::Time now, pb::Operation* out, size_t cause_offset = 0);
 // About what ToProto(op) weighs on the wire (its strings, maps and cause
 // chain, plus a margin for the fixed fields), computed without converting:
 // for keeping replies within a byte budget.

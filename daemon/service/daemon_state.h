@@ -30,6 +30,18 @@ struct DaemonLimits {
   // Events queued for one slow watcher; above the event log's retention, so
   // a replay of the whole retained window always fits.
   size_t watch_queue_limit = 100'000;
+  size_t max_tokens = 100'000;  // named tokens (--max-tokens)
+  size_t max_watchers = 1'000;  // concurrent Watch streams (--max-watchers)
+  // A Session stream that has not sent its Hello by then is ended
+  // (--handshake-timeout); at most max_handshakes_per_peer such streams per
+  // client connection, and they count against max_sessions.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  size_t max_handshakes_per_peer = 100;
+  // Replies and cancels waiting to be written to one session
+  // (--session-queue-bytes): past it the session is ended RESOURCE_EXHAUSTED.
+  // Past kReadPauseBytes the daemon stops reading the session's requests
+  // until the client has read its replies.
+  size_t session_queue_bytes = 256 << 20;
 };
 
 // UNAVAILABLE "canceld is shutting down": the one answer while draining.
@@ -43,7 +55,8 @@ struct DaemonState {
         sessions(scheduler, limits.lease_timeout, limits.max_sessions),
         graph(clock, scheduler, events, sessions,
               GraphOptions{.max_operations = limits.max_operations,
-                           .finished_retention = limits.history}),
+                           .finished_retention = limits.history,
+                           .max_tokens = limits.max_tokens}),
         conditions(scheduler, [this](const std::vector<std::string>& ids,
                                      const std::string& condition, const std::string& message) {
           graph.CancelOperations(ids, CancelReason::kCondition, message,

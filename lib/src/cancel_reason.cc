@@ -40,7 +40,17 @@ CancellationDetails::~CancellationDetails() {
   }
 }
 
+void CancellationDetails::SetCause(std::shared_ptr<const CancellationDetails> next,
+                                   size_t omitted) {
+  cause = std::move(next);
+  omitted_causes = cause == nullptr ? 0 : omitted;
+  depth = cause == nullptr ? 0 : cause->depth + 1 + omitted;
+  root = cause == nullptr ? nullptr : &cause->Root();
+}
+
 const CancellationDetails& CancellationDetails::Root() const {
+  if (cause == nullptr) return *this;
+  if (root != nullptr) return *root;
   const CancellationDetails* hop = this;
   while (hop->cause != nullptr) hop = hop->cause.get();
   return *hop;
@@ -51,6 +61,7 @@ std::string CancellationDetails::ChainToString() const {
   for (const CancellationDetails* hop = this; hop != nullptr; hop = hop->cause.get()) {
     if (!out.empty()) out += " <- ";
     absl::StrAppend(&out, ToString(hop->reason), ": ", hop->message);
+    if (hop->omitted_causes > 0) absl::StrAppend(&out, " <- (", hop->omitted_causes, " more)");
   }
   return out;
 }

@@ -39,7 +39,7 @@ std::shared_ptr<const CancellationDetails> MakeDetails(
   details->message = std::move(message);
   details->time = absl::Now();
   details->origin_id = std::move(origin_id);
-  details->cause = std::move(cause);
+  details->SetCause(std::move(cause));
   return details;
 }
 

@@ -1,8 +1,10 @@
-// The wire's batch bounds: every batched session message stays within
+// The wire's bounds: every batched session message stays within
 // kMaxBatchItems items and (past its first item) kMaxBatchBytes bytes, in
-// order, whatever it is asked to carry.
+// order, whatever it is asked to carry; a cause chain goes as its nearest
+// hops and its root, whatever its depth.
 #include "proto/wire.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -118,6 +120,85 @@ TEST(MergeBatch, RefusesOtherKindsAndWhatWouldExceedABudgetLeavingBothAsTheyWere
   size_t finish_bytes = finishes.ByteSizeLong();
   EXPECT_FALSE(MergeBatch(finishes, finish_bytes, another,
                           another.ByteSizeLong()));  // kinds
+}
+
+// A chain of `depth` causes behind the record "hop <depth>"; the root is "hop 0".
+std::shared_ptr<const CancellationDetails> Chain(int depth) {
+  std::shared_ptr<const CancellationDetails> cause;
+  for (int i = 0; i <= depth; ++i) {
+    auto hop = std::make_shared<CancellationDetails>();
+    hop->reason = i == 0 ? CancelReason::kManual : CancelReason::kParent;
+    hop->message = "hop " + std::to_string(i);
+    hop->SetCause(std::move(cause));
+    cause = std::move(hop);
+  }
+  return cause;
+}
+
+std::vector<std::string> Messages(const pb::CancelDetails& details) {
+  std::vector<std::string> out;
+  for (const auto& hop : details.cause_chain()) out.push_back(hop.message());
+  return out;
+}
+
+TEST(CauseChain, AShortChainGoesWhole) {
+  pb::CancelDetails details;
+  ToProto(*Chain(3), &details);
+  EXPECT_EQ(details.cancellation().message(), "hop 3");
+  EXPECT_THAT(Messages(details), ::testing::ElementsAre("hop 2", "hop 1", "hop 0"));
+  EXPECT_EQ(details.omitted_causes(), 0);
+  std::shared_ptr<const CancellationDetails> back = FromProto(details);
+  EXPECT_EQ(back->depth, 3u);
+  EXPECT_EQ(back->Root().message, "hop 0");
+}
+
+TEST(CauseChain, ALongChainGoesAsItsNearestHopsAndItsRootWithTheCountLeftOut) {
+  std::shared_ptr<const CancellationDetails> chain = Chain(10'000);
+  EXPECT_EQ(chain->depth, 10'000u);
+  EXPECT_EQ(chain->Root().message, "hop 0");
+  pb::CancelDetails details;
+  ToProto(*chain, &details);
+  ASSERT_EQ(details.cause_chain_size(), static_cast<int>(kMaxWireCauses));
+  EXPECT_EQ(details.cause_chain(0).message(), "hop 9999");
+  EXPECT_EQ(details.cause_chain(30).message(), "hop 9969");
+  EXPECT_EQ(details.cause_chain(31).message(), "hop 0");
+  EXPECT_EQ(details.omitted_causes(), 10'000 - 32);
+
+  // The SDK's copy keeps the count between the last near hop and the root.
+  std::shared_ptr<const CancellationDetails> back = FromProto(details);
+  EXPECT_EQ(back->depth, 10'000u);
+  EXPECT_EQ(back->Root().message, "hop 0");
+  EXPECT_THAT(back->ChainToString(),
+              ::testing::HasSubstr("parent: hop 9969 <- (9968 more) <- manual: hop 0"));
+  // Sent on again, it says the same.
+  pb::CancelDetails again;
+  ToProto(*back, &again);
+  EXPECT_EQ(again.SerializeAsString(), details.SerializeAsString());
+}
+
+TEST(CauseChain, AnOffsetPagesThroughTheHopsLeftOut) {
+  std::shared_ptr<const CancellationDetails> chain = Chain(100);
+  std::vector<std::string> all;
+  for (size_t offset = 0;;) {
+    pb::CancelDetails page;
+    ToProto(*chain, &page, offset);
+    const int near = page.cause_chain_size() - (page.omitted_causes() > 0 ? 1 : 0);
+    for (int i = 0; i < near; ++i) all.push_back(page.cause_chain(i).message());
+    if (page.omitted_causes() == 0) break;
+    offset += static_cast<size_t>(near);
+  }
+  ASSERT_EQ(all.size(), 100u);
+  EXPECT_EQ(all.front(), "hop 99");
+  EXPECT_EQ(all.back(), "hop 0");
+}
+
+TEST(Shorten, CutsAtACharacterBoundaryWithinTheBound) {
+  EXPECT_EQ(Shorten("short", 10), "short");
+  EXPECT_EQ(Shorten("abcdefghij", 8), "abcde...");
+  // "é" is two bytes: a cut through it backs up to before it.
+  const std::string cut = Shorten("abcdé" + std::string(10, 'x'), 8);
+  EXPECT_EQ(cut, "abcd...");
+  EXPECT_LE(Shorten(std::string(5000, 'e'), kMaxFinishErrorBytes).size(), kMaxFinishErrorBytes);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Tests of the token graph and deadlines of daemon/core/operation_graph.h.
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "daemon/core/operation_graph.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -162,6 +164,84 @@ TEST_F(TokensTest, OfAnOperationsDeadlineAndItsTokensTheEarliestWins) {
   clock_.Advance(absl::Seconds(10));
   ASSERT_TRUE(Eventually([&] { return OpCancelled(id); }));
   EXPECT_EQ(graph_.Get(id)->cancel->message, "Operation timed out after 10s");
+}
+
+TEST_F(TokensTest, DeletingATokenWithLiveOperationsIsRefusedUnlessForcedAndFreesItsName) {
+  Token("deploy");
+  Token("up");
+  Token("down");
+  ASSERT_TRUE(graph_.LinkTokens("up", "deploy").ok());
+  ASSERT_TRUE(graph_.LinkTokens("deploy", "down").ok());
+  const std::string id = Op(1, {"deploy"});
+
+  absl::StatusOr<size_t> refused = graph_.DeleteToken("deploy", /*force=*/false);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("1 live operations attached"));
+  EXPECT_TRUE(graph_.GetToken("deploy").ok());  // unchanged
+
+  ASSERT_EQ(graph_.DeleteToken("deploy", /*force=*/true).value_or(99), 1u);
+  EXPECT_TRUE(absl::IsNotFound(graph_.GetToken("deploy").status()));
+  EXPECT_TRUE(graph_.GetToken("up")->targets.empty());
+  EXPECT_TRUE(graph_.GetToken("down")->sources.empty());
+  // Its links are gone: cancelling "up" reaches neither the operation nor "down".
+  ASSERT_TRUE(graph_.CancelToken("up", "", "test").ok());
+  EXPECT_FALSE(OpCancelled(id));
+  EXPECT_FALSE(Cancelled("down"));
+  // The name is free again, and the operation finishes without it.
+  Token("deploy");
+  EXPECT_TRUE(graph_.GetToken("deploy")->operation_ids.empty());
+  EXPECT_TRUE(graph_.Finish(1, id, OpStatus::kCompleted, "").ok());
+  EXPECT_TRUE(absl::IsNotFound(graph_.DeleteToken("nope", true).status()));
+}
+
+TEST_F(TokensTest, DeletingAnAllOfInputLeavesTheOutputWaitingForTheOthers) {
+  Token("a");
+  Token("b");
+  Token("both", {"a", "b"});
+  ASSERT_TRUE(graph_.DeleteToken("a", false).ok());
+  EXPECT_THAT(graph_.GetToken("both")->all_of, ::testing::ElementsAre("b"));
+  ASSERT_TRUE(graph_.CancelToken("b", "", "test").ok());
+  EXPECT_TRUE(Cancelled("both"));  // its one remaining input is cancelled
+  ASSERT_TRUE(graph_.DeleteToken("both", false).ok());
+  EXPECT_TRUE(graph_.GetToken("b").ok());
+}
+
+TEST(TokenLimits, TheTokenCountIsBoundedAndADeleteMakesRoom) {
+  FakeClock clock;
+  Scheduler scheduler{clock};
+  EventLog events;
+  NullListener listener;
+  OperationGraph graph{clock, scheduler, events, listener, GraphOptions{.max_tokens = 3}};
+  for (std::string name : {"a", "b", "c"}) ASSERT_TRUE(graph.CreateToken({.name = name}).ok());
+  absl::Status full = graph.CreateToken({.name = "d"}).status();
+  EXPECT_TRUE(absl::IsResourceExhausted(full));
+  EXPECT_THAT(full.message(), ::testing::HasSubstr("3 named tokens (--max-tokens)"));
+  ASSERT_TRUE(graph.DeleteToken("b", false).ok());
+  EXPECT_TRUE(graph.CreateToken({.name = "d"}).ok());
+  EXPECT_EQ(graph.token_count(), 3u);
+}
+
+TEST_F(TokensTest, ListingPagesByNameAndAViewListsAtMostItsBoundOfOperations) {
+  for (int i = 0; i < 25; ++i) Token(absl::StrCat("t", absl::Dec(i, absl::kZeroPad2)));
+  std::vector<std::string> seen;
+  std::string page_token;
+  int pages = 0;
+  do {
+    TokenPage page = graph_.ListTokens(Selector(), 10, page_token);
+    for (const TokenView& t : page.tokens) seen.push_back(t.name);
+    page_token = page.next_page_token;
+    ++pages;
+  } while (!page_token.empty());
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_EQ(seen.front(), "t00");
+  EXPECT_EQ(seen.back(), "t24");
+
+  for (size_t i = 0; i < kMaxTokenViewList + 5; ++i) Op(1, {"t00"});
+  TokenView view = *graph_.GetToken("t00");
+  EXPECT_EQ(view.operation_ids.size(), kMaxTokenViewList);
+  EXPECT_EQ(view.operation_count, kMaxTokenViewList + 5);
+  EXPECT_TRUE(std::is_sorted(view.operation_ids.begin(), view.operation_ids.end()));
 }
 
 }  // namespace

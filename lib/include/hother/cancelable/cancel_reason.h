@@ -15,6 +15,7 @@
 #ifndef HOTHER_CANCELABLE_CANCEL_REASON_H_
 #define HOTHER_CANCELABLE_CANCEL_REASON_H_
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,19 +53,33 @@ struct CancellationDetails {
   // Who asked, when known ("cancelctl uid=1000", "deadline"); may be empty.
   std::string actor;
   // The cancellation that caused this one (for reason kParent and links), or
-  // null when this one is the root.
+  // null when this one is the root. Set it with SetCause, which keeps `depth`
+  // and the root current.
   std::shared_ptr<const CancellationDetails> cause;
+  // Hops behind this one to the root (0 for a root), counting omitted ones.
+  size_t depth = 0;
+  // Hops left out between this one and `cause`: a record that came over the
+  // wire, where the daemon sends the nearest hops and the root of a long chain.
+  size_t omitted_causes = 0;
+
+  // Sets `cause`, `depth`, `omitted_causes` and the root, in constant time.
+  void SetCause(std::shared_ptr<const CancellationDetails> next, size_t omitted = 0);
 
   // Releases the cause chain iteratively, so a chain of any length (100,000
   // linked tokens) is freed without deep recursion.
   ~CancellationDetails();
 
   // The cancellation at the start of the chain (this one when `cause` is null).
+  // Constant time when the chain was built with SetCause.
   const CancellationDetails& Root() const;
 
   // "parent: Parent operation 1f2e3d4c cancelled <- timeout: Operation timed out
-  // after 5s": each hop, newest first.
+  // after 5s": each hop, newest first; omitted hops as "<- (N more) <-".
   std::string ChainToString() const;
+
+  // The root, kept by SetCause (null: Root() walks the chain). Not owned: the
+  // `cause` links keep it alive as long as this hop.
+  const CancellationDetails* root = nullptr;
 };
 
 }  // namespace hother::cancelable
