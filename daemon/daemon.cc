@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "daemon/config.h"
 #include "daemon/core/daemon_signals.h"
+#include "daemon/fd_limit.h"
 #include "daemon/service/canceld_service.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -163,9 +164,16 @@ Daemon::~Daemon() {
   if (server_ != nullptr) Shutdown();
 }
 
-int RunDaemon(const DaemonOptions& options) {
+int RunDaemon(DaemonOptions options) {
   StderrLog log(options.log_level, options.log_format);
   SetLogSink(&log);
+  if (absl::Status fits = FitSessionsToFdLimit(RaiseFdLimit(), options.max_sessions_given,
+                                               options.limits.max_sessions);
+      !fits.ok()) {
+    Log(LogLevel::kError, absl::StrCat("canceld could not start: ", fits.message()));
+    SetLogSink(nullptr);
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<Daemon>> daemon = Daemon::Start(options);
   if (!daemon.ok()) {
     Log(LogLevel::kError, absl::StrCat("canceld could not start: ", daemon.status().message()));

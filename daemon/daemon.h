@@ -42,7 +42,8 @@ struct DaemonOptions {
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kText;
   absl::Duration drain_timeout = absl::Seconds(3);
-  std::string config_path;  // TOML (config.h); empty: none
+  std::string config_path;          // TOML (config.h); empty: none
+  bool max_sessions_given = false;  // --max-sessions was on the command line (fd_limit.h)
 };
 
 class Daemon {
@@ -76,7 +77,8 @@ class Daemon {
 
 // Runs canceld until SIGTERM or SIGINT, then drains. Logs to stderr. Returns
 // the process exit code (0 after a clean drain, 1 if it could not start).
-int RunDaemon(const DaemonOptions& options);
+// Raises the fd limit and fits --max-sessions to it (fd_limit.h) first.
+int RunDaemon(DaemonOptions options);
 
 }  // namespace hother::cancelable::daemon
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a usage error is 2
   }
+  options.max_sessions_given = app.count("--max-sessions") > 0;
   if (flags.version) {
     std::cout << "canceld " << hother::cancelable::kVersion << "\n";
     return 0;

@@ -7,8 +7,12 @@
 
 namespace hother::cancelable::daemon {
 
-SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions)
-    : scheduler_(scheduler), lease_timeout_(lease_timeout), max_sessions_(max_sessions) {
+SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions,
+                           size_t max_handshakes_per_peer)
+    : scheduler_(scheduler),
+      lease_timeout_(lease_timeout),
+      max_sessions_(max_sessions),
+      max_handshakes_per_peer_(max_handshakes_per_peer) {
   lease_check_ = scheduler_.Every(std::max(lease_timeout_ / 4, absl::Milliseconds(10)), [this] {
     CheckLeases();
     return true;
@@ -24,13 +28,45 @@ void SessionLease::Touch() { table_->Touch(owner_.session_id); }
 absl::StatusOr<std::unique_ptr<SessionLease>> SessionTable::Open(
     Owner owner, std::shared_ptr<SessionSink> sink) {
   internal::MutexLock lock(&mu_);
-  if (sessions_.size() >= max_sessions_) {
-    return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
-                                                     max_sessions_, " sessions (--max-sessions)"));
-  }
+  if (sessions_.size() + handshakes_ >= max_sessions_) return FullLocked();
   owner.session_id = next_id_++;
   sessions_[owner.session_id] = Session{owner, std::move(sink), scheduler_.clock().Now()};
   return std::unique_ptr<SessionLease>(new SessionLease(this, std::move(owner)));
+}
+
+absl::Status SessionTable::FullLocked() const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "the daemon holds its maximum of ", max_sessions_, " sessions (--max-sessions)",
+      handshakes_ == 0 ? ""
+                       : absl::StrCat("; ", handshakes_, " of them still in their handshake")));
+}
+
+absl::Status SessionTable::BeginHandshake(const std::string& peer) {
+  internal::MutexLock lock(&mu_);
+  if (sessions_.size() + handshakes_ >= max_sessions_) return FullLocked();
+  size_t& from_peer = handshakes_by_peer_[peer];
+  if (from_peer >= max_handshakes_per_peer_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(from_peer,
+                     " session streams of this connection have not sent their Hello "
+                     "yet, the most allowed (--max-handshakes-per-peer)"));
+  }
+  ++from_peer;
+  ++handshakes_;
+  return absl::OkStatus();
+}
+
+void SessionTable::EndHandshake(const std::string& peer) {
+  internal::MutexLock lock(&mu_);
+  auto it = handshakes_by_peer_.find(peer);
+  if (it == handshakes_by_peer_.end()) return;
+  if (--it->second == 0) handshakes_by_peer_.erase(it);
+  --handshakes_;
+}
+
+size_t SessionTable::handshakes() const {
+  internal::MutexLock lock(&mu_);
+  return handshakes_;
 }
 
 void SessionTable::Touch(uint64_t session_id) {

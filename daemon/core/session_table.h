@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -64,7 +65,8 @@ class SessionLease {
 class SessionTable : public CancelListener {
  public:
   // Checks leases every lease_timeout / 4 on `scheduler`.
-  SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions);
+  SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, size_t max_sessions,
+               size_t max_handshakes_per_peer = 100);
   ~SessionTable() override;
 
   // RESOURCE_EXHAUSTED at max_sessions. The lease (owner with its new
@@ -72,6 +74,14 @@ class SessionTable : public CancelListener {
   [[nodiscard]] absl::StatusOr<std::unique_ptr<SessionLease>> Open(
       Owner owner, std::shared_ptr<SessionSink> sink);
   size_t size() const;
+
+  // A stream that will send its Hello: counted against max_sessions, and at
+  // most max_handshakes_per_peer per `peer` (the client's connection as gRPC
+  // names it); RESOURCE_EXHAUSTED naming the bound otherwise. Each admitted
+  // one ends with EndHandshake (before Open).
+  absl::Status BeginHandshake(const std::string& peer);
+  void EndHandshake(const std::string& peer);
+  size_t handshakes() const;
   // Every open session's sink (for shutdown).
   std::vector<std::shared_ptr<SessionSink>> Sinks() const;
 
@@ -89,11 +99,15 @@ class SessionTable : public CancelListener {
     bool expired = false;
   };
   void CheckLeases();
+  absl::Status FullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Scheduler& scheduler_;
   const absl::Duration lease_timeout_;
   const size_t max_sessions_;
+  const size_t max_handshakes_per_peer_;
   mutable internal::Mutex mu_;
+  absl::flat_hash_map<std::string, size_t> handshakes_by_peer_ ABSL_GUARDED_BY(mu_);
+  size_t handshakes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, Session> sessions_ ABSL_GUARDED_BY(mu_);
   Scheduler::Timer lease_check_;  // last: stops before the rest is destroyed

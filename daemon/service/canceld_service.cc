@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/core/labels.h"
 #include "daemon/service/convert.h"
+#include "daemon/service/raw_message.h"
 #include "daemon/service/session_reactor.h"
 #include "daemon/service/validate.h"
 #include "hother/cancelable/internal/status_macros.h"
@@ -35,13 +36,21 @@ size_t AddWithinBudget(const std::vector<Operation>& ops, absl::Time now,
   return ops.size();
 }
 
-// Every unary call: `handle` validates, converts, calls the core and fills
-// the reply (STYLE.md's four steps); the status it returns finishes the call,
-// through the one conversion to grpc::Status.
-template <typename Handle>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Handle&& handle) {
+// Every unary call: the request is parsed (INVALID_ARGUMENT when it does not
+// parse); `handle` validates, converts, calls the core and fills the reply
+// (STYLE.md's four steps); the status it returns finishes the call, through
+// the one conversion to grpc::Status.
+template <typename Request, typename Response, typename Handle>
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response,
+                                Handle&& handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(handle()));
+  Request request;
+  Response response;
+  absl::Status status = Decode(*raw_request, &request);
+  if (status.ok()) status = handle(&request, &response);
+  if (status.ok()) *raw_response = Encode(response);
+  reactor->Finish(ToGrpc(status));
   return reactor;
 }
 
@@ -59,225 +68,257 @@ void CanceldService::EndAllStreams() {
   watchers_.EndAll(ToGrpc(ShuttingDown()));
 }
 
-grpc::ServerBidiReactor<pb::SessionRequest, pb::SessionResponse>* CanceldService::Session(
-    grpc::CallbackServerContext*) {
-  return new SessionReactor(state_);
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CanceldService::Session(
+    grpc::CallbackServerContext* context) {
+  return new SessionReactor(state_, context->peer());
 }
 
 grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* context,
-                                                 const pb::CancelRequest* request,
-                                                 pb::CancelResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateCancelRequest(*request));
-    const std::string actor = ActorOf(request->actor(), *context);
-    CANCELABLE_ASSIGN_OR_RETURN(
-        CancelResult result,
-        state_.graph.Cancel(request->id(), request->message(), actor, !request->no_cascade()));
-    response->set_first(result.first);
-    response->set_reached(result.reached);
-    ToProto(result.operation, state_.clock.Now(), response->mutable_operation());
-    Log(LogLevel::kInfo, "cancel",
-        {{"id", request->id()},
-         {"first", YesNo(result.first)},
-         {"reached", absl::StrCat(result.reached)},
-         {"actor", actor}});
-    return absl::OkStatus();
-  });
+                                                 const grpc::ByteBuffer* raw_request,
+                                                 grpc::ByteBuffer* raw_response) {
+  return Unary<pb::CancelRequest, pb::CancelResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::CancelRequest* request, pb::CancelResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateCancelRequest(*request));
+        const std::string actor = ActorOf(request->actor(), *context);
+        CANCELABLE_ASSIGN_OR_RETURN(
+            CancelResult result,
+            state_.graph.Cancel(request->id(), request->message(), actor, !request->no_cascade()));
+        response->set_first(result.first);
+        response->set_reached(result.reached);
+        ToProto(result.operation, state_.clock.Now(), response->mutable_operation());
+        Log(LogLevel::kInfo, "cancel",
+            {{"id", request->id()},
+             {"first", YesNo(result.first)},
+             {"reached", absl::StrCat(result.reached)},
+             {"actor", actor}});
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext* context,
-                                                    const pb::CancelAllRequest* request,
-                                                    pb::CancelAllResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateCancelAllRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
-    if (filter.empty() && !request->all()) {
-      return absl::InvalidArgumentError("filter: empty; set all = true to cancel every operation");
-    }
-    const std::string actor = ActorOf(request->actor(), *context);
-    CancelAllResult result = state_.graph.CancelAll(filter, request->message(), actor,
-                                                    request->dry_run(), kCancelAllListed);
-    AddWithinBudget(result.listed, state_.clock.Now(), response->mutable_operations());
-    response->set_matched(static_cast<int32_t>(result.matched));
-    response->set_cancelled(result.cancelled);
-    if (!request->dry_run()) {
-      Log(LogLevel::kInfo, "cancel-all",
-          {{"cancelled", absl::StrCat(result.cancelled)}, {"actor", actor}});
-    }
-    return absl::OkStatus();
-  });
+                                                    const grpc::ByteBuffer* raw_request,
+                                                    grpc::ByteBuffer* raw_response) {
+  return Unary<pb::CancelAllRequest, pb::CancelAllResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::CancelAllRequest* request, pb::CancelAllResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateCancelAllRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
+        if (filter.empty() && !request->all()) {
+          return absl::InvalidArgumentError(
+              "filter: empty; set all = true to cancel every operation");
+        }
+        const std::string actor = ActorOf(request->actor(), *context);
+        CancelAllResult result = state_.graph.CancelAll(filter, request->message(), actor,
+                                                        request->dry_run(), kCancelAllListed);
+        AddWithinBudget(result.listed, state_.clock.Now(), response->mutable_operations());
+        response->set_matched(static_cast<int32_t>(result.matched));
+        response->set_cancelled(result.cancelled);
+        if (!request->dry_run()) {
+          Log(LogLevel::kInfo, "cancel-all",
+              {{"cancelled", absl::StrCat(result.cancelled)}, {"actor", actor}});
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::ListOperations(grpc::CallbackServerContext* context,
-                                                         const pb::ListOperationsRequest* request,
-                                                         pb::ListOperationsResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(ValidateListOperationsRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
-    CANCELABLE_ASSIGN_OR_RETURN(
-        OperationGraph::Page page,
-        state_.graph.List(filter, PageSize(request->page_size()), request->page_token()));
-    const size_t kept =
-        AddWithinBudget(page.operations, state_.clock.Now(), response->mutable_operations());
-    response->set_next_page_token(kept < page.operations.size() ? page.resume_tokens[kept]
-                                                                : page.next_page_token);
-    return absl::OkStatus();
-  });
+                                                         const grpc::ByteBuffer* raw_request,
+                                                         grpc::ByteBuffer* raw_response) {
+  return Unary<pb::ListOperationsRequest, pb::ListOperationsResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::ListOperationsRequest* request,
+          pb::ListOperationsResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(ValidateListOperationsRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(OperationFilter filter, FromProto(request->filter(), "filter"));
+        CANCELABLE_ASSIGN_OR_RETURN(
+            OperationGraph::Page page,
+            state_.graph.List(filter, PageSize(request->page_size()), request->page_token()));
+        const size_t kept =
+            AddWithinBudget(page.operations, state_.clock.Now(), response->mutable_operations());
+        response->set_next_page_token(kept < page.operations.size() ? page.resume_tokens[kept]
+                                                                    : page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::GetOperation(grpc::CallbackServerContext* context,
-                                                       const pb::GetOperationRequest* request,
-                                                       pb::Operation* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(ValidateGetOperationRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(Operation op, state_.graph.Get(request->id()));
-    ToProto(op, state_.clock.Now(), response, static_cast<size_t>(request->cause_offset()));
-    return absl::OkStatus();
-  });
+                                                       const grpc::ByteBuffer* raw_request,
+                                                       grpc::ByteBuffer* raw_response) {
+  return Unary<pb::GetOperationRequest, pb::Operation>(
+      context, raw_request, raw_response,
+      [&](const pb::GetOperationRequest* request, pb::Operation* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(ValidateGetOperationRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(Operation op, state_.graph.Get(request->id()));
+        ToProto(op, state_.clock.Now(), response, static_cast<size_t>(request->cause_offset()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::CreateToken(grpc::CallbackServerContext* context,
-                                                      const pb::CreateTokenRequest* request,
-                                                      pb::Token* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateCreateTokenRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.CreateToken(FromProto(*request)));
-    ToProto(token, response);
-    Log(LogLevel::kInfo, "token created", {{"token", token.name}});
-    return absl::OkStatus();
-  });
+                                                      const grpc::ByteBuffer* raw_request,
+                                                      grpc::ByteBuffer* raw_response) {
+  return Unary<pb::CreateTokenRequest, pb::Token>(
+      context, raw_request, raw_response,
+      [&](const pb::CreateTokenRequest* request, pb::Token* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateCreateTokenRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.CreateToken(FromProto(*request)));
+        ToProto(token, response);
+        Log(LogLevel::kInfo, "token created", {{"token", token.name}});
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::GetToken(grpc::CallbackServerContext* context,
-                                                   const pb::GetTokenRequest* request,
-                                                   pb::Token* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request->name()));
-    CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.GetToken(request->name()));
-    ToProto(token, response);
-    return absl::OkStatus();
-  });
+                                                   const grpc::ByteBuffer* raw_request,
+                                                   grpc::ByteBuffer* raw_response) {
+  return Unary<pb::GetTokenRequest, pb::Token>(
+      context, raw_request, raw_response,
+      [&](const pb::GetTokenRequest* request, pb::Token* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(ValidateTokenName("name", request->name()));
+        CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.GetToken(request->name()));
+        ToProto(token, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::ListTokens(grpc::CallbackServerContext* context,
-                                                     const pb::ListTokensRequest* request,
-                                                     pb::ListTokensResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(ValidateListTokensRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(Selector selector, Selector::Parse(request->selector()));
-    TokenPage page =
-        state_.graph.ListTokens(selector, PageSize(request->page_size()), request->page_token());
-    size_t bytes = 0;
-    for (size_t i = 0; i < page.tokens.size(); ++i) {
-      ToProto(page.tokens[i], response->add_tokens());
-      bytes += response->tokens(static_cast<int>(i)).ByteSizeLong();
-      if (bytes > wire::kMaxBatchBytes && i + 1 < page.tokens.size()) {
-        response->set_next_page_token(page.tokens[i + 1].name);  // the rest on the next page
+                                                     const grpc::ByteBuffer* raw_request,
+                                                     grpc::ByteBuffer* raw_response) {
+  return Unary<pb::ListTokensRequest, pb::ListTokensResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::ListTokensRequest* request, pb::ListTokensResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(ValidateListTokensRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(Selector selector, Selector::Parse(request->selector()));
+        TokenPage page = state_.graph.ListTokens(selector, PageSize(request->page_size()),
+                                                 request->page_token());
+        size_t bytes = 0;
+        for (size_t i = 0; i < page.tokens.size(); ++i) {
+          ToProto(page.tokens[i], response->add_tokens());
+          bytes += response->tokens(static_cast<int>(i)).ByteSizeLong();
+          if (bytes > wire::kMaxBatchBytes && i + 1 < page.tokens.size()) {
+            response->set_next_page_token(page.tokens[i + 1].name);  // the rest on the next page
+            return absl::OkStatus();
+          }
+        }
+        response->set_next_page_token(page.next_page_token);
         return absl::OkStatus();
-      }
-    }
-    response->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::CancelToken(grpc::CallbackServerContext* context,
-                                                      const pb::CancelTokenRequest* request,
-                                                      pb::CancelTokenResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateCancelTokenRequest(*request));
-    const std::string actor = ActorOf(request->actor(), *context);
-    CANCELABLE_ASSIGN_OR_RETURN(
-        TokenCancelResult result,
-        state_.graph.CancelToken(request->name(), request->message(), actor));
-    response->set_first(result.first);
-    response->set_tokens_reached(result.tokens_reached);
-    response->set_operations_reached(result.operations_reached);
-    ToProto(result.token, response->mutable_token());
-    Log(LogLevel::kInfo, "token cancelled",
-        {{"token", request->name()},
-         {"first", YesNo(result.first)},
-         {"operations", absl::StrCat(result.operations_reached)},
-         {"actor", actor}});
-    return absl::OkStatus();
-  });
+                                                      const grpc::ByteBuffer* raw_request,
+                                                      grpc::ByteBuffer* raw_response) {
+  return Unary<pb::CancelTokenRequest, pb::CancelTokenResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::CancelTokenRequest* request,
+          pb::CancelTokenResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateCancelTokenRequest(*request));
+        const std::string actor = ActorOf(request->actor(), *context);
+        CANCELABLE_ASSIGN_OR_RETURN(
+            TokenCancelResult result,
+            state_.graph.CancelToken(request->name(), request->message(), actor));
+        response->set_first(result.first);
+        response->set_tokens_reached(result.tokens_reached);
+        response->set_operations_reached(result.operations_reached);
+        ToProto(result.token, response->mutable_token());
+        Log(LogLevel::kInfo, "token cancelled",
+            {{"token", request->name()},
+             {"first", YesNo(result.first)},
+             {"operations", absl::StrCat(result.operations_reached)},
+             {"actor", actor}});
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::LinkTokens(grpc::CallbackServerContext* context,
-                                                     const pb::LinkTokensRequest* request,
-                                                     pb::Token* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateLinkTokensRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(TokenView token,
-                                state_.graph.LinkTokens(request->source(), request->target()));
-    ToProto(token, response);
-    return absl::OkStatus();
-  });
+                                                     const grpc::ByteBuffer* raw_request,
+                                                     grpc::ByteBuffer* raw_response) {
+  return Unary<pb::LinkTokensRequest, pb::Token>(
+      context, raw_request, raw_response,
+      [&](const pb::LinkTokensRequest* request, pb::Token* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateLinkTokensRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(TokenView token,
+                                    state_.graph.LinkTokens(request->source(), request->target()));
+        ToProto(token, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::DeleteToken(grpc::CallbackServerContext* context,
-                                                      const pb::DeleteTokenRequest* request,
-                                                      pb::DeleteTokenResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateDeleteTokenRequest(*request));
-    CANCELABLE_ASSIGN_OR_RETURN(size_t detached,
-                                state_.graph.DeleteToken(request->name(), request->force()));
-    response->set_detached_operations(static_cast<int32_t>(detached));
-    Log(LogLevel::kInfo, "token deleted",
-        {{"token", request->name()},
-         {"detached", absl::StrCat(detached)},
-         {"actor", ActorOf("", *context)}});
-    return absl::OkStatus();
-  });
+                                                      const grpc::ByteBuffer* raw_request,
+                                                      grpc::ByteBuffer* raw_response) {
+  return Unary<pb::DeleteTokenRequest, pb::DeleteTokenResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::DeleteTokenRequest* request,
+          pb::DeleteTokenResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateDeleteTokenRequest(*request));
+        CANCELABLE_ASSIGN_OR_RETURN(size_t detached,
+                                    state_.graph.DeleteToken(request->name(), request->force()));
+        response->set_detached_operations(static_cast<int32_t>(detached));
+        Log(LogLevel::kInfo, "token deleted",
+            {{"token", request->name()},
+             {"detached", absl::StrCat(detached)},
+             {"actor", ActorOf("", *context)}});
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContext* context,
-                                                      const pb::SetDeadlineRequest* request,
-                                                      pb::SetDeadlineResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    CANCELABLE_RETURN_IF_ERROR(state_.Serving());
-    CANCELABLE_RETURN_IF_ERROR(ValidateSetDeadlineRequest(*request));
-    const std::optional<absl::Time> deadline = DeadlineFromProto(*request, state_.clock.Now());
-    CANCELABLE_RETURN_IF_ERROR(
-        request->target_case() == pb::SetDeadlineRequest::kToken
-            ? state_.graph.SetTokenDeadline(request->token(), deadline)
-            : state_.graph.SetOperationDeadline(request->operation_id(), deadline));
-    if (deadline.has_value()) ToProto(*deadline, response->mutable_deadline());
-    return absl::OkStatus();
-  });
+                                                      const grpc::ByteBuffer* raw_request,
+                                                      grpc::ByteBuffer* raw_response) {
+  return Unary<pb::SetDeadlineRequest, pb::SetDeadlineResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::SetDeadlineRequest* request,
+          pb::SetDeadlineResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+        CANCELABLE_RETURN_IF_ERROR(ValidateSetDeadlineRequest(*request));
+        const std::optional<absl::Time> deadline = DeadlineFromProto(*request, state_.clock.Now());
+        CANCELABLE_RETURN_IF_ERROR(
+            request->target_case() == pb::SetDeadlineRequest::kToken
+                ? state_.graph.SetTokenDeadline(request->token(), deadline)
+                : state_.graph.SetOperationDeadline(request->operation_id(), deadline));
+        if (deadline.has_value()) ToProto(*deadline, response->mutable_deadline());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::ListConditions(grpc::CallbackServerContext* context,
-                                                         const pb::ListConditionsRequest*,
-                                                         pb::ListConditionsResponse* response) {
-  return Unary(context, [&]() -> absl::Status {
-    for (const ConditionStatus& c : state_.conditions.List()) {
-      ToProto(c, response->add_conditions());
-    }
-    return absl::OkStatus();
-  });
+                                                         const grpc::ByteBuffer* raw_request,
+                                                         grpc::ByteBuffer* raw_response) {
+  return Unary<pb::ListConditionsRequest, pb::ListConditionsResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::ListConditionsRequest* /*request*/,
+          pb::ListConditionsResponse* response) -> absl::Status {
+        for (const ConditionStatus& c : state_.conditions.List()) {
+          ToProto(c, response->add_conditions());
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* CanceldService::GetDaemonInfo(grpc::CallbackServerContext* context,
-                                                        const pb::GetDaemonInfoRequest*,
-                                                        pb::DaemonInfo* response) {
-  return Unary(context, [&]() -> absl::Status {
-    response->set_version(kVersion);
-    response->set_pid(getpid());
-    ToProto(state_.start_time, response->mutable_start_time());
-    return absl::OkStatus();
-  });
+                                                        const grpc::ByteBuffer* raw_request,
+                                                        grpc::ByteBuffer* raw_response) {
+  return Unary<pb::GetDaemonInfoRequest, pb::DaemonInfo>(
+      context, raw_request, raw_response,
+      [&](const pb::GetDaemonInfoRequest* /*request*/, pb::DaemonInfo* response) -> absl::Status {
+        response->set_version(kVersion);
+        response->set_pid(getpid());
+        ToProto(state_.start_time, response->mutable_start_time());
+        return absl::OkStatus();
+      });
 }
 
-grpc::ServerWriteReactor<pb::WatchEvent>* CanceldService::Watch(grpc::CallbackServerContext*,
-                                                                const pb::WatchRequest* request) {
-  return new WatchReactor(state_, watchers_, *request);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* CanceldService::Watch(
+    grpc::CallbackServerContext*, const grpc::ByteBuffer* raw_request) {
+  return new WatchReactor(state_, watchers_, *raw_request);
 }
 
 }  // namespace hother::cancelable::daemon

@@ -12,56 +12,77 @@ namespace hother::cancelable::daemon {
 
 namespace pb = ::hother::cancelable::v1;
 
-class CanceldService final : public pb::Canceld::CallbackService {
+// Every method takes and answers bytes (raw_message.h), so that a request
+// that does not parse gets INVALID_ARGUMENT rather than gRPC's empty
+// UNIMPLEMENTED; the handlers parse, validate, call the core and encode.
+using RawCanceldService = pb::Canceld::WithRawCallbackMethod_Session<
+    pb::Canceld::WithRawCallbackMethod_Cancel<pb::Canceld::WithRawCallbackMethod_CancelAll<
+        pb::Canceld::WithRawCallbackMethod_ListOperations<
+            pb::Canceld::WithRawCallbackMethod_GetOperation<
+                pb::Canceld::WithRawCallbackMethod_Watch<
+                    pb::Canceld::WithRawCallbackMethod_CreateToken<
+                        pb::Canceld::WithRawCallbackMethod_GetToken<
+                            pb::Canceld::WithRawCallbackMethod_ListTokens<
+                                pb::Canceld::WithRawCallbackMethod_CancelToken<
+                                    pb::Canceld::WithRawCallbackMethod_LinkTokens<
+                                        pb::Canceld::WithRawCallbackMethod_DeleteToken<
+                                            pb::Canceld::WithRawCallbackMethod_SetDeadline<
+                                                pb::Canceld::WithRawCallbackMethod_ListConditions<
+                                                    pb::Canceld::
+                                                        WithRawCallbackMethod_GetDaemonInfo<
+                                                            pb::Canceld::Service>>>>>>>>>>>>>>>;
+
+class CanceldService final : public RawCanceldService {
  public:
-  explicit CanceldService(DaemonState& state) : state_(state) {}
+  explicit CanceldService(DaemonState& state)
+      : state_(state), watchers_(state.limits.max_watchers) {}
 
   // Ends every session and watcher with UNAVAILABLE (the daemon is draining).
   void EndAllStreams();
 
-  grpc::ServerBidiReactor<pb::SessionRequest, pb::SessionResponse>* Session(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Session(
       grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
-                                   const pb::CancelRequest* request,
-                                   pb::CancelResponse* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CancelAll(grpc::CallbackServerContext* context,
-                                      const pb::CancelAllRequest* request,
-                                      pb::CancelAllResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListOperations(grpc::CallbackServerContext* context,
-                                           const pb::ListOperationsRequest* request,
-                                           pb::ListOperationsResponse* response) override;
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetOperation(grpc::CallbackServerContext* context,
-                                         const pb::GetOperationRequest* request,
-                                         pb::Operation* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context,
-                                        const pb::CreateTokenRequest* request,
-                                        pb::Token* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetToken(grpc::CallbackServerContext* context,
-                                     const pb::GetTokenRequest* request,
-                                     pb::Token* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* context,
-                                       const pb::ListTokensRequest* request,
-                                       pb::ListTokensResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* CancelToken(grpc::CallbackServerContext* context,
-                                        const pb::CancelTokenRequest* request,
-                                        pb::CancelTokenResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* DeleteToken(grpc::CallbackServerContext* context,
-                                        const pb::DeleteTokenRequest* request,
-                                        pb::DeleteTokenResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* LinkTokens(grpc::CallbackServerContext* context,
-                                       const pb::LinkTokensRequest* request,
-                                       pb::Token* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* SetDeadline(grpc::CallbackServerContext* context,
-                                        const pb::SetDeadlineRequest* request,
-                                        pb::SetDeadlineResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ListConditions(grpc::CallbackServerContext* context,
-                                           const pb::ListConditionsRequest* request,
-                                           pb::ListConditionsResponse* response) override;
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetDaemonInfo(grpc::CallbackServerContext* context,
-                                          const pb::GetDaemonInfoRequest* request,
-                                          pb::DaemonInfo* response) override;
-  grpc::ServerWriteReactor<pb::WatchEvent>* Watch(grpc::CallbackServerContext* context,
-                                                  const pb::WatchRequest* request) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request) override;
 
  private:
   DaemonState& state_;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/core/daemon_signals.h"
 #include "daemon/service/convert.h"
+#include "daemon/service/raw_message.h"
 #include "daemon/service/validate.h"
 #include "hother/cancelable/log.h"
 #include "hother/cancelable/version.h"
@@ -21,6 +22,7 @@ class SessionReactor::Channel : public SessionSink {
   explicit Channel(SessionReactor* reactor) : reactor_(reactor) {}
 
   void DeliverCancels(std::vector<CancelDelivery> items) override {
+    if (items.empty()) return;
     pb::SessionResponse response;
     pb::CancelNotice* notice = response.mutable_cancel();
     for (const CancelDelivery& item : items) {
@@ -34,7 +36,9 @@ class SessionReactor::Channel : public SessionSink {
     // first, and must not reach local children before their own daemon
     // records do); so, split, the parts go last to first as well.
     std::vector<pb::SessionResponse> parts = wire::SplitBatch(std::move(response));
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) reactor_->writes_.Push(std::move(*it));
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      if (!reactor_->writes_.Push(*it)) return;  // finishing (or past its bound)
+    }
   }
 
   void End(absl::Status why, bool flush) override {
@@ -45,6 +49,19 @@ class SessionReactor::Channel : public SessionSink {
   void Detach() {
     internal::MutexLock lock(&mu_);
     reactor_ = nullptr;
+  }
+
+  // The handshake timer's end of a stream that sent no Hello in time.
+  void EndIfNoHello(absl::Duration timeout) {
+    internal::MutexLock lock(&mu_);
+    if (reactor_ == nullptr || welcomed_) return;
+    reactor_->writes_.Finish(ToGrpc(
+        absl::DeadlineExceededError(absl::StrCat("no Hello within ", absl::FormatDuration(timeout),
+                                                 " of the stream's start (--handshake-timeout)"))));
+  }
+  void Welcomed() {
+    internal::MutexLock lock(&mu_);
+    welcomed_ = true;
   }
 
   // Runs `fn` (which registers and pushes the Registered reply) holding the
@@ -59,6 +76,7 @@ class SessionReactor::Channel : public SessionSink {
  private:
   internal::Mutex mu_;
   SessionReactor* reactor_ ABSL_GUARDED_BY(mu_);
+  bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 namespace {
@@ -75,9 +93,22 @@ void AddError(pb::SessionResponse& errors, uint64_t ref, const std::string& oper
 
 }  // namespace
 
-SessionReactor::SessionReactor(DaemonState& state)
-    : state_(state), channel_(std::make_shared<Channel>(this)) {
-  StartRead(&request_);
+SessionReactor::SessionReactor(DaemonState& state, std::string peer)
+    : state_(state),
+      peer_(std::move(peer)),
+      writes_(this, state.limits.session_queue_bytes, "--session-queue-bytes"),
+      channel_(std::make_shared<Channel>(this)) {
+  if (absl::Status admitted = state_.sessions.BeginHandshake(peer_); !admitted.ok()) {
+    writes_.Finish(ToGrpc(admitted));
+    return;
+  }
+  handshaking_ = true;
+  handshake_timer_ = state_.scheduler.After(
+      state_.limits.handshake_timeout,
+      [channel = std::weak_ptr<Channel>(channel_), timeout = state_.limits.handshake_timeout] {
+        if (std::shared_ptr<Channel> c = channel.lock()) c->EndIfNoHello(timeout);
+      });
+  StartRead(&read_);
 }
 
 void SessionReactor::OnReadDone(bool ok) {
@@ -85,45 +116,87 @@ void SessionReactor::OnReadDone(bool ok) {
     writes_.Finish(grpc::Status::OK);
     return;
   }
-  if (lease_ == nullptr) {
-    if (!request_.has_hello()) {
-      writes_.Finish(
-          ToGrpc(absl::FailedPreconditionError("the first message of a session must be a Hello")));
+  pb::SessionRequest request;
+  absl::Status decoded = Decode(read_, &request);
+  read_.Clear();
+  if (!decoded.ok()) {
+    writes_.Finish(ToGrpc(absl::InvalidArgumentError(
+        absl::StrCat("session: ", decoded.message(), "; the stream ends"))));
+    return;
+  }
+  if (Handle(request)) ReadNext();
+}
+
+void SessionReactor::ReadNext() {
+  {
+    internal::MutexLock lock(&read_mu_);
+    if (writes_.bytes() > kReadPauseBytes) {
+      read_paused_ = true;  // OnWriteDone reads on once the client has taken its replies
       return;
     }
-    if (!HandleHello(request_.hello())) return;
-  } else {
-    lease_->Touch();
-    switch (request_.kind_case()) {
-      case pb::SessionRequest::kRegister:
-        HandleRegister(request_.register_());
-        break;
-      case pb::SessionRequest::kProgress:
-        HandleProgress(request_.progress());
-        break;
-      case pb::SessionRequest::kFinish:
-        HandleFinish(request_.finish());
-        break;
-      case pb::SessionRequest::kHeartbeat: {
-        pb::SessionResponse beat;
-        beat.mutable_heartbeat();
-        writes_.Push(std::move(beat));
-        break;
-      }
-      case pb::SessionRequest::kHello:
-        writes_.Finish(ToGrpc(absl::FailedPreconditionError("a session sends one Hello, first")));
-        return;
-      case pb::SessionRequest::KIND_NOT_SET:
-        writes_.Finish(
-            ToGrpc(absl::InvalidArgumentError("kind: a SessionRequest must carry a message")));
-        return;
-    }
   }
-  request_.Clear();
-  StartRead(&request_);
+  StartRead(&read_);
+}
+
+void SessionReactor::OnWriteDone(bool ok) {
+  writes_.WriteDone(ok);
+  if (!ok) return;
+  // The client took a reply: it is alive, even while its requests wait.
+  if (SessionLease* lease = renew_.load()) lease->Touch();
+  {
+    internal::MutexLock lock(&read_mu_);
+    if (!read_paused_ || writes_.bytes() > kReadPauseBytes / 2 || writes_.finishing()) return;
+    read_paused_ = false;
+  }
+  StartRead(&read_);
+}
+
+bool SessionReactor::Handle(const pb::SessionRequest& request) {
+  if (lease_ == nullptr) {
+    if (!request.has_hello()) {
+      writes_.Finish(
+          ToGrpc(absl::FailedPreconditionError("the first message of a session must be a Hello")));
+      return false;
+    }
+    return HandleHello(request.hello());
+  }
+  lease_->Touch();
+  switch (request.kind_case()) {
+    case pb::SessionRequest::kRegister:
+      HandleRegister(request.register_());
+      return !writes_.finishing();
+    case pb::SessionRequest::kProgress:
+      HandleProgress(request.progress());
+      return !writes_.finishing();
+    case pb::SessionRequest::kFinish:
+      HandleFinish(request.finish());
+      return !writes_.finishing();
+    case pb::SessionRequest::kHeartbeat: {
+      pb::SessionResponse beat;
+      beat.mutable_heartbeat();
+      return writes_.Push(beat);
+    }
+    case pb::SessionRequest::kHello:
+      writes_.Finish(ToGrpc(absl::FailedPreconditionError("a session sends one Hello, first")));
+      return false;
+    case pb::SessionRequest::KIND_NOT_SET:
+      writes_.Finish(
+          ToGrpc(absl::InvalidArgumentError("kind: a SessionRequest must carry a message")));
+      return false;
+  }
+  return true;
+}
+
+void SessionReactor::EndHandshake() {
+  if (!handshaking_) return;
+  handshaking_ = false;
+  state_.sessions.EndHandshake(peer_);
 }
 
 bool SessionReactor::HandleHello(const pb::Hello& hello) {
+  channel_->Welcomed();
+  handshake_timer_.Reset();
+  EndHandshake();
   if (state_.draining.load()) {
     writes_.Finish(ToGrpc(ShuttingDown()));
     return false;
@@ -142,6 +215,7 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
     return false;
   }
   lease_ = *std::move(opened);
+  renew_.store(lease_.get());
   if (state_.draining.load()) {  // shutdown began while we opened: end it too
     writes_.Finish(ToGrpc(ShuttingDown()));
     return false;
@@ -150,6 +224,7 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
       {{"session", absl::StrCat(lease_->owner().session_id)},
        {"process", lease_->owner().process_name},
        {"pid", absl::StrCat(lease_->owner().pid)},
+       {"peer", peer_},
        {"sdk_version", hello.sdk_version().empty() ? "unknown" : hello.sdk_version()}});
   pb::SessionResponse response;
   pb::Welcome* welcome = response.mutable_welcome();
@@ -157,8 +232,7 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   ToProto(state_.limits.heartbeat_interval, welcome->mutable_heartbeat_interval());
   ToProto(state_.limits.lease_timeout, welcome->mutable_lease_timeout());
   welcome->set_daemon_version(kVersion);
-  writes_.Push(std::move(response));
-  return true;
+  return writes_.Push(response);
 }
 
 void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
@@ -168,6 +242,10 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
 void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
   pb::SessionResponse registered;
   pb::SessionResponse errors;
+  if (absl::Status count = ValidateItemCount("register.items", request.items_size()); !count.ok()) {
+    writes_.Finish(ToGrpc(count));
+    return;
+  }
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::RegisterItem& item = request.items(i);
     absl::Status status = ValidateRegisterItem(absl::StrCat("register.items[", i, "]"), item);
@@ -209,12 +287,16 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
            {"session", absl::StrCat(lease_->owner().session_id)}});
     }
   }
-  if (registered.has_registered()) writes_.Push(std::move(registered));
-  if (errors.has_errors()) writes_.Push(std::move(errors));
+  if (registered.has_registered()) writes_.Push(registered);
+  if (errors.has_errors()) writes_.Push(errors);
 }
 
 void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
   pb::SessionResponse errors;
+  if (absl::Status count = ValidateItemCount("progress.items", request.items_size()); !count.ok()) {
+    writes_.Finish(ToGrpc(count));
+    return;
+  }
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::ProgressItem& item = request.items(i);
     absl::Status status = ValidateProgressItem(absl::StrCat("progress.items[", i, "]"), item);
@@ -225,15 +307,18 @@ void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
     }
     if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
   }
-  if (errors.has_errors()) writes_.Push(std::move(errors));
+  if (errors.has_errors()) writes_.Push(errors);
 }
 
 void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
   pb::SessionResponse errors;
+  if (absl::Status count = ValidateItemCount("finish.items", request.items_size()); !count.ok()) {
+    writes_.Finish(ToGrpc(count));
+    return;
+  }
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::FinishItem& item = request.items(i);
-    absl::Status status =
-        ValidateId(absl::StrCat("finish.items[", i, "].operation_id"), item.operation_id(), true);
+    absl::Status status = ValidateFinishItem(absl::StrCat("finish.items[", i, "]"), item);
     std::optional<OpStatus> final_status = FinalStatusFromProto(item.status());
     if (status.ok() && !final_status.has_value()) {
       status = absl::InvalidArgumentError(
@@ -246,7 +331,7 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
     }
     if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
   }
-  if (errors.has_errors()) writes_.Push(std::move(errors));
+  if (errors.has_errors()) writes_.Push(errors);
 }
 
 void SessionReactor::OnCancel() {
@@ -255,6 +340,8 @@ void SessionReactor::OnCancel() {
 
 void SessionReactor::OnDone() {
   channel_->Detach();
+  EndHandshake();
+  renew_.store(nullptr);
   if (lease_ != nullptr) {
     const Owner owner = lease_->owner();
     lease_.reset();  // closes the session

@@ -5,10 +5,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "daemon/service/convert.h"
+#include "daemon/service/raw_message.h"
+#include "daemon/service/validate.h"
+#include "hother/cancelable/internal/status_macros.h"
 
 namespace hother::cancelable::daemon {
 
-WatcherSet::WatcherSet() : thread_([this] { FanOutLoop(); }) {}
+WatcherSet::WatcherSet(size_t max_watchers)
+    : max_watchers_(max_watchers), thread_([this] { FanOutLoop(); }) {}
 
 WatcherSet::~WatcherSet() {
   {
@@ -21,6 +25,7 @@ WatcherSet::~WatcherSet() {
 
 std::unique_ptr<WatcherSet::Membership> WatcherSet::Join(WatchReactor* watcher) {
   internal::MutexLock lock(&mu_);
+  if (watchers_.size() >= max_watchers_) return nullptr;
   watchers_.insert(watcher);
   return std::unique_ptr<Membership>(new Membership(this, watcher));
 }
@@ -65,19 +70,24 @@ void WatcherSet::FanOutLoop() {
 }
 
 WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
-                           const pb::WatchRequest& request)
+                           const grpc::ByteBuffer& raw_request)
     : state_(state), watchers_(watchers) {
   membership_ = watchers_.Join(this);
-  if (state_.draining.load()) {
-    End(ToGrpc(ShuttingDown()));
+  if (membership_ == nullptr) {
+    End(ToGrpc(absl::ResourceExhaustedError(absl::StrCat("the daemon serves its maximum of ",
+                                                         watchers_.max_watchers(),
+                                                         " watchers (--max-watchers)"))));
     return;
   }
-  absl::StatusOr<OperationFilter> filter = FromProto(request.filter(), "filter");
-  if (!filter.ok()) {
-    End(ToGrpc(filter.status()));
-    return;
-  }
-  filter_ = *std::move(filter);
+  if (absl::Status started = Start(raw_request); !started.ok()) End(ToGrpc(started));
+}
+
+absl::Status WatchReactor::Start(const grpc::ByteBuffer& raw_request) {
+  CANCELABLE_RETURN_IF_ERROR(state_.Serving());
+  pb::WatchRequest request;
+  CANCELABLE_RETURN_IF_ERROR(Decode(raw_request, &request));
+  CANCELABLE_RETURN_IF_ERROR(ValidateWatchRequest(request));
+  CANCELABLE_ASSIGN_OR_RETURN(filter_, FromProto(request.filter(), "filter"));
   // start_sequence N replays from N on; from_sequence N after N; neither, nothing.
   std::optional<uint64_t> replay_after;
   if (request.start_sequence() > 0) {
@@ -85,21 +95,28 @@ WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
   } else if (request.from_sequence() > 0) {
     replay_after = request.from_sequence();
   }
-  auto subscription = state_.events.Subscribe(
-      replay_after,
-      [this](uint64_t current) {
-        pb::WatchEvent start;
-        start.set_sequence(current);
-        start.set_type(pb::WATCH_EVENT_TYPE_START);
-        ToProto(state_.clock.Now(), start.mutable_time());
-        writes_.Push(std::move(start));
-      },
-      [this](const Event& event) { OnEvent(event); });
-  if (!subscription.ok()) {
-    End(ToGrpc(subscription.status()));
-    return;
+  CANCELABLE_ASSIGN_OR_RETURN(subscription_, state_.events.Subscribe(
+                                                 replay_after,
+                                                 [this](uint64_t current) {
+                                                   pb::WatchEvent start;
+                                                   start.set_sequence(current);
+                                                   start.set_type(pb::WATCH_EVENT_TYPE_START);
+                                                   ToProto(state_.clock.Now(),
+                                                           start.mutable_time());
+                                                   writes_.Push(start);
+                                                 },
+                                                 [this](const Event& event) { OnEvent(event); }));
+  return absl::OkStatus();
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  writes_.WriteDone(ok);
+  {
+    internal::MutexLock lock(&pending_mu_);
+    if (!waiting_for_reads_ || writes_.bytes() >= kWatchWriteBytes) return;
+    waiting_for_reads_ = false;
   }
-  subscription_ = *std::move(subscription);
+  watchers_.Wake(this);
 }
 
 void WatchReactor::OnEvent(const Event& event) {
@@ -124,18 +141,39 @@ void WatchReactor::Drain() {
     events.swap(pending_);
     fell_behind_at = fell_behind_at_;
   }
-  for (const Event& event : events) {
+  if (fell_behind_at != 0) {
+    // What waits unconverted (a client that does not read) is dropped at once.
+    End(ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
+        "watcher fell behind by ", state_.limits.watch_queue_limit,
+        " events; resume with from_sequence set to the last sequence received (before ",
+        fell_behind_at, ")"))));
+    return;
+  }
+  size_t converted = 0;
+  for (; converted < events.size() && writes_.bytes() < kWatchWriteBytes; ++converted) {
+    const Event& event = events[converted];
     pb::WatchEvent out;
     out.set_sequence(event.sequence);
     out.set_type(ToProto(event.type));
     ToProto(event.time, out.mutable_time());
     ToProto(*event.operation, event.time, out.mutable_operation());
-    if (!writes_.Push(std::move(out))) return;  // finishing
+    if (!writes_.Push(out)) return;  // finishing
   }
-  if (fell_behind_at != 0) {
-    End(ToGrpc(absl::ResourceExhaustedError(
-        absl::StrCat("watcher fell behind by ", state_.limits.watch_queue_limit,
-                     " events; resume with from_sequence before ", fell_behind_at))));
+  if (converted < events.size()) {  // the rest waits, ahead of newer events
+    bool wake = false;
+    {
+      internal::MutexLock lock(&pending_mu_);
+      pending_.insert(pending_.begin(), std::make_move_iterator(events.begin() + converted),
+                      std::make_move_iterator(events.end()));
+      waiting_for_reads_ = true;
+      // A write may have completed since the check: then no OnWriteDone is coming.
+      if (writes_.bytes() < kWatchWriteBytes) {
+        waiting_for_reads_ = false;
+        wake = true;
+      }
+    }
+    if (wake) watchers_.Wake(this);
+    return;
   }
 }
 

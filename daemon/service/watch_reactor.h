@@ -2,6 +2,9 @@
 // from the requested sequence), filters, and writes events in order. A
 // watcher that falls more than `watch_queue_limit` events behind is ended
 // with RESOURCE_EXHAUSTED and the last sequence it was sent, so it can resume.
+// Events wait as shared snapshots; at most kWatchWriteBytes of them are
+// converted to messages ahead of what the client has read, so a watcher
+// that does not read costs the daemon little. At most max_watchers at once.
 #ifndef HOTHER_CANCELABLE_DAEMON_SERVICE_WATCH_REACTOR_H_
 #define HOTHER_CANCELABLE_DAEMON_SERVICE_WATCH_REACTOR_H_
 
@@ -34,7 +37,7 @@ class WatchReactor;
 // watchers never lengthens a cancel by their conversions and writes.
 class WatcherSet {
  public:
-  WatcherSet();
+  explicit WatcherSet(size_t max_watchers);
   ~WatcherSet();  // stops the fan-out thread
   WatcherSet(const WatcherSet&) = delete;
   WatcherSet& operator=(const WatcherSet&) = delete;
@@ -53,7 +56,9 @@ class WatcherSet {
     WatcherSet* const set_;
     WatchReactor* const watcher_;
   };
+  // Null when max_watchers have joined.
   [[nodiscard]] std::unique_ptr<Membership> Join(WatchReactor* watcher);
+  size_t max_watchers() const { return max_watchers_; }
   // Ends every watcher with `status`.
   void EndAll(const grpc::Status& status);
   // `watcher` has queued events: the fan-out thread drains them. Cheap; may
@@ -64,6 +69,7 @@ class WatcherSet {
   void FanOutLoop();
   void Remove(WatchReactor* watcher);
 
+  const size_t max_watchers_;
   internal::Mutex mu_;
   internal::CondVar changed_;  // ready_, busy_, stop_
   absl::flat_hash_set<WatchReactor*> watchers_ ABSL_GUARDED_BY(mu_);
@@ -74,11 +80,15 @@ class WatcherSet {
   std::thread thread_;
 };
 
-class WatchReactor : public grpc::ServerWriteReactor<pb::WatchEvent> {
- public:
-  WatchReactor(DaemonState& state, WatcherSet& watchers, const pb::WatchRequest& request);
+// Messages converted ahead of what a watcher's client has read.
+inline constexpr size_t kWatchWriteBytes = 1 << 20;
 
-  void OnWriteDone(bool ok) override { writes_.WriteDone(ok); }
+class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  // `raw_request`: a WatchRequest's bytes (INVALID_ARGUMENT when they do not parse).
+  WatchReactor(DaemonState& state, WatcherSet& watchers, const grpc::ByteBuffer& raw_request);
+
+  void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
   void End(const grpc::Status& status) { writes_.Finish(status); }
@@ -90,15 +100,19 @@ class WatchReactor : public grpc::ServerWriteReactor<pb::WatchEvent> {
   // Under the log's (and the graph's) lock: filters `event` and queues it,
   // within watch_queue_limit (events queued here and in writes_ together).
   void OnEvent(const Event& event);
+  // Subscribes per the request; an error ends the stream.
+  absl::Status Start(const grpc::ByteBuffer& raw_request);
 
   DaemonState& state_;
   WatcherSet& watchers_;
-  WriteQueue<WatchReactor, pb::WatchEvent> writes_{this};
+  WriteQueue<WatchReactor> writes_{this};
   OperationFilter filter_;  // set before the subscription, then only read
   internal::Mutex pending_mu_;
   std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
   // The first event that found the queue full (0: none): the watcher ends.
   uint64_t fell_behind_at_ ABSL_GUARDED_BY(pending_mu_) = 0;
+  // Drain left events waiting for the client to read: OnWriteDone wakes it.
+  bool waiting_for_reads_ ABSL_GUARDED_BY(pending_mu_) = false;
   std::unique_ptr<WatcherSet::Membership> membership_;
   std::unique_ptr<EventLog::Subscription> subscription_;
 };

@@ -17,10 +17,12 @@ namespace hother::cancelable::bench {
 
 class HoldReactor;
 
-class BareService final : public Bare::CallbackService {
+// Hold takes and writes bytes, as canceld's streams do (daemon/service/raw_message.h),
+// so that the baseline pays the same serialization.
+class BareService final : public Bare::WithRawCallbackMethod_Hold<Bare::CallbackService> {
  public:
-  grpc::ServerWriteReactor<Push>* Hold(grpc::CallbackServerContext*,
-                                       const HoldRequest* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Hold(grpc::CallbackServerContext*,
+                                                   const grpc::ByteBuffer* raw) override;
   grpc::ServerUnaryReactor* Trigger(grpc::CallbackServerContext* context,
                                     const TriggerRequest* request, TriggerReply* reply) override;
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const TriggerRequest*,
@@ -39,13 +41,13 @@ class BareService final : public Bare::CallbackService {
   std::vector<HoldReactor*> held_;
 };
 
-class HoldReactor : public grpc::ServerWriteReactor<Push> {
+class HoldReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   HoldReactor(BareService* service, std::string key) : service_(service), key_(std::move(key)) {}
   void Send() {
     Push push;
     push.set_key(key_);
-    writes_.Push(std::move(push));
+    writes_.Push(push);
   }
   void OnWriteDone(bool ok) override { writes_.WriteDone(ok); }
   void OnCancel() override { writes_.Finish(grpc::Status::CANCELLED); }
@@ -58,12 +60,14 @@ class HoldReactor : public grpc::ServerWriteReactor<Push> {
  private:
   BareService* service_;
   std::string key_;
-  daemon::WriteQueue<HoldReactor, Push> writes_{this};
+  daemon::WriteQueue<HoldReactor> writes_{this};
 };
 
-grpc::ServerWriteReactor<Push>* BareService::Hold(grpc::CallbackServerContext*,
-                                                  const HoldRequest* request) {
-  auto* reactor = new HoldReactor(this, request->key());
+grpc::ServerWriteReactor<grpc::ByteBuffer>* BareService::Hold(grpc::CallbackServerContext*,
+                                                              const grpc::ByteBuffer* raw) {
+  HoldRequest request;
+  (void)daemon::Decode(*raw, &request);  // the bench sends valid ones
+  auto* reactor = new HoldReactor(this, request.key());
   std::lock_guard<std::mutex> lock(mu_);
   held_.push_back(reactor);
   return reactor;
