@@ -22,22 +22,21 @@ size_t RaiseFdLimit() {
 absl::Status FitSessionsToFdLimit(size_t fd_limit, bool given, size_t& max_sessions) {
   if (max_sessions + kFdReserve <= fd_limit) return absl::OkStatus();
   if (fd_limit <= kFdReserve + 1) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the file descriptor limit is ", fd_limit, "; canceld needs more than ", kFdReserve,
-        " (raise LimitNOFILE= or `ulimit -n`)"));
+    return absl::FailedPreconditionError(absl::StrCat("the file descriptor limit is ", fd_limit,
+                                                      "; canceld needs more than ", kFdReserve,
+                                                      " (raise LimitNOFILE= or `ulimit -n`)"));
   }
   if (given) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--max-sessions ", max_sessions, " needs ", max_sessions + kFdReserve,
-        " file descriptors, but the limit is ", fd_limit,
-        " (raise LimitNOFILE= or `ulimit -n`, or lower --max-sessions to at most ",
-        fd_limit - kFdReserve, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("--max-sessions ", max_sessions, " needs ", max_sessions + kFdReserve,
+                     " file descriptors, but the limit is ", fd_limit,
+                     " (raise LimitNOFILE= or `ulimit -n`, or lower --max-sessions to at most ",
+                     fd_limit - kFdReserve, ")"));
   }
   const size_t fitted = fd_limit - kFdReserve;
-  Log(LogLevel::kWarning,
-      absl::StrCat("--max-sessions lowered from ", max_sessions, " to ", fitted,
-                   " to fit the file descriptor limit of ", fd_limit,
-                   " (raise LimitNOFILE= or `ulimit -n` for more)"));
+  Log(LogLevel::kWarning, absl::StrCat("--max-sessions lowered from ", max_sessions, " to ", fitted,
+                                       " to fit the file descriptor limit of ", fd_limit,
+                                       " (raise LimitNOFILE= or `ulimit -n` for more)"));
   max_sessions = fitted;
   return absl::OkStatus();
 }

@@ -114,6 +114,10 @@ int CancelCommand(Cli& cli, const CancelArgs& args) {
           if (response.first()) {
             cli.out() << id << ": cancel requested (" << Plural(response.reached(), "operation")
                       << ")\n";
+          } else if (response.resent() > 0) {
+            cli.out() << id << ": already " << StatusName(response.operation().status())
+                      << "; the cancel was sent again to the owners of "
+                      << Plural(response.resent(), "operation") << " still cancelling\n";
           } else {
             cli.out() << id << ": already " << StatusName(response.operation().status())
                       << "; nothing changed\n";

@@ -82,6 +82,9 @@ struct RegisterResult {
 struct CancelResult {
   bool first = false;
   int reached = 0;
+  // Not first: operations still cancelling whose records went to their
+  // owners again (a cancel is never recorded but left undelivered).
+  int resent = 0;
   Operation operation;
 };
 

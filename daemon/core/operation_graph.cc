@@ -324,6 +324,30 @@ int OperationGraph::CancelLocked(Record& rec, CancelReason reason, std::string m
   return reached;
 }
 
+int OperationGraph::ResendLocked(const Record& root, bool cascade, Outbox& out) {
+  // Breadth-first, as the cascade went: every operation of the subtree still
+  // cancelling has not told the daemon it heard; its record goes again.
+  int resent = 0;
+  std::deque<const Record*> queue = {&root};
+  while (!queue.empty()) {
+    const Record* rec = queue.front();
+    queue.pop_front();
+    if (rec->op.status == OpStatus::kCancelling && rec->op.cancel != nullptr) {
+      const uint64_t session = rec->op.owner().session_id;
+      auto [it, inserted] = out.deliveries.try_emplace(session);
+      if (inserted) out.order.push_back(session);
+      it->second.push_back(CancelDelivery{rec->op.id(), rec->op.cancel});
+      ++resent;
+    }
+    if (!cascade) break;
+    for (const std::string& child_id : rec->children) {
+      const Record* child = FindLocked(child_id);
+      if (child != nullptr && !IsFinished(child->op.status)) queue.push_back(child);
+    }
+  }
+  return resent;
+}
+
 absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::string message,
                                                     std::string actor, bool cascade) {
   Change change(this);
@@ -334,6 +358,7 @@ absl::StatusOr<CancelResult> OperationGraph::Cancel(const std::string& id, std::
   result.reached =
       CancelLocked(*rec, CancelReason::kManual, std::move(message), std::move(actor), cascade, out);
   result.first = result.reached > 0;
+  if (!result.first) result.resent = ResendLocked(*rec, cascade, out);
   result.operation = SnapshotLocked(*rec);
   return result;
 }

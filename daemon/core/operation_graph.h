@@ -212,6 +212,10 @@ class OperationGraph {
   // Cancels every live, uncancelled descendant of `root`.
   int CascadeLocked(const Record& root, CancelReason reason, const std::string& actor, Outbox& out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Delivers again the records of `root` (and, with `cascade`, its live
+  // descendants) that are still cancelling; returns how many.
+  int ResendLocked(const Record& root, bool cascade, Outbox& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpStatus status, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -87,6 +87,7 @@ grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* co
             state_.graph.Cancel(request->id(), request->message(), actor, !request->no_cascade()));
         response->set_first(result.first);
         response->set_reached(result.reached);
+        response->set_resent(result.resent);
         ToProto(result.operation, state_.clock.Now(), response->mutable_operation());
         Log(LogLevel::kInfo, "cancel",
             {{"id", request->id()},

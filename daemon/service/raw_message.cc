@@ -11,9 +11,8 @@ absl::Status Decode(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite
   grpc::ByteBuffer shared(bytes);  // shares the slices; the reader consumes its own copy
   grpc::ProtoBufferReader reader(&shared);
   if (!reader.status().ok() || !message->ParseFromZeroCopyStream(&reader)) {
-    return absl::InvalidArgumentError(absl::StrCat("request: ", bytes.Length(),
-                                                   " bytes are not a valid ",
-                                                   message->GetTypeName()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request: ", bytes.Length(), " bytes are not a valid ", message->GetTypeName()));
   }
   return absl::OkStatus();
 }

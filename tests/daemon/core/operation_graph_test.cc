@@ -101,6 +101,57 @@ TEST_F(GraphTest, TheFirstCancelWinsAndAChildNeverCancelsItsParent) {
   EXPECT_EQ(Get(child).cancel->message, "child only");
 }
 
+TEST_F(GraphTest, ASecondCancelSendsAgainWhatOwnersStillCancellingHaveNotAcknowledged) {
+  std::string root = Register(1, "root");
+  std::string done = Register(2, "done", root);
+  std::string slow = Register(3, "slow", root);
+  ASSERT_TRUE(graph_.Cancel(root, "stop", "t", true)->first);
+  ASSERT_EQ(listener_.delivered().size(), 3u);
+  // The owner of `done` finished it; the others have said nothing yet.
+  ASSERT_TRUE(graph_.Finish(2, done, OpStatus::kCancelled, "").ok());
+  absl::StatusOr<CancelResult> again = graph_.Cancel(root, "stop!", "t", true);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->first);
+  EXPECT_EQ(again->resent, 2);
+  auto delivered = listener_.delivered();
+  ASSERT_EQ(delivered.size(), 5u);
+  EXPECT_EQ(delivered[3].second.operation_id, root);
+  EXPECT_EQ(delivered[4].second.operation_id, slow);
+  // The same record as the first time, not a new cancel.
+  EXPECT_EQ(delivered[4].second.details, delivered[2].second.details);
+  EXPECT_EQ(Get(root).cancel->message, "stop");
+  // Once all are finished, a cancel changes and sends nothing.
+  ASSERT_TRUE(graph_.Finish(1, root, OpStatus::kCancelled, "").ok());
+  ASSERT_TRUE(graph_.Finish(3, slow, OpStatus::kCancelled, "").ok());
+  EXPECT_EQ(graph_.Cancel(root, "", "t", true)->resent, 0);
+  EXPECT_EQ(listener_.delivered().size(), 5u);
+}
+
+TEST(GraphDepth, CancellingTheRootOfADeepChainReachesEveryOperationSharingOneRecordChain) {
+  // 10,000 deep: the cascade is iterative and each record points at its
+  // parent's, so memory is linear in the depth.
+  FakeClock clock;
+  Scheduler scheduler{clock};
+  EventLog events;
+  RecordingListener listener;
+  OperationGraph graph{clock, scheduler, events, listener, GraphOptions{}};
+  auto add = [&](const std::string& parent) {
+    RegisterSpec spec;
+    spec.name = "hop";
+    spec.parent_id = parent;
+    return graph.Register(Owner{1, "p", 1, "h"}, std::move(spec))->id;
+  };
+  std::vector<std::string> chain = {add("")};
+  for (int i = 1; i < 10'000; ++i) chain.push_back(add(chain.back()));
+  absl::StatusOr<CancelResult> r = graph.Cancel(chain.front(), "deep", "t", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->reached, 10'000);
+  EXPECT_EQ(listener.delivered().size(), 10'000u);
+  Operation last = *graph.Get(chain.back());
+  EXPECT_EQ(last.cancel->depth, 9'999u);
+  EXPECT_EQ(&last.cancel->Root(), graph.Get(chain.front())->cancel.get());
+}
+
 TEST_F(GraphTest, NoCascadeLeavesChildrenRunning) {
   std::string parent = Register(1, "p");
   std::string child = Register(2, "c", parent);
