@@ -50,6 +50,10 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
   app.add_option("--max-watchers", options.limits.max_watchers,
                  "Concurrent Watch streams at most (default 1000)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--watch-queue-bytes", options.limits.watch_queue_bytes,
+                 "Bytes of events one watcher may have waiting before it is ended as fallen "
+                 "behind (default 67108864)")
+      ->check(CLI::PositiveNumber);
   AddDuration(app, "--handshake-timeout", options.limits.handshake_timeout,
               "A Session stream that sends no Hello for this long is ended (default 10s)");
   app.add_option("--max-handshakes-per-peer", options.limits.max_handshakes_per_peer,

@@ -62,6 +62,9 @@ struct OperationIdentity {
   std::shared_ptr<const Owner> owner;
   std::string parent_id;
   absl::Time created_time;
+  // Roughly what the strings and maps above take (set at registration): what
+  // holding a snapshot of the operation costs, for the bounds of watchers.
+  size_t weight = 0;
 };
 
 struct Operation {

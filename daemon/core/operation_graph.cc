@@ -119,14 +119,19 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
   auto rec = std::make_unique<Record>();
   rec->seq = next_seq_;
   Operation& op = rec->op;
-  op.identity = std::make_shared<const OperationIdentity>(
-      OperationIdentity{.id = NewIdLocked(spec.previous_id),
-                        .name = std::move(spec.name),
-                        .labels = std::move(spec.labels),
-                        .metadata = std::move(spec.metadata),
-                        .owner = SharedOwnerLocked(owner),
-                        .parent_id = std::move(spec.parent_id),
-                        .created_time = clock_.Now()});
+  OperationIdentity identity{.id = NewIdLocked(spec.previous_id),
+                             .name = std::move(spec.name),
+                             .labels = std::move(spec.labels),
+                             .metadata = std::move(spec.metadata),
+                             .owner = SharedOwnerLocked(owner),
+                             .parent_id = std::move(spec.parent_id),
+                             .created_time = clock_.Now()};
+  identity.weight = sizeof(OperationIdentity) + identity.id.size() + identity.name.size() +
+                    identity.parent_id.size();
+  for (const Labels* map : {&identity.labels, &identity.metadata}) {
+    for (const auto& [key, value] : *map) identity.weight += key.size() + value.size() + 64;
+  }
+  op.identity = std::make_shared<const OperationIdentity>(std::move(identity));
   ++next_seq_;
   if (spec.timeout.has_value()) {
     op.deadline = op.created_time() + *spec.timeout;

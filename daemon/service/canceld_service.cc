@@ -70,7 +70,7 @@ void CanceldService::EndAllStreams() {
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CanceldService::Session(
     grpc::CallbackServerContext* context) {
-  return new SessionReactor(state_, context->peer());
+  return new SessionReactor(state_, context);
 }
 
 grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* context,
@@ -318,8 +318,8 @@ grpc::ServerUnaryReactor* CanceldService::GetDaemonInfo(grpc::CallbackServerCont
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CanceldService::Watch(
-    grpc::CallbackServerContext*, const grpc::ByteBuffer* raw_request) {
-  return new WatchReactor(state_, watchers_, *raw_request);
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request) {
+  return new WatchReactor(state_, watchers_, context, *raw_request);
 }
 
 }  // namespace hother::cancelable::daemon

@@ -30,6 +30,9 @@ struct DaemonLimits {
   // Events queued for one slow watcher; above the event log's retention, so
   // a replay of the whole retained window always fits.
   size_t watch_queue_limit = 100'000;
+  // What the events one watcher has yet to send may hold (snapshots of
+  // operations, their metadata included) (--watch-queue-bytes).
+  size_t watch_queue_bytes = 64 << 20;
   size_t max_tokens = 100'000;  // named tokens (--max-tokens)
   size_t max_watchers = 1'000;  // concurrent Watch streams (--max-watchers)
   // A Session stream that has not sent its Hello by then is ended

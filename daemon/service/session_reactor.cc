@@ -43,7 +43,12 @@ class SessionReactor::Channel : public SessionSink {
 
   void End(absl::Status why, bool flush) override {
     internal::MutexLock lock(&mu_);
-    if (reactor_ != nullptr) reactor_->writes_.Finish(ToGrpc(why), flush);
+    if (reactor_ == nullptr) return;
+    if (flush) {
+      reactor_->writes_.Finish(ToGrpc(why), /*drain=*/true);
+    } else {  // a lapsed lease: the client may not be reading either
+      reactor_->writes_.Abort(ToGrpc(why));
+    }
   }
 
   void Detach() {
@@ -93,10 +98,11 @@ void AddError(pb::SessionResponse& errors, uint64_t ref, const std::string& oper
 
 }  // namespace
 
-SessionReactor::SessionReactor(DaemonState& state, std::string peer)
+SessionReactor::SessionReactor(DaemonState& state, grpc::CallbackServerContext* context)
     : state_(state),
-      peer_(std::move(peer)),
-      writes_(this, state.limits.session_queue_bytes, "--session-queue-bytes"),
+      peer_(context->peer()),
+      writes_(this, context, &state.scheduler, state.limits.session_queue_bytes,
+              "--session-queue-bytes"),
       channel_(std::make_shared<Channel>(this)) {
   if (absl::Status admitted = state_.sessions.BeginHandshake(peer_); !admitted.ok()) {
     writes_.Finish(ToGrpc(admitted));

@@ -47,7 +47,7 @@ inline constexpr size_t kReadPauseBytes = 1 << 20;
 
 class SessionReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  SessionReactor(DaemonState& state, std::string peer);
+  SessionReactor(DaemonState& state, grpc::CallbackServerContext* context);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;

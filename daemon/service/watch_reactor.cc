@@ -70,8 +70,9 @@ void WatcherSet::FanOutLoop() {
 }
 
 WatchReactor::WatchReactor(DaemonState& state, WatcherSet& watchers,
+                           grpc::CallbackServerContext* context,
                            const grpc::ByteBuffer& raw_request)
-    : state_(state), watchers_(watchers) {
+    : state_(state), watchers_(watchers), writes_(this, context, &state.scheduler) {
   membership_ = watchers_.Join(this);
   if (membership_ == nullptr) {
     End(ToGrpc(absl::ResourceExhaustedError(absl::StrCat("the daemon serves its maximum of ",
@@ -124,10 +125,13 @@ void WatchReactor::OnEvent(const Event& event) {
   {
     internal::MutexLock lock(&pending_mu_);
     if (fell_behind_at_ != 0) return;  // ending: nothing more is queued
-    if (pending_.size() + writes_.size() >= state_.limits.watch_queue_limit) {
+    const size_t weight = kEventWeight + event.operation->identity->weight;
+    if (pending_.size() + writes_.size() >= state_.limits.watch_queue_limit ||
+        pending_bytes_ + writes_.bytes() + weight > state_.limits.watch_queue_bytes) {
       fell_behind_at_ = event.sequence;
     } else {
       pending_.push_back(event);
+      pending_bytes_ += weight;
     }
   }
   watchers_.Wake(this);
@@ -139,14 +143,17 @@ void WatchReactor::Drain() {
   {
     internal::MutexLock lock(&pending_mu_);
     events.swap(pending_);
+    pending_bytes_ = 0;
     fell_behind_at = fell_behind_at_;
   }
   if (fell_behind_at != 0) {
     // What waits unconverted (a client that does not read) is dropped at once.
-    End(ToGrpc(absl::ResourceExhaustedError(absl::StrCat(
-        "watcher fell behind by ", state_.limits.watch_queue_limit,
-        " events; resume with from_sequence set to the last sequence received (before ",
-        fell_behind_at, ")"))));
+    writes_.Abort(ToGrpc(absl::ResourceExhaustedError(
+        absl::StrCat("watcher fell behind by more than ", state_.limits.watch_queue_limit,
+                     " events or ", state_.limits.watch_queue_bytes,
+                     " bytes (--watch-queue-bytes); resume with from_sequence set to the last "
+                     "sequence received (before ",
+                     fell_behind_at, ")"))));
     return;
   }
   size_t converted = 0;
@@ -163,6 +170,9 @@ void WatchReactor::Drain() {
     bool wake = false;
     {
       internal::MutexLock lock(&pending_mu_);
+      for (size_t i = converted; i < events.size(); ++i) {
+        pending_bytes_ += kEventWeight + events[i].operation->identity->weight;
+      }
       pending_.insert(pending_.begin(), std::make_move_iterator(events.begin() + converted),
                       std::make_move_iterator(events.end()));
       waiting_for_reads_ = true;

@@ -1,7 +1,8 @@
 // WatchReactor: one Watch stream. Subscribes to the event log (replaying
 // from the requested sequence), filters, and writes events in order. A
-// watcher that falls more than `watch_queue_limit` events behind is ended
-// with RESOURCE_EXHAUSTED and the last sequence it was sent, so it can resume.
+// watcher that falls more than `watch_queue_limit` events or
+// `watch_queue_bytes` behind is ended with RESOURCE_EXHAUSTED and the
+// sequence to resume before.
 // Events wait as shared snapshots; at most kWatchWriteBytes of them are
 // converted to messages ahead of what the client has read, so a watcher
 // that does not read costs the daemon little. At most max_watchers at once.
@@ -82,11 +83,14 @@ class WatcherSet {
 
 // Messages converted ahead of what a watcher's client has read.
 inline constexpr size_t kWatchWriteBytes = 1 << 20;
+// A waiting event's own cost, besides its operation's weight.
+inline constexpr size_t kEventWeight = 256;
 
 class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // `raw_request`: a WatchRequest's bytes (INVALID_ARGUMENT when they do not parse).
-  WatchReactor(DaemonState& state, WatcherSet& watchers, const grpc::ByteBuffer& raw_request);
+  WatchReactor(DaemonState& state, WatcherSet& watchers, grpc::CallbackServerContext* context,
+               const grpc::ByteBuffer& raw_request);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -105,10 +109,11 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   DaemonState& state_;
   WatcherSet& watchers_;
-  WriteQueue<WatchReactor> writes_{this};
+  WriteQueue<WatchReactor> writes_;
   OperationFilter filter_;  // set before the subscription, then only read
   internal::Mutex pending_mu_;
   std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
+  size_t pending_bytes_ ABSL_GUARDED_BY(pending_mu_) = 0;    // their weights
   // The first event that found the queue full (0: none): the watcher ends.
   uint64_t fell_behind_at_ ABSL_GUARDED_BY(pending_mu_) = 0;
   // Drain left events waiting for the client to read: OnWriteDone wakes it.

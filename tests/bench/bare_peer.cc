@@ -60,7 +60,7 @@ class HoldReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  private:
   BareService* service_;
   std::string key_;
-  daemon::WriteQueue<HoldReactor> writes_{this};
+  daemon::WriteQueue<HoldReactor> writes_{this, nullptr, nullptr};
 };
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* BareService::Hold(grpc::CallbackServerContext*,
