@@ -1,12 +1,12 @@
 # The two commands a new user needs:
 #   make run    install what is missing, build, run the main job
 #   make test   install what is missing, build, run every test
-# Others: make bench, make asan, make tsan, make clang, make format, make deps.
+# Others: make bench, make fuzz, make asan, make tsan, make clang, make format, make deps.
 
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all deps deps-dev configure build run test bench asan tsan clang format clean
+.PHONY: all deps deps-dev configure build run test bench fuzz fuzz-build asan tsan clang format clean
 
 all: build
 
@@ -31,8 +31,22 @@ run: build
 	@echo "The library's tour: $(BUILD_DIR)/lib/examples/cancelable_tour. Ctrl-C stops the daemon."
 	@exec $(BUILD_DIR)/daemon/canceld
 
-test: build
+# The tests, then the fuzz targets over their seeds plus 10,000 inputs each.
+test: build fuzz-build
 	@ctest --preset $(PRESET)
+	@ctest --preset fuzz
+
+# The libFuzzer targets of the decoding code (their own clang preset).
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+
+# Each fuzz target for FUZZ_RUNS (default 1,000,000) inputs; see docs/FUZZING.md.
+FUZZ_RUNS ?= 1000000
+fuzz: fuzz-build
+	@for t in session request text; do \
+	  tests/fuzz/run_fuzz.sh build/fuzz/tests/fuzz/$${t}_fuzz tests/fuzz/corpus/$$t $(FUZZ_RUNS) || exit 1; \
+	done
 
 bench: build
 	@$(BUILD_DIR)/tests/bench/bench_driver --write docs/BENCHMARKS.md --command "make bench"

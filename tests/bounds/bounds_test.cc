@@ -28,9 +28,9 @@ namespace hother::cancelable::bounds {
 namespace {
 
 namespace pb = ::hother::cancelable::v1;
-using ::testing::HasSubstr;
 using test_support::Process;
 using test_support::TempDir;
+using ::testing::HasSubstr;
 using Stream = grpc::ClientReaderWriter<pb::SessionRequest, pb::SessionResponse>;
 using RawStream = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
 
@@ -183,27 +183,59 @@ TEST_F(Bounds, EveryBadFieldOfEveryRequestIsRefusedNamingItAndLeavesTheRegistryA
   auto cancel = [&](const pb::CancelRequest& r, pb::CancelResponse* o) {
     return s.Cancel(Context().get(), r, o);
   };
-  add("cancel: a 1 MiB id", "id: 'xxxx", [&] { CancelPair p; p.first.set_id(huge); return p; },
+  add(
+      "cancel: a 1 MiB id", "id: 'xxxx",
+      [&] {
+        CancelPair p;
+        p.first.set_id(huge);
+        return p;
+      },
       cancel);
-  add("cancel: a 3 KiB actor", "actor: longer than 1024",
-      [&] { CancelPair p; p.first.set_id(id); p.first.set_actor(std::string(3072, 'a')); return p; },
+  add(
+      "cancel: a 3 KiB actor", "actor: longer than 1024",
+      [&] {
+        CancelPair p;
+        p.first.set_id(id);
+        p.first.set_actor(std::string(3072, 'a'));
+        return p;
+      },
       cancel);
-  add("cancel: a 2 KiB message", "message: longer than 1024",
-      [&] { CancelPair p; p.first.set_id(id); p.first.set_message(std::string(2048, 'm')); return p; },
+  add(
+      "cancel: a 2 KiB message", "message: longer than 1024",
+      [&] {
+        CancelPair p;
+        p.first.set_id(id);
+        p.first.set_message(std::string(2048, 'm'));
+        return p;
+      },
       cancel);
   using AllPair = std::pair<pb::CancelAllRequest, pb::CancelAllResponse>;
   auto cancel_all = [&](const pb::CancelAllRequest& r, pb::CancelAllResponse* o) {
     return s.CancelAll(Context().get(), r, o);
   };
-  add("cancel-all: a 3 MiB actor", "actor: longer than 1024",
-      [&] { AllPair p; p.first.set_all(true); p.first.set_actor(std::string(3 << 20, 'a')); return p; },
-      cancel_all);
-  add("cancel-all: a 5 KiB selector", "filter.selector: 5000 bytes, at most 4096",
-      [&] { AllPair p; p.first.mutable_filter()->set_selector(std::string(5000, 'k')); return p; },
-      cancel_all);
-  add("cancel-all: 17 statuses", "filter.statuses: 17 statuses, at most 16", [&] {
+  add(
+      "cancel-all: a 3 MiB actor", "actor: longer than 1024",
+      [&] {
         AllPair p;
-        for (int i = 0; i < 17; ++i) p.first.mutable_filter()->add_statuses(pb::OPERATION_STATUS_RUNNING);
+        p.first.set_all(true);
+        p.first.set_actor(std::string(3 << 20, 'a'));
+        return p;
+      },
+      cancel_all);
+  add(
+      "cancel-all: a 5 KiB selector", "filter.selector: 5000 bytes, at most 4096",
+      [&] {
+        AllPair p;
+        p.first.mutable_filter()->set_selector(std::string(5000, 'k'));
+        return p;
+      },
+      cancel_all);
+  add(
+      "cancel-all: 17 statuses", "filter.statuses: 17 statuses, at most 16",
+      [&] {
+        AllPair p;
+        for (int i = 0; i < 17; ++i)
+          p.first.mutable_filter()->add_statuses(pb::OPERATION_STATUS_RUNNING);
         return p;
       },
       cancel_all);
@@ -211,29 +243,68 @@ TEST_F(Bounds, EveryBadFieldOfEveryRequestIsRefusedNamingItAndLeavesTheRegistryA
   auto list = [&](const pb::ListOperationsRequest& r, pb::ListOperationsResponse* o) {
     return s.ListOperations(Context().get(), r, o);
   };
-  add("list: a negative page size", "page_size: must not be negative",
-      [&] { ListPair p; p.first.set_page_size(-1); return p; }, list);
-  add("list: a 1 MiB page token", "page_token: 'xxxx",
-      [&] { ListPair p; p.first.set_page_token(huge); return p; }, list);
-  add("list: a page token not ours", "page_token: 'abc' is not valid",
-      [&] { ListPair p; p.first.set_page_token("abc"); return p; }, list);
+  add(
+      "list: a negative page size", "page_size: must not be negative",
+      [&] {
+        ListPair p;
+        p.first.set_page_size(-1);
+        return p;
+      },
+      list);
+  add(
+      "list: a 1 MiB page token", "page_token: 'xxxx",
+      [&] {
+        ListPair p;
+        p.first.set_page_token(huge);
+        return p;
+      },
+      list);
+  add(
+      "list: a page token not ours", "page_token: 'abc' is not valid",
+      [&] {
+        ListPair p;
+        p.first.set_page_token("abc");
+        return p;
+      },
+      list);
   using GetPair = std::pair<pb::GetOperationRequest, pb::Operation>;
   auto get = [&](const pb::GetOperationRequest& r, pb::Operation* o) {
     return s.GetOperation(Context().get(), r, o);
   };
-  add("get: a negative cause offset", "cause_offset: must not be negative",
-      [&] { GetPair p; p.first.set_id(id); p.first.set_cause_offset(-1); return p; }, get);
+  add(
+      "get: a negative cause offset", "cause_offset: must not be negative",
+      [&] {
+        GetPair p;
+        p.first.set_id(id);
+        p.first.set_cause_offset(-1);
+        return p;
+      },
+      get);
   using TokenPair = std::pair<pb::CreateTokenRequest, pb::Token>;
   auto create = [&](const pb::CreateTokenRequest& r, pb::Token* o) {
     return s.CreateToken(Context().get(), r, o);
   };
-  add("create token: a 1 MiB label key", "labels: label key 'xxxx",
-      [&] { TokenPair p; p.first.set_name("t2"); (*p.first.mutable_labels())[huge] = "v"; return p; },
+  add(
+      "create token: a 1 MiB label key", "labels: label key 'xxxx",
+      [&] {
+        TokenPair p;
+        p.first.set_name("t2");
+        (*p.first.mutable_labels())[huge] = "v";
+        return p;
+      },
       create);
-  add("create token: a timeout past the Duration range", "timeout: 999999999999s is outside",
-      [&] { TokenPair p; p.first.set_name("t2"); p.first.mutable_timeout()->set_seconds(999999999999); return p; },
+  add(
+      "create token: a timeout past the Duration range", "timeout: 999999999999s is outside",
+      [&] {
+        TokenPair p;
+        p.first.set_name("t2");
+        p.first.mutable_timeout()->set_seconds(999999999999);
+        return p;
+      },
       create);
-  add("create token: 65 all-of inputs", "all_of: 65 tokens, at most 64", [&] {
+  add(
+      "create token: 65 all-of inputs", "all_of: 65 tokens, at most 64",
+      [&] {
         TokenPair p;
         p.first.set_name("t2");
         for (int i = 0; i < 65; ++i) p.first.add_all_of("kept");
@@ -241,20 +312,36 @@ TEST_F(Bounds, EveryBadFieldOfEveryRequestIsRefusedNamingItAndLeavesTheRegistryA
       },
       create);
   using ListTokensPair = std::pair<pb::ListTokensRequest, pb::ListTokensResponse>;
-  add("list tokens: a 5 KiB selector", "selector: 5000 bytes, at most 4096",
-      [&] { ListTokensPair p; p.first.set_selector(std::string(5000, 'k')); return p; },
+  add(
+      "list tokens: a 5 KiB selector", "selector: 5000 bytes, at most 4096",
+      [&] {
+        ListTokensPair p;
+        p.first.set_selector(std::string(5000, 'k'));
+        return p;
+      },
       [&](const pb::ListTokensRequest& r, pb::ListTokensResponse* o) {
         return s.ListTokens(Context().get(), r, o);
       });
   using CancelTokenPair = std::pair<pb::CancelTokenRequest, pb::CancelTokenResponse>;
-  add("cancel token: a 2 KiB actor", "actor: longer than 1024",
-      [&] { CancelTokenPair p; p.first.set_name("kept"); p.first.set_actor(std::string(2048, 'a')); return p; },
+  add(
+      "cancel token: a 2 KiB actor", "actor: longer than 1024",
+      [&] {
+        CancelTokenPair p;
+        p.first.set_name("kept");
+        p.first.set_actor(std::string(2048, 'a'));
+        return p;
+      },
       [&](const pb::CancelTokenRequest& r, pb::CancelTokenResponse* o) {
         return s.CancelToken(Context().get(), r, o);
       });
   using DeletePair = std::pair<pb::DeleteTokenRequest, pb::DeleteTokenResponse>;
-  add("delete token: a name with a space", "name: token name 'a b' has a character outside",
-      [&] { DeletePair p; p.first.set_name("a b"); return p; },
+  add(
+      "delete token: a name with a space", "name: token name 'a b' has a character outside",
+      [&] {
+        DeletePair p;
+        p.first.set_name("a b");
+        return p;
+      },
       [&](const pb::DeleteTokenRequest& r, pb::DeleteTokenResponse* o) {
         return s.DeleteToken(Context().get(), r, o);
       });
@@ -262,28 +349,36 @@ TEST_F(Bounds, EveryBadFieldOfEveryRequestIsRefusedNamingItAndLeavesTheRegistryA
   auto deadline = [&](const pb::SetDeadlineRequest& r, pb::SetDeadlineResponse* o) {
     return s.SetDeadline(Context().get(), r, o);
   };
-  add("deadline: in -2^63 s", "in: -9223372036854775808s is outside", [&] {
+  add(
+      "deadline: in -2^63 s", "in: -9223372036854775808s is outside",
+      [&] {
         DeadlinePair p;
         p.first.set_operation_id(id);
         p.first.mutable_in()->set_seconds(std::numeric_limits<int64_t>::min());
         return p;
       },
       deadline);
-  add("deadline: in -5 s", "in: must not be negative", [&] {
+  add(
+      "deadline: in -5 s", "in: must not be negative",
+      [&] {
         DeadlinePair p;
         p.first.set_operation_id(id);
         p.first.mutable_in()->set_seconds(-5);
         return p;
       },
       deadline);
-  add("deadline: at a time before year 1", "at: seconds -99999999999 is outside", [&] {
+  add(
+      "deadline: at a time before year 1", "at: seconds -99999999999 is outside",
+      [&] {
         DeadlinePair p;
         p.first.set_operation_id(id);
         p.first.mutable_at()->set_seconds(-99999999999);
         return p;
       },
       deadline);
-  add("deadline: at with negative nanos", "at: nanos -1 must be in [0, 999999999]", [&] {
+  add(
+      "deadline: at with negative nanos", "at: nanos -1 must be in [0, 999999999]",
+      [&] {
         DeadlinePair p;
         p.first.set_operation_id(id);
         p.first.mutable_at()->set_seconds(-100);
@@ -316,8 +411,9 @@ TEST_F(Bounds, ASessionMessageThatDoesNotParseEndsTheStreamInvalidArgument) {
   }
   grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(),
-              HasSubstr("session: request: 2 bytes are not a valid hother.cancelable.v1.SessionRequest"));
+  EXPECT_THAT(
+      status.error_message(),
+      HasSubstr("session: request: 2 bytes are not a valid hother.cancelable.v1.SessionRequest"));
 }
 
 // What ends a session: the first message that breaks the protocol or a bound.
@@ -423,7 +519,8 @@ TEST_F(Bounds, StreamsWithoutAHelloAreEndedAfterTheHandshakeTimeoutAndBoundedPer
       EXPECT_THAT(status.error_message(), HasSubstr("no Hello within 1s"));
       ++timed_out;
     } else {
-      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << status.error_message();
       EXPECT_THAT(status.error_message(), HasSubstr("--max-handshakes-per-peer"));
       ++refused;
     }
@@ -546,7 +643,8 @@ TEST_F(Bounds, AWatcherThatDoesNotReadCostsAtMostItsBoundAndIsEnded) {
     pb::RegisterItem* item = request.mutable_register_()->add_items();
     item->set_ref(static_cast<uint64_t>(i));
     item->set_name("op");
-    for (int k = 0; k < 8; ++k) (*item->mutable_metadata())[absl::StrCat("k", k)] = std::string(1000, 'b');
+    for (int k = 0; k < 8; ++k)
+      (*item->mutable_metadata())[absl::StrCat("k", k)] = std::string(1000, 'b');
     if (request.register_().items_size() == 100) {
       ASSERT_TRUE(stream->Write(request));
       request.Clear();
