@@ -22,23 +22,39 @@ class SessionReactor::Channel : public SessionSink {
   explicit Channel(SessionReactor* reactor) : reactor_(reactor) {}
 
   void DeliverCancels(std::vector<CancelDelivery> items) override {
-    if (items.empty()) return;
-    pb::SessionResponse response;
-    pb::CancelNotice* notice = response.mutable_cancel();
-    for (const CancelDelivery& item : items) {
-      pb::CancelItem* out = notice->add_items();
-      out->set_operation_id(item.operation_id);
-      ToProto(*item.details, out->mutable_cancel());
-    }
     internal::MutexLock lock(&mu_);
-    if (reactor_ == nullptr) return;
+    if (reactor_ == nullptr || items.empty()) return;
     // The SDK applies a notice's items last to first (a cascade's root comes
     // first, and must not reach local children before their own daemon
-    // records do); so, split, the parts go last to first as well.
-    std::vector<pb::SessionResponse> parts = wire::SplitBatch(std::move(response));
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
-      if (!reactor_->writes_.Push(*it)) return;  // finishing (or past its bound)
+    // records do); so, split, the parts go last to first as well. Each part
+    // is built and queued (serialized) before the next, within the wire's
+    // budgets: a cascade of 100,000 never exists as one message.
+    std::vector<std::unique_ptr<pb::CancelItem>> reversed;  // the part's items, last first
+    size_t bytes = 0;
+    auto flush = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (reversed.empty()) return true;
+      pb::SessionResponse message;
+      auto* out = message.mutable_cancel()->mutable_items();
+      out->Reserve(static_cast<int>(reversed.size()));
+      for (auto it = reversed.rbegin(); it != reversed.rend(); ++it)
+        out->AddAllocated(it->release());
+      reversed.clear();
+      bytes = 0;
+      return reactor_->writes_.Push(message);
+    };
+    for (auto it = items.rbegin(); it != items.rend(); ++it) {
+      auto item = std::make_unique<pb::CancelItem>();
+      item->set_operation_id(it->operation_id);
+      ToProto(*it->details, item->mutable_cancel());
+      const size_t item_bytes = item->ByteSizeLong();
+      if (reversed.size() == static_cast<size_t>(wire::kMaxBatchItems) ||
+          bytes + item_bytes > wire::kMaxBatchBytes) {
+        if (!flush()) return;  // finishing (or past its bound)
+      }
+      reversed.push_back(std::move(item));
+      bytes += item_bytes;
     }
+    flush();
   }
 
   void End(absl::Status why, bool flush) override {

@@ -273,4 +273,45 @@ ScaleResult CanceldPeer::Scale(size_t operations, int sessions) {
   return result;
 }
 
+TreeResult CanceldPeer::CancelTree(TreeShape shape, size_t operations) {
+  TreeResult result{.operations = operations};
+  std::unique_ptr<Client> client = ConnectClient(unix_, "bench-trees");
+  if (client == nullptr || operations == 0) return result;
+  auto stub = pb::Canceld::NewStub(OwnChannel(unix_));
+  Arrivals arrivals;
+  std::vector<std::unique_ptr<RemoteOperation>> ops;
+  std::vector<std::unique_ptr<CancellationCallback>> callbacks;
+  ops.reserve(operations);
+  for (size_t i = 0; i < operations; ++i) {
+    StartOptions options{.name = "tree"};
+    if (i > 0 && shape != TreeShape::kOneByOne) {
+      const size_t parent = shape == TreeShape::kChain ? i - 1 : (i - 1) / 10;
+      ops[parent]->WaitRegistered(absl::Seconds(60));
+      options.parent_id = ops[parent]->id();
+    }
+    ops.push_back(client->Start(std::move(options)));
+  }
+  for (auto& op : ops) {
+    if (!op->WaitRegistered(absl::Seconds(60))) return result;
+    callbacks.push_back(std::make_unique<CancellationCallback>(
+        op->token(), [&arrivals](const CancellationDetails&) { arrivals.Mark(); }));
+  }
+  result.resident_registered = ResidentBytes(pid());
+  const absl::Time start = absl::Now();
+  for (size_t i = 0; i < (shape == TreeShape::kOneByOne ? operations : 1); ++i) {
+    grpc::ClientContext context;
+    pb::CancelRequest request;
+    request.set_id(ops[i]->id());
+    pb::CancelResponse response;
+    if (!stub->Cancel(&context, request, &response).ok()) return result;
+  }
+  if (!arrivals.WaitFor(static_cast<int64_t>(operations), absl::Seconds(300))) return result;
+  const absl::Time last = arrivals.WaitFor(static_cast<int64_t>(operations));
+  result.cancel_ms = absl::ToDoubleMilliseconds(last - start);
+  result.delivered = arrivals.count() == static_cast<int64_t>(operations);
+  result.peak = ResidentBytes(pid(), /*peak=*/true);
+  callbacks.clear();
+  return result;
+}
+
 }  // namespace hother::cancelable::bench

@@ -28,6 +28,21 @@ struct ScaleResult {
   int64_t cancelled = 0;
 };
 
+// Scenario 8: the shapes of what one cancel reaches.
+enum class TreeShape {
+  kChain,     // each operation the child of the one before: one Cancel of the root
+  kTree,      // ten children each, breadth first: one Cancel of the root
+  kOneByOne,  // no parents: a Cancel of each, one after the other (the baseline)
+};
+
+struct TreeResult {
+  size_t operations = 0;
+  size_t resident_registered = 0;  // the daemon's RSS with every operation registered
+  size_t peak = 0;                 // its VmHWM once every cancel arrived
+  double cancel_ms = 0;            // the first Cancel -> the last SDK callback
+  bool delivered = false;          // every operation's callback ran
+};
+
 // Watch streams held open on canceld, each read by a thread of its own (so
 // they keep up, as `cancelctl watch` does), until destroyed.
 class Watchers {
@@ -61,6 +76,10 @@ class CanceldPeer final : public Peer {
   // Scenario 4: registers `operations` over `sessions` sessions, measures the
   // daemon's memory, then lists and cancels them all.
   ScaleResult Scale(size_t operations, int sessions);
+
+  // Scenario 8: registers `operations` in `shape` on one SDK session, then
+  // cancels them (see TreeShape) and waits for every SDK callback.
+  TreeResult CancelTree(TreeShape shape, size_t operations);
 
   // Scenario 7: `count` watchers of every event, on the unix socket; null
   // if they could not all start.

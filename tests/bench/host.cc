@@ -59,8 +59,9 @@ int FreeTcpPort() {
   return port;
 }
 
-size_t ResidentBytes(pid_t pid) {
-  const std::string kb = FieldOf(absl::StrCat("/proc/", pid, "/status"), "VmRSS:", ':');
+size_t ResidentBytes(pid_t pid, bool peak) {
+  const std::string kb =
+      FieldOf(absl::StrCat("/proc/", pid, "/status"), peak ? "VmHWM:" : "VmRSS:", ':');
   return kb.empty() ? 0 : std::stoull(kb) * 1024;
 }
 

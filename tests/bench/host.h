@@ -28,8 +28,9 @@ std::shared_ptr<grpc::Channel> OwnChannel(const std::string& endpoint);
 // bind port 0 and report it).
 int FreeTcpPort();
 
-// VmRSS of `pid` in bytes (0 if unknown).
-size_t ResidentBytes(pid_t pid);
+// VmRSS of `pid` in bytes (0 if unknown); with `peak`, VmHWM (the highest
+// RSS so far).
+size_t ResidentBytes(pid_t pid, bool peak = false);
 
 // "2 x AMD EPYC ..., 24 GiB, Debian GNU/Linux 12 (bookworm)".
 std::string MachineDescription();

@@ -91,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       });
       break;
     default:
-      Fuzz<pb::GetTokenRequest>(data, size, [](auto& r) { (void)d::ValidateTokenName("name", r.name()); });
+      Fuzz<pb::GetTokenRequest>(data, size,
+                                [](auto& r) { (void)d::ValidateTokenName("name", r.name()); });
       break;
   }
   return 0;
