@@ -26,6 +26,16 @@ std::string OwnerText(const Owner& owner) {
                       " pid=", owner.pid, " session=", owner.session_id);
 }
 
+// What an identity's strings and maps take, roughly (OperationIdentity::weight).
+size_t Weight(const OperationIdentity& identity) {
+  size_t weight = sizeof(OperationIdentity) + identity.id.size() + identity.name.size() +
+                  identity.parent_id.size();
+  for (const Labels* map : {&identity.labels, &identity.metadata}) {
+    for (const auto& [key, value] : *map) weight += key.size() + value.size() + 64;
+  }
+  return weight;
+}
+
 }  // namespace
 
 std::shared_ptr<const CancellationDetails> OperationGraph::MakeRecord(
@@ -98,10 +108,46 @@ std::string OperationGraph::NewIdLocked(const std::string& previous_id) {
   return absl::StrCat(instance_prefix_, "-", next_seq_);
 }
 
+void OperationGraph::SessionDetached(uint64_t session_id) {
+  internal::MutexLock lock(&mu_);
+  detached_sessions_.insert(session_id);
+}
+
+OperationGraph::Record* OperationGraph::AdoptableLocked(const Owner& owner,
+                                                        const std::string& previous_id) {
+  if (previous_id.empty()) return nullptr;
+  Record* rec = FindLocked(previous_id);
+  if (rec == nullptr || IsFinished(rec->op.status)) return nullptr;
+  const Owner& was = rec->op.owner();
+  if (!detached_sessions_.contains(was.session_id) || was.pid != owner.pid ||
+      was.process_name != owner.process_name || was.host != owner.host) {
+    return nullptr;
+  }
+  return rec;
+}
+
+RegisterResult OperationGraph::AdoptLocked(Record& rec, const Owner& owner) {
+  const uint64_t old_session = rec.op.owner().session_id;
+  auto identity = std::make_shared<OperationIdentity>(*rec.op.identity);
+  identity->owner = SharedOwnerLocked(owner);
+  rec.op.identity = std::move(identity);
+  if (auto it = live_by_session_.find(old_session); it != live_by_session_.end()) {
+    it->second.erase(rec.seq);
+    if (it->second.empty()) live_by_session_.erase(it);
+  }
+  live_by_session_[owner.session_id].insert(rec.seq);
+  return RegisterResult{.id = rec.op.id(), .cancelled = rec.op.cancel};
+}
+
 absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, RegisterSpec spec) {
   Change change(this);
   Outbox& out = change.out();
   RegisterResult result;
+  // The same process, back after the daemon ended its stream for a protocol
+  // error: it takes its operation over, id, children and cancel included.
+  if (Record* adopted = AdoptableLocked(owner, spec.previous_id)) {
+    return AdoptLocked(*adopted, owner);
+  }
   if (live_ >= options_.max_operations) {
     return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
                                                      options_.max_operations,
@@ -126,11 +172,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
                              .owner = SharedOwnerLocked(owner),
                              .parent_id = std::move(spec.parent_id),
                              .created_time = clock_.Now()};
-  identity.weight = sizeof(OperationIdentity) + identity.id.size() + identity.name.size() +
-                    identity.parent_id.size();
-  for (const Labels* map : {&identity.labels, &identity.metadata}) {
-    for (const auto& [key, value] : *map) identity.weight += key.size() + value.size() + 64;
-  }
+  identity.weight = Weight(identity);
   op.identity = std::make_shared<const OperationIdentity>(std::move(identity));
   ++next_seq_;
   if (spec.timeout.has_value()) {
@@ -422,6 +464,7 @@ absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter&
 void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
   Change change(this);
   Outbox& out = change.out();
+  detached_sessions_.erase(owner.session_id);
   owners_.erase(owner.session_id);
   auto it = live_by_session_.find(owner.session_id);
   if (it == live_by_session_.end()) return;

@@ -87,6 +87,11 @@ class OperationGraph {
   // The session's live operations become LOST; their live descendants (in
   // other sessions too) are cancelled with reason owner_lost.
   void SessionEnded(const Owner& owner, absl::string_view why);
+  // The session's stream ended for a protocol error, and its lease still
+  // runs: until SessionEnded, the same process (pid, process name and host)
+  // registering again with an operation's id as previous_id takes that
+  // operation over (same id, children and cancel record) instead of a new one.
+  void SessionDetached(uint64_t session_id);
 
   // --- Named tokens (named_tokens.cc). Edges: token -> token (links and
   // all-of inputs) and token -> operation (attachment); with parent -> child
@@ -216,6 +221,11 @@ class OperationGraph {
   // descendants) that are still cancelling; returns how many.
   int ResendLocked(const Record& root, bool cascade, Outbox& out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The live operation `previous_id` when a detached session of the same
+  // process owns it, else null.
+  Record* AdoptableLocked(const Owner& owner, const std::string& previous_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  RegisterResult AdoptLocked(Record& rec, const Owner& owner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpStatus status, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -272,6 +282,7 @@ class OperationGraph {
   // Live operations of each session, by seq (8 bytes each, not an id copy).
   // One owner record per session, shared by its operations' identities.
   absl::flat_hash_map<uint64_t, std::shared_ptr<const Owner>> owners_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<uint64_t> detached_sessions_ ABSL_GUARDED_BY(mu_);  // SessionDetached
   absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> live_by_session_
       ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first

@@ -21,7 +21,9 @@ SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, s
 
 SessionTable::~SessionTable() { lease_check_.Reset(); }
 
-SessionLease::~SessionLease() { table_->Close(owner_.session_id); }
+SessionLease::~SessionLease() {
+  if (!detached_) table_->Close(owner_.session_id);
+}
 
 void SessionLease::Touch() { table_->Touch(owner_.session_id); }
 
@@ -92,7 +94,9 @@ size_t SessionTable::size() const {
 std::vector<std::shared_ptr<SessionSink>> SessionTable::Sinks() const {
   internal::MutexLock lock(&mu_);
   std::vector<std::shared_ptr<SessionSink>> sinks;
-  for (const auto& [id, session] : sessions_) sinks.push_back(session.sink);
+  for (const auto& [id, session] : sessions_) {
+    if (session.sink != nullptr) sinks.push_back(session.sink);
+  }
   return sinks;
 }
 
@@ -104,20 +108,51 @@ void SessionTable::DeliverCancels(uint64_t session_id, std::vector<CancelDeliver
     if (it == sessions_.end()) return;  // gone: its operations are LOST
     sink = it->second.sink;
   }
-  sink->DeliverCancels(std::move(items));
+  // Detached: the records stay on the operations; a Register that takes one
+  // over answers with its cancel.
+  if (sink != nullptr) sink->DeliverCancels(std::move(items));
+}
+
+void SessionTable::Detach(std::unique_ptr<SessionLease> lease) {
+  std::shared_ptr<SessionSink> sink;  // released outside the lock
+  lease->detached_ = true;            // its end no longer closes the session
+  internal::MutexLock lock(&mu_);
+  auto it = sessions_.find(lease->session_id());
+  if (it != sessions_.end()) {
+    it->second.detached = true;
+    sink = std::move(it->second.sink);
+  }
+}
+
+void SessionTable::OnDetachedExpired(std::function<void(const Owner&)> on_expired) {
+  internal::MutexLock lock(&mu_);
+  on_expired_ = std::move(on_expired);
 }
 
 void SessionTable::CheckLeases() {
   std::vector<std::shared_ptr<SessionSink>> expired;
+  std::vector<Owner> detached;
+  std::function<void(const Owner&)> on_expired;
   {
     internal::MutexLock lock(&mu_);
     const absl::Time cutoff = scheduler_.clock().Now() - lease_timeout_;
-    for (auto& [id, session] : sessions_) {
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session& session = it->second;
+      if (session.detached && session.last_seen < cutoff) {
+        detached.push_back(session.owner);
+        sessions_.erase(it++);
+        continue;
+      }
       if (!session.expired && session.last_seen < cutoff) {
         session.expired = true;
         expired.push_back(session.sink);
       }
+      ++it;
     }
+    on_expired = on_expired_;
+  }
+  for (const Owner& owner : detached) {
+    if (on_expired) on_expired(owner);
   }
   for (auto& sink : expired) {
     sink->End(

@@ -13,6 +13,7 @@
 #define HOTHER_CANCELABLE_DAEMON_CORE_SESSION_TABLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,7 @@ class SessionLease {
   SessionLease(SessionTable* table, Owner owner) : table_(table), owner_(std::move(owner)) {}
   SessionTable* const table_;
   const Owner owner_;
+  bool detached_ = false;  // SessionTable::Detach: the session outlives the lease object
 };
 
 class SessionTable : public CancelListener {
@@ -87,6 +89,13 @@ class SessionTable : public CancelListener {
 
   void DeliverCancels(uint64_t session_id, std::vector<CancelDelivery> items) override;
 
+  // Keeps the session of `lease` (whose stream the daemon ended for a
+  // protocol error) until its lease runs out, with no stream; then
+  // `on_expired` is called with its owner (set once, before serving). Its
+  // operations wait meanwhile for the same process to take them over.
+  void Detach(std::unique_ptr<SessionLease> lease);
+  void OnDetachedExpired(std::function<void(const Owner&)> on_expired);
+
  private:
   friend class SessionLease;
   void Touch(uint64_t session_id);
@@ -97,6 +106,7 @@ class SessionTable : public CancelListener {
     std::shared_ptr<SessionSink> sink;
     absl::Time last_seen;
     bool expired = false;
+    bool detached = false;  // no stream: the lease runs out, then on_expired_
   };
   void CheckLeases();
   absl::Status FullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -110,7 +120,8 @@ class SessionTable : public CancelListener {
   size_t handshakes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, Session> sessions_ ABSL_GUARDED_BY(mu_);
-  Scheduler::Timer lease_check_;  // last: stops before the rest is destroyed
+  std::function<void(const Owner&)> on_expired_;  // set before serving
+  Scheduler::Timer lease_check_;                  // last: stops before the rest is destroyed
 };
 
 }  // namespace hother::cancelable::daemon

@@ -65,7 +65,14 @@ struct DaemonState {
                                      const std::string& condition, const std::string& message) {
           graph.CancelOperations(ids, CancelReason::kCondition, message,
                                  absl::StrCat("condition ", condition));
-        }) {}
+        }) {
+    sessions.OnDetachedExpired([this](const Owner& owner) {
+      graph.SessionEnded(owner,
+                         absl::StrCat("ended its stream with a protocol error and did not "
+                                      "come back within its lease (",
+                                      absl::FormatDuration(this->limits.lease_timeout), ")"));
+    });
+  }
 
   Clock& clock;
   const DaemonLimits limits;

@@ -366,12 +366,28 @@ void SessionReactor::OnDone() {
   renew_.store(nullptr);
   if (lease_ != nullptr) {
     const Owner owner = lease_->owner();
-    lease_.reset();  // closes the session
-    if (!state_.draining.load()) {
-      state_.graph.SessionEnded(owner, "ended its session without finishing it");
+    const std::optional<grpc::Status> status = writes_.finish_status();
+    const bool protocol_error =
+        status.has_value() && (status->error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                               status->error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                               status->error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+    if (protocol_error && !state_.draining.load()) {
+      // Its operations are kept as the lease says: the same process may come
+      // back and take them over; when the lease lapses they are LOST.
+      state_.graph.SessionDetached(owner.session_id);
+      state_.sessions.Detach(std::move(lease_));
+      Log(LogLevel::kWarning, "session stream ended for a protocol error; its lease runs on",
+          {{"session", absl::StrCat(owner.session_id)},
+           {"process", owner.process_name},
+           {"error", status->error_message()}});
+    } else {
+      lease_.reset();  // closes the session
+      if (!state_.draining.load()) {
+        state_.graph.SessionEnded(owner, "ended its session without finishing it");
+      }
+      Log(LogLevel::kInfo, "session closed",
+          {{"session", absl::StrCat(owner.session_id)}, {"process", owner.process_name}});
     }
-    Log(LogLevel::kInfo, "session closed",
-        {{"session", absl::StrCat(owner.session_id)}, {"process", owner.process_name}});
   }
   delete this;
 }

@@ -138,52 +138,41 @@ void WatchReactor::OnEvent(const Event& event) {
 }
 
 void WatchReactor::Drain() {
-  std::vector<Event> events;
-  uint64_t fell_behind_at;
-  {
-    internal::MutexLock lock(&pending_mu_);
-    events.swap(pending_);
-    pending_bytes_ = 0;
-    fell_behind_at = fell_behind_at_;
-  }
-  if (fell_behind_at != 0) {
-    // What waits unconverted (a client that does not read) is dropped at once.
-    writes_.Abort(ToGrpc(absl::ResourceExhaustedError(
-        absl::StrCat("watcher fell behind by more than ", state_.limits.watch_queue_limit,
-                     " events or ", state_.limits.watch_queue_bytes,
-                     " bytes (--watch-queue-bytes); resume with from_sequence set to the last "
-                     "sequence received (before ",
-                     fell_behind_at, ")"))));
-    return;
-  }
-  size_t converted = 0;
-  for (; converted < events.size() && writes_.bytes() < kWatchWriteBytes; ++converted) {
-    const Event& event = events[converted];
+  // One event at a time off the front: a watcher whose client reads slowly
+  // takes a few per write it completes, and the rest never moves.
+  for (;;) {
+    Event event;
+    uint64_t fell_behind_at = 0;
+    {
+      internal::MutexLock lock(&pending_mu_);
+      fell_behind_at = fell_behind_at_;
+      if (fell_behind_at == 0) {
+        if (pending_.empty()) return;
+        if (writes_.bytes() >= kWatchWriteBytes) {
+          waiting_for_reads_ = true;  // OnWriteDone wakes us once the client reads
+          return;
+        }
+        event = std::move(pending_.front());
+        pending_.pop_front();
+        pending_bytes_ -= kEventWeight + event.operation->identity->weight;
+      }
+    }
+    if (fell_behind_at != 0) {
+      // What waits unconverted (a client that does not read) is dropped at once.
+      writes_.Abort(ToGrpc(absl::ResourceExhaustedError(
+          absl::StrCat("watcher fell behind by more than ", state_.limits.watch_queue_limit,
+                       " events or ", state_.limits.watch_queue_bytes,
+                       " bytes (--watch-queue-bytes); resume with from_sequence set to the last "
+                       "sequence received (before ",
+                       fell_behind_at, ")"))));
+      return;
+    }
     pb::WatchEvent out;
     out.set_sequence(event.sequence);
     out.set_type(ToProto(event.type));
     ToProto(event.time, out.mutable_time());
     ToProto(*event.operation, event.time, out.mutable_operation());
     if (!writes_.Push(out)) return;  // finishing
-  }
-  if (converted < events.size()) {  // the rest waits, ahead of newer events
-    bool wake = false;
-    {
-      internal::MutexLock lock(&pending_mu_);
-      for (size_t i = converted; i < events.size(); ++i) {
-        pending_bytes_ += kEventWeight + events[i].operation->identity->weight;
-      }
-      pending_.insert(pending_.begin(), std::make_move_iterator(events.begin() + converted),
-                      std::make_move_iterator(events.end()));
-      waiting_for_reads_ = true;
-      // A write may have completed since the check: then no OnWriteDone is coming.
-      if (writes_.bytes() < kWatchWriteBytes) {
-        waiting_for_reads_ = false;
-        wake = true;
-      }
-    }
-    if (wake) watchers_.Wake(this);
-    return;
   }
 }
 

@@ -112,8 +112,8 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   WriteQueue<WatchReactor> writes_;
   OperationFilter filter_;  // set before the subscription, then only read
   internal::Mutex pending_mu_;
-  std::vector<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
-  size_t pending_bytes_ ABSL_GUARDED_BY(pending_mu_) = 0;    // their weights
+  std::deque<Event> pending_ ABSL_GUARDED_BY(pending_mu_);  // queued, not yet drained
+  size_t pending_bytes_ ABSL_GUARDED_BY(pending_mu_) = 0;   // their weights
   // The first event that found the queue full (0: none): the watcher ends.
   uint64_t fell_behind_at_ ABSL_GUARDED_BY(pending_mu_) = 0;
   // Drain left events waiting for the client to read: OnWriteDone wakes it.

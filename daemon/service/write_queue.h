@@ -106,6 +106,11 @@ class WriteQueue {
     internal::MutexLock lock(&mu_);
     return finish_.has_value();
   }
+  // The status the stream finishes (or finished) with; nullopt before.
+  std::optional<grpc::Status> finish_status() const {
+    internal::MutexLock lock(&mu_);
+    return finish_;
+  }
 
   // From the reactor's OnWriteDone.
   void WriteDone(bool ok) {

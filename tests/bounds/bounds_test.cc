@@ -424,6 +424,56 @@ grpc::Status EndOf(Stream& stream) {
   return stream.Finish();
 }
 
+TEST_F(Bounds, OperationsOfAStreamEndedForAProtocolErrorWaitTheLeaseForTheirProcessToComeBack) {
+  Start({"--lease-timeout", "3s", "--heartbeat-interval", "1s"});
+  auto get = [&](const std::string& id) {
+    pb::GetOperationRequest request;
+    request.set_id(id);
+    pb::Operation op;
+    EXPECT_TRUE(stub_->GetOperation(Context().get(), request, &op).ok());
+    return op;
+  };
+  grpc::ClientContext first_context;
+  std::unique_ptr<Stream> first = OpenSession(&first_context, "adopter");
+  const std::string kept = Register(*first, "", 1);
+  const std::string abandoned = Register(*first, "", 2);
+  grpc::ClientContext other_context;
+  std::unique_ptr<Stream> other = OpenSession(&other_context, "child-owner");
+  const std::string child = Register(*other, kept, 3);
+  // A message with no kind: the daemon ends the stream INVALID_ARGUMENT...
+  ASSERT_TRUE(first->Write(pb::SessionRequest()));
+  EXPECT_EQ(EndOf(*first).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // ...but the operations are not LOST at once, nor is the child elsewhere.
+  EXPECT_EQ(get(kept).status(), pb::OPERATION_STATUS_RUNNING);
+  EXPECT_EQ(get(child).status(), pb::OPERATION_STATUS_RUNNING);
+  // A cancel meanwhile is recorded, and answers the process when it is back.
+  pb::CancelRequest cancel;
+  cancel.set_id(kept);
+  cancel.set_message("while away");
+  pb::CancelResponse cancelled;
+  ASSERT_TRUE(stub_->Cancel(Context().get(), cancel, &cancelled).ok());
+  grpc::ClientContext again_context;
+  std::unique_ptr<Stream> again = OpenSession(&again_context, "adopter");
+  pb::SessionRequest reregister;
+  pb::RegisterItem* item = reregister.mutable_register_()->add_items();
+  item->set_ref(9);
+  item->set_name("op");
+  item->set_previous_id(kept);
+  ASSERT_TRUE(again->Write(reregister));
+  pb::SessionResponse reply;
+  while (again->Read(&reply) && !reply.has_registered()) {
+  }
+  ASSERT_TRUE(reply.has_registered());
+  EXPECT_EQ(reply.registered().items(0).operation_id(), kept);  // taken over, not a new one
+  EXPECT_EQ(reply.registered().items(0).cancel().cancellation().message(), "while away");
+  EXPECT_THAT(get(kept).child_ids(), ::testing::ElementsAre(child));
+  // What nobody took over is LOST once the lease lapses, saying why.
+  EXPECT_TRUE(Eventually([&] { return get(abandoned).status() == pb::OPERATION_STATUS_LOST; },
+                         absl::Seconds(20)));
+  EXPECT_THAT(get(abandoned).cancel().cancellation().message(),
+              HasSubstr("did not come back within its lease"));
+}
+
 TEST_F(Bounds, SessionMessagesBreakingTheProtocolOrABoundEndTheStreamWithTheTablesCode) {
   Start();
   {
