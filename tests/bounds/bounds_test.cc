@@ -652,13 +652,18 @@ TEST_F(Bounds, ASessionThatDoesNotReadItsRepliesIsEndedAndItsMemoryReturned) {
   grpc::ClientContext context;
   std::unique_ptr<Stream> stream = OpenSession(&context, "deaf");
   const std::string id = Register(*stream, "", 1);
-  // Heartbeats as fast as the daemon takes them; never a read. The daemon
-  // stops reading once 1 MiB of replies wait, the lease then lapses, and the
-  // session's operation is LOST.
+  // Finishes of 1,000 unknown operations (1,000 errors back each) as fast
+  // as the daemon takes them; never a read. The daemon stops reading once
+  // 1 MiB of replies wait, the lease then lapses, and the session's operation
+  // is LOST.
   std::thread deaf([&] {
-    pb::SessionRequest beat;
-    beat.mutable_heartbeat();
-    while (stream->Write(beat)) {
+    pb::SessionRequest finish;
+    for (int i = 0; i < 1000; ++i) {
+      pb::FinishItem* item = finish.mutable_finish()->add_items();
+      item->set_operation_id(absl::StrCat("nobody-", i));
+      item->set_status(pb::OPERATION_STATUS_COMPLETED);
+    }
+    while (stream->Write(finish)) {
     }
   });
   EXPECT_TRUE(Eventually(
@@ -669,7 +674,7 @@ TEST_F(Bounds, ASessionThatDoesNotReadItsRepliesIsEndedAndItsMemoryReturned) {
         return stub_->GetOperation(Context().get(), get, &op).ok() &&
                op.status() == pb::OPERATION_STATUS_LOST;
       },
-      absl::Seconds(30)));
+      absl::Seconds(60)));
   const double peak = MemoryMb("VmHWM");
   context.TryCancel();
   deaf.join();
