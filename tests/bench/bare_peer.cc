@@ -19,7 +19,9 @@ class HoldReactor;
 
 // Hold takes and writes bytes, as canceld's streams do (daemon/service/raw_message.h),
 // so that the baseline pays the same serialization.
-class BareService final : public Bare::WithRawCallbackMethod_Hold<Bare::CallbackService> {
+class BareService final
+    : public Bare::WithRawCallbackMethod_Hold<
+          Bare::WithCallbackMethod_Trigger<Bare::WithCallbackMethod_Echo<Bare::Service>>> {
  public:
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Hold(grpc::CallbackServerContext*,
                                                    const grpc::ByteBuffer* raw) override;
