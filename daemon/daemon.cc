@@ -85,6 +85,13 @@ absl::Status PrepareSocketPath(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options, Clock& clock) {
+  if (options.limits.lease_timeout < 2 * options.limits.heartbeat_interval) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lease-timeout ", absl::FormatDuration(options.limits.lease_timeout),
+                     " must be at least twice --heartbeat-interval (",
+                     absl::FormatDuration(options.limits.heartbeat_interval),
+                     "): a client that misses one heartbeat is still alive"));
+  }
   std::unique_ptr<Daemon> daemon(new Daemon());
   daemon->options_ = options;
   std::vector<std::string> listen = options.listen;

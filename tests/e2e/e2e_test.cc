@@ -436,6 +436,22 @@ TEST_F(E2E, StartUpErrorsNameTheRealCause) {
   EXPECT_EQ(no_config.exit_code, 1);
   EXPECT_THAT(no_config.err, HasSubstr("cannot read the configuration file " + dir_.path() +
                                        "/absent.toml: No such file or directory"));
+  // A lease no longer than two heartbeats would end sessions that are alive.
+  Result short_lease = RunToCompletion({CANCELD_PATH, "--listen", endpoint_ + ".3",
+                                        "--lease-timeout", "3s", "--heartbeat-interval", "2s"},
+                                       dir_.path() + "/short-lease");
+  EXPECT_EQ(short_lease.exit_code, 1);
+  EXPECT_THAT(short_lease.err, HasSubstr("--lease-timeout 3s must be at least twice "
+                                         "--heartbeat-interval (2s)"));
+  // A --max-sessions that does not fit the file descriptor limit.
+  Result too_many =
+      RunToCompletion({"/bin/sh", "-c",
+                       absl::StrCat("ulimit -n 512 && exec ", CANCELD_PATH, " --listen ", endpoint_,
+                                    ".4 --max-sessions 1000")},
+                      dir_.path() + "/too-many");
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_THAT(too_many.err, HasSubstr("--max-sessions 1000 needs 1128 file descriptors, but the "
+                                      "limit is 512"));
 }
 
 TEST_F(E2E, EndpointIsAnAliasOfListenAndVersionIsTheProjects) {
