@@ -4,9 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "daemon/core/daemon_signals.h"
-#include "daemon/service/validate.h"
 #include "hother/cancelable/internal/enum_names.h"
-#include "hother/cancelable/internal/status_macros.h"
 
 namespace hother::cancelable::daemon {
 
@@ -129,7 +127,6 @@ void ToProto(const TokenView& token, pb::Token* out) {
 
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
                                           absl::string_view field) {
-  CANCELABLE_RETURN_IF_ERROR(ValidateFilter(field, filter));
   OperationFilter out;
   absl::StatusOr<Selector> selector = Selector::Parse(filter.selector());
   if (!selector.ok()) {

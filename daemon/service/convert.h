@@ -57,7 +57,8 @@ std::optional<absl::Time> DeadlineFromProto(const pb::SetDeadlineRequest& reques
 // pid=7"), or its peer address when it says nothing.
 std::string ActorOf(const std::string& stated, const grpc::CallbackServerContext& context);
 
-// INVALID_ARGUMENT naming the field ("filter.selector: position 3: ...").
+// INVALID_ARGUMENT naming the field ("filter.selector: position 3: ..."). The
+// sizes are ValidateFilter's, checked with the request first.
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
                                           absl::string_view field);
 

@@ -25,6 +25,12 @@ absl::Status ValidateCount(absl::string_view field, int count, int at_most,
   return Invalid(field, absl::StrCat(count, " ", what, ", at most ", at_most));
 }
 
+// "<field>: N bytes, at most M".
+absl::Status ValidateSize(absl::string_view field, absl::string_view text, size_t at_most) {
+  if (text.size() <= at_most) return absl::OkStatus();
+  return Invalid(field, absl::StrCat(text.size(), " bytes, at most ", at_most));
+}
+
 }  // namespace
 
 absl::Status ValidateLabels(absl::string_view field,
@@ -103,32 +109,21 @@ absl::Status ValidateMetadata(absl::string_view field,
   return absl::OkStatus();
 }
 
-absl::Status ValidatePageToken(absl::string_view field, absl::string_view token) {
-  if (token.size() > kMaxPageTokenBytes) {
-    return Invalid(field, absl::StrCat(Quote(token), " is longer than ", kMaxPageTokenBytes,
+absl::Status ValidatePageToken(absl::string_view field, absl::string_view token, size_t max_bytes) {
+  if (token.size() > max_bytes) {
+    return Invalid(field, absl::StrCat(Quote(token), " is longer than ", max_bytes,
                                        " bytes: not a page token"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateSelectorText(absl::string_view field, absl::string_view selector) {
-  if (selector.size() > kMaxSelectorBytes) {
-    return Invalid(field, absl::StrCat(selector.size(), " bytes, at most ", kMaxSelectorBytes));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateFilter(absl::string_view field, const pb::OperationFilter& filter) {
   CANCELABLE_RETURN_IF_ERROR(
-      ValidateSelectorText(absl::StrCat(field, ".selector"), filter.selector()));
-  if (filter.name_glob().size() > kMaxNameBytes) {
-    return Invalid(absl::StrCat(field, ".name_glob"),
-                   absl::StrCat(filter.name_glob().size(), " bytes, at most ", kMaxNameBytes));
-  }
-  if (filter.owner().size() > kMaxNameBytes) {
-    return Invalid(absl::StrCat(field, ".owner"),
-                   absl::StrCat(filter.owner().size(), " bytes, at most ", kMaxNameBytes));
-  }
+      ValidateSize(absl::StrCat(field, ".selector"), filter.selector(), kMaxSelectorBytes));
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidateSize(absl::StrCat(field, ".name_glob"), filter.name_glob(), kMaxNameBytes));
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidateSize(absl::StrCat(field, ".owner"), filter.owner(), kMaxNameBytes));
   return ValidateCount(absl::StrCat(field, ".statuses"), filter.statuses_size(),
                        kMaxStatusesInFilter, "statuses");
 }
@@ -141,14 +136,9 @@ absl::Status ValidateHello(const pb::Hello& hello) {
   if (!hello.process_name().empty()) {
     CANCELABLE_RETURN_IF_ERROR(ValidateName("hello.process_name", hello.process_name()));
   }
-  if (hello.host().size() > kMaxNameBytes) {
-    return Invalid("hello.host",
-                   absl::StrCat(hello.host().size(), " bytes, at most ", kMaxNameBytes));
-  }
-  if (hello.sdk_version().size() > kMaxVersionBytes) {
-    return Invalid("hello.sdk_version",
-                   absl::StrCat(hello.sdk_version().size(), " bytes, at most ", kMaxVersionBytes));
-  }
+  CANCELABLE_RETURN_IF_ERROR(ValidateSize("hello.host", hello.host(), kMaxNameBytes));
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidateSize("hello.sdk_version", hello.sdk_version(), kMaxVersionBytes));
   if (hello.pid() < 0 || hello.pid() > kMaxPid) {
     return Invalid("hello.pid",
                    absl::StrCat(hello.pid(), " is not a process id (0 to ", kMaxPid, ")"));
@@ -214,16 +204,13 @@ absl::Status ValidateProgressItem(absl::string_view field, const pb::ProgressIte
 absl::Status ValidateFinishItem(absl::string_view field, const pb::FinishItem& item) {
   CANCELABLE_RETURN_IF_ERROR(
       ValidateId(absl::StrCat(field, ".operation_id"), item.operation_id(), true));
-  if (item.error().size() > kMaxErrorBytes) {
-    return Invalid(absl::StrCat(field, ".error"),
-                   absl::StrCat(item.error().size(), " bytes, at most ", kMaxErrorBytes));
-  }
-  return absl::OkStatus();
+  return ValidateSize(absl::StrCat(field, ".error"), item.error(), kMaxErrorBytes);
 }
 
 absl::Status ValidateListOperationsRequest(const pb::ListOperationsRequest& request) {
   if (request.page_size() < 0) return Invalid("page_size", "must not be negative");
-  CANCELABLE_RETURN_IF_ERROR(ValidatePageToken("page_token", request.page_token()));
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidatePageToken("page_token", request.page_token(), kMaxPageTokenBytes));
   return ValidateFilter("filter", request.filter());
 }
 
@@ -239,10 +226,10 @@ absl::Status ValidateWatchRequest(const pb::WatchRequest& request) {
 
 absl::Status ValidateListTokensRequest(const pb::ListTokensRequest& request) {
   if (request.page_size() < 0) return Invalid("page_size", "must not be negative");
-  if (request.page_token().size() > kMaxTokenNameBytes) {
-    return Invalid("page_token", absl::StrCat(Quote(request.page_token()), " is not a page token"));
-  }
-  return ValidateSelectorText("selector", request.selector());
+  // A token list's page token is the name the next page starts at.
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidatePageToken("page_token", request.page_token(), kMaxTokenNameBytes));
+  return ValidateSize("selector", request.selector(), kMaxSelectorBytes);
 }
 
 absl::Status ValidateDeleteTokenRequest(const pb::DeleteTokenRequest& request) {
@@ -262,7 +249,8 @@ absl::Status ValidateCancelRequest(const pb::CancelRequest& request) {
 
 absl::Status ValidateCancelAllRequest(const pb::CancelAllRequest& request) {
   CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request.message()));
-  return ValidateMessage("actor", request.actor());
+  CANCELABLE_RETURN_IF_ERROR(ValidateMessage("actor", request.actor()));
+  return ValidateFilter("filter", request.filter());
 }
 
 absl::Status ValidateCancelTokenRequest(const pb::CancelTokenRequest& request) {

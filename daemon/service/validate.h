@@ -45,10 +45,12 @@ absl::Status ValidatePositive(absl::string_view field, const google::protobuf::D
 // At most kMaxLabels entries; keys 1-256 bytes, values at most 1 KiB.
 absl::Status ValidateMetadata(absl::string_view field,
                               const google::protobuf::Map<std::string, std::string>& metadata);
-// Empty, or the decimal sequence a previous page handed out.
-absl::Status ValidatePageToken(absl::string_view field, absl::string_view token);
+// At most `max_bytes`: what a previous page handed out is never longer
+// (whether it is one of ours is for the listing to say).
+absl::Status ValidatePageToken(absl::string_view field, absl::string_view token, size_t max_bytes);
+// The sizes of a filter's parts; the selector's syntax and the statuses are
+// checked where the filter is converted (FromProto).
 absl::Status ValidateFilter(absl::string_view field, const pb::OperationFilter& filter);
-absl::Status ValidateSelectorText(absl::string_view field, absl::string_view selector);
 absl::Status ValidateHello(const pb::Hello& hello);
 // The item count of a batch ("register.items: 1001 items, at most 1000").
 absl::Status ValidateItemCount(absl::string_view field, int count);

@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 3:
-      if (d::ValidatePageToken("page_token", text).ok()) {
+      if (d::ValidatePageToken("page_token", text, d::kMaxPageTokenBytes).ok()) {
         (void)Graph().List(d::OperationFilter{}, 2, text);
       }
       break;
