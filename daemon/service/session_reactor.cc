@@ -183,6 +183,10 @@ bool SessionReactor::Handle(const pb::SessionRequest& request) {
     return HandleHello(request.hello());
   }
   lease_->Touch();
+  if (absl::Status batch = ValidateBatchSize(request); !batch.ok()) {
+    writes_.Finish(ToGrpc(batch));
+    return false;
+  }
   switch (request.kind_case()) {
     case pb::SessionRequest::kRegister:
       HandleRegister(request.register_());
@@ -264,10 +268,6 @@ void SessionReactor::HandleRegister(const pb::RegisterRequest& request) {
 void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
   pb::SessionResponse registered;
   pb::SessionResponse errors;
-  if (absl::Status count = ValidateItemCount("register.items", request.items_size()); !count.ok()) {
-    writes_.Finish(ToGrpc(count));
-    return;
-  }
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::RegisterItem& item = request.items(i);
     absl::Status status = ValidateRegisterItem(absl::StrCat("register.items[", i, "]"), item);
@@ -315,10 +315,6 @@ void SessionReactor::RegisterInOrder(const pb::RegisterRequest& request) {
 
 void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
   pb::SessionResponse errors;
-  if (absl::Status count = ValidateItemCount("progress.items", request.items_size()); !count.ok()) {
-    writes_.Finish(ToGrpc(count));
-    return;
-  }
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::ProgressItem& item = request.items(i);
     absl::Status status = ValidateProgressItem(absl::StrCat("progress.items[", i, "]"), item);
@@ -334,10 +330,6 @@ void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
 
 void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
   pb::SessionResponse errors;
-  if (absl::Status count = ValidateItemCount("finish.items", request.items_size()); !count.ok()) {
-    writes_.Finish(ToGrpc(count));
-    return;
-  }
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::FinishItem& item = request.items(i);
     absl::Status status = ValidateFinishItem(absl::StrCat("finish.items[", i, "]"), item);

@@ -128,8 +128,20 @@ absl::Status ValidateFilter(absl::string_view field, const pb::OperationFilter& 
                        kMaxStatusesInFilter, "statuses");
 }
 
-absl::Status ValidateItemCount(absl::string_view field, int count) {
-  return ValidateCount(field, count, kMaxItemsPerMessage, "items");
+absl::Status ValidateBatchSize(const pb::SessionRequest& request) {
+  switch (request.kind_case()) {
+    case pb::SessionRequest::kRegister:
+      return ValidateCount("register.items", request.register_().items_size(), kMaxItemsPerMessage,
+                           "items");
+    case pb::SessionRequest::kProgress:
+      return ValidateCount("progress.items", request.progress().items_size(), kMaxItemsPerMessage,
+                           "items");
+    case pb::SessionRequest::kFinish:
+      return ValidateCount("finish.items", request.finish().items_size(), kMaxItemsPerMessage,
+                           "items");
+    default:
+      return absl::OkStatus();
+  }
 }
 
 absl::Status ValidateHello(const pb::Hello& hello) {

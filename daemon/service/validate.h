@@ -52,8 +52,9 @@ absl::Status ValidatePageToken(absl::string_view field, absl::string_view token,
 // checked where the filter is converted (FromProto).
 absl::Status ValidateFilter(absl::string_view field, const pb::OperationFilter& filter);
 absl::Status ValidateHello(const pb::Hello& hello);
-// The item count of a batch ("register.items: 1001 items, at most 1000").
-absl::Status ValidateItemCount(absl::string_view field, int count);
+// The item count of a Register, Progress or Finish message
+// ("register.items: 1001 items, at most 1000"); OK for the other kinds.
+absl::Status ValidateBatchSize(const pb::SessionRequest& request);
 absl::Status ValidateRegisterItem(absl::string_view field, const pb::RegisterItem& item);
 absl::Status ValidateProgressItem(absl::string_view field, const pb::ProgressItem& item);
 absl::Status ValidateFinishItem(absl::string_view field, const pb::FinishItem& item);

@@ -19,14 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   grpc::Slice slice(data, size);
   grpc::ByteBuffer bytes(&slice, 1);
   pb::SessionRequest request;
-  if (!d::Decode(bytes, &request).ok()) return 0;
+  if (!d::Decode(bytes, &request).ok() || !d::ValidateBatchSize(request).ok()) return 0;
   switch (request.kind_case()) {
     case pb::SessionRequest::kHello:
       (void)d::ValidateHello(request.hello());
       break;
     case pb::SessionRequest::kRegister: {
       const auto& items = request.register_().items();
-      if (!d::ValidateItemCount("register.items", items.size()).ok()) break;
       for (int i = 0; i < items.size(); ++i) {
         if (!d::ValidateRegisterItem(absl::StrCat("register.items[", i, "]"), items[i]).ok()) {
           continue;
@@ -41,13 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case pb::SessionRequest::kProgress:
-      if (!d::ValidateItemCount("progress.items", request.progress().items_size()).ok()) break;
       for (const pb::ProgressItem& item : request.progress().items()) {
         (void)d::ValidateProgressItem("progress.items[0]", item);
       }
       break;
     case pb::SessionRequest::kFinish:
-      if (!d::ValidateItemCount("finish.items", request.finish().items_size()).ok()) break;
       for (const pb::FinishItem& item : request.finish().items()) {
         (void)d::ValidateFinishItem("finish.items[0]", item);
         (void)d::FinalStatusFromProto(item.status());
