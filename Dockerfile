@@ -14,7 +14,7 @@ RUN make test
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libabsl20220623 libgrpc++1.51 libprotobuf32 \
+      libabsl20220623 libgrpc++1.51 libprotobuf32 libsqlite3-0 libtomlplusplus3 \
     && rm -rf /var/lib/apt/lists/* && mkdir -p /run/canceld
 COPY --from=build /src/build/default/daemon/canceld /usr/local/bin/canceld
 COPY --from=build /src/build/default/client/cancelctl /usr/local/bin/cancelctl

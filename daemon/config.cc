@@ -103,9 +103,29 @@ absl::StatusOr<DaemonConfig> ParseConfig(const std::string& text, const std::str
   }
   DaemonConfig config;
   for (auto& [key, node] : root) {
-    if (key != "conditions") {
+    if (key != "conditions" && key != "state") {
       return At(source, node.source(),
                 absl::StrCat("unknown section '", std::string(key.str()), "'"));
+    }
+  }
+  if (toml::node* state_node = root.get("state")) {
+    const toml::table* state = state_node->as_table();
+    if (state == nullptr) return At(source, state_node->source(), "state must be a table");
+    for (auto& [key, node] : *state) {
+      const std::optional<std::string> value = node.value<std::string>();
+      if (key == "dir" && value.has_value() && !value->empty()) {
+        config.state_dir = *value;
+      } else if (key == "durability" && (value == "sync" || value == "batch")) {
+        config.durability = *value;
+      } else if (key == "dir" || key == "durability") {
+        return At(source, node.source(),
+                  absl::StrCat("state.", std::string(key.str()),
+                               key == "dir" ? ": a directory path, or \"none\""
+                                            : ": \"sync\" or \"batch\""));
+      } else {
+        return At(source, node.source(),
+                  absl::StrCat("unknown key 'state.", std::string(key.str()), "'"));
+      }
     }
   }
   if (toml::table* conditions = root["conditions"].as_table()) {

@@ -6,6 +6,10 @@
 //   path = "/var"
 //   percent = 5
 //
+//   [state]                         # read at start; --state-dir and
+//   dir = "/var/lib/canceld"        # --durability win over these
+//   durability = "sync"
+//
 //   [conditions.maintenance]
 //   kind = "command"                # only the configuration may define these
 //   command = ["/usr/local/bin/in-maintenance", "--quiet"]
@@ -21,6 +25,7 @@
 #ifndef HOTHER_CANCELABLE_DAEMON_CONFIG_H_
 #define HOTHER_CANCELABLE_DAEMON_CONFIG_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,6 +36,9 @@ namespace hother::cancelable::daemon {
 
 struct DaemonConfig {
   absl::flat_hash_map<std::string, Condition> conditions;
+  // [state]: read at start only (the flags win).
+  std::optional<std::string> state_dir;   // dir = "/var/lib/canceld" or "none"
+  std::optional<std::string> durability;  // durability = "sync" or "batch"
 };
 
 // INVALID_ARGUMENT with file:line:column for a malformed file or value;

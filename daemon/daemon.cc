@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <iostream>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,8 @@
 #include "daemon/core/daemon_signals.h"
 #include "daemon/fd_limit.h"
 #include "daemon/service/canceld_service.h"
+#include "daemon/store/memory_backend.h"
+#include "daemon/store/sqlite_backend.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -82,7 +85,79 @@ absl::Status PrepareSocketPath(const std::string& path) {
   return absl::OkStatus();
 }
 
+// The configuration file's [state], when there is a file.
+absl::StatusOr<DaemonConfig> StartupConfig(const DaemonOptions& options) {
+  if (options.config_path.empty()) return DaemonConfig{};
+  return LoadConfig(options.config_path);
+}
+
+// Opens the store the options name (locking its directory), and reads it.
+absl::Status OpenStore(const DaemonOptions& options, const DaemonConfig& config, Clock& clock,
+                       std::unique_ptr<StateDirLock>& lock, std::unique_ptr<Store>& store) {
+  std::string dir = options.state_dir;
+  if (dir.empty()) dir = config.state_dir.value_or(DefaultStateDir());
+  StoreOptions store_options;
+  store_options.durability = options.durability.value_or(
+      config.durability == "batch" ? Durability::kBatch : Durability::kSync);
+  store_options.retention = Retention{.history = options.limits.history,
+                                      .history_age = options.history_age,
+                                      .cancels = options.cancel_retention};
+  std::unique_ptr<StoreBackend> backend;
+  if (dir == kNoStateDir) {
+    backend = MemoryBackend::Ephemeral();
+  } else {
+    absl::StatusOr<std::unique_ptr<StateDirLock>> held = StateDirLock::Acquire(dir);
+    if (!held.ok()) return held.status();
+    lock = *std::move(held);
+    absl::StatusOr<std::unique_ptr<SqliteBackend>> sqlite =
+        SqliteBackend::Create(StateFile(dir), store_options.durability == Durability::kSync);
+    if (!sqlite.ok()) return sqlite.status();
+    backend = *std::move(sqlite);
+  }
+  const absl::Time started = absl::Now();
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      Store::Open(std::move(backend), store_options, clock);
+  if (!opened.ok()) return opened.status();
+  store = *std::move(opened);
+  Log(LogLevel::kInfo, "state store opened",
+      {{"store", store->Describe()},
+       {"durability", store_options.durability == Durability::kSync ? "sync" : "batch"},
+       {"read_in", absl::FormatDuration(absl::Now() - started)}});
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> ResolveStateDir(const DaemonOptions& options) {
+  if (!options.state_dir.empty()) return options.state_dir;
+  absl::StatusOr<DaemonConfig> config = StartupConfig(options);
+  if (!config.ok()) return config.status();
+  return config->state_dir.value_or(DefaultStateDir());
+}
+
+int ResetStateDir(const DaemonOptions& options) {
+  absl::StatusOr<std::string> dir = ResolveStateDir(options);
+  if (!dir.ok()) {
+    std::cerr << "canceld: " << dir.status().message() << "\n";
+    return 1;
+  }
+  if (*dir == kNoStateDir) {
+    std::cerr << "canceld: --state-dir none keeps no state: nothing to reset\n";
+    return 2;
+  }
+  absl::StatusOr<std::vector<std::string>> moved = ResetState(*dir, absl::Now());
+  if (!moved.ok()) {
+    std::cerr << "canceld: " << moved.status().message() << "\n";
+    return 1;
+  }
+  if (moved->empty()) {
+    std::cout << "No state store in " << *dir << "; nothing moved.\n";
+  } else {
+    std::cout << "Moved the state store aside: " << absl::StrJoin(*moved, ", ")
+              << "\ncanceld will start with an empty store in " << *dir << ".\n";
+  }
+  return 0;
+}
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& options, Clock& clock) {
   if (options.limits.lease_timeout < 2 * options.limits.heartbeat_interval) {
@@ -97,7 +172,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   std::vector<std::string> listen = options.listen;
   if (listen.empty()) listen.push_back(ResolveEndpoint());
 
-  daemon->state_ = std::make_unique<DaemonState>(clock, options.limits);
+  absl::StatusOr<DaemonConfig> config = StartupConfig(options);
+  if (!config.ok()) return config.status();
+  if (absl::Status s = OpenStore(options, *config, clock, daemon->state_lock_, daemon->store_);
+      !s.ok()) {
+    return s;
+  }
+  daemon->state_ = std::make_unique<DaemonState>(clock, options.limits, *daemon->store_);
   if (!options.config_path.empty()) {
     if (absl::Status loaded = daemon->ReloadConfig(); !loaded.ok()) return loaded;
   }
@@ -151,6 +232,9 @@ void Daemon::Shutdown() {
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
   server_->Wait();
   for (const std::string& path : socket_paths_) unlink(path.c_str());
+  if (absl::Status closed = store_->Close(state_->events.current_sequence()); !closed.ok()) {
+    Log(LogLevel::kError, absl::StrCat("state store not closed cleanly: ", closed.message()));
+  }
   Log(LogLevel::kInfo, "canceld stopped");
 }
 

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@
 #include "absl/time/time.h"
 #include "daemon/service/daemon_state.h"
 #include "daemon/stderr_log.h"
+#include "daemon/store/state_dir.h"
+#include "daemon/store/store.h"
 #include "hother/cancelable/clock.h"
 
 namespace grpc {
@@ -44,7 +47,22 @@ struct DaemonOptions {
   absl::Duration drain_timeout = absl::Seconds(3);
   std::string config_path;          // TOML (config.h); empty: none
   bool max_sessions_given = false;  // --max-sessions was on the command line (fd_limit.h)
+  // Where the durable state lives (store/state_dir.h): a directory, "none"
+  // (nothing survives a restart), or empty for the configuration file's
+  // [state] dir, else DefaultStateDir() (what canceld does without
+  // --state-dir).
+  std::string state_dir = kNoStateDir;
+  std::optional<Durability> durability;  // unset: the configuration's, else sync
+  absl::Duration cancel_retention = absl::Hours(24);
+  absl::Duration history_age = absl::Hours(24 * 7);
 };
+
+// The state directory `options` resolve to (see DaemonOptions::state_dir),
+// or "none". An unreadable configuration file is an error.
+[[nodiscard]] absl::StatusOr<std::string> ResolveStateDir(const DaemonOptions& options);
+// `canceld --reset-state`: moves the store of the resolved state directory
+// aside (state_dir.h, ResetState) and says where; the exit code.
+int ResetStateDir(const DaemonOptions& options);
 
 class Daemon {
  public:
@@ -67,6 +85,8 @@ class Daemon {
   Daemon() = default;
 
   DaemonOptions options_;
+  std::unique_ptr<StateDirLock> state_lock_;
+  std::unique_ptr<Store> store_;  // outlives the state: the graph appends to it
   std::unique_ptr<DaemonState> state_;
   std::unique_ptr<CanceldService> service_;
   std::unique_ptr<grpc::Server> server_;

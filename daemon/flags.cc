@@ -25,6 +25,39 @@ void AddDuration(CLI::App& app, const std::string& name, absl::Duration& out,
       ->type_name("DURATION");
 }
 
+// The durable state's flags (store/state_dir.h, store/store.h).
+void AddStateFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags) {
+  app.add_option("--state-dir", options.state_dir,
+                 "Where the durable state lives (named tokens, cancel records, history), or "
+                 "'none' to keep nothing across restarts. Default: the configuration's "
+                 "[state] dir, else /var/lib/canceld when writable, else "
+                 "$XDG_STATE_HOME/canceld, else ~/.local/state/canceld")
+      ->type_name("DIR");
+  app.add_option_function<std::string>(
+         "--durability",
+         [&options](const std::string& text) {
+           if (text == "sync") {
+             options.durability = Durability::kSync;
+           } else if (text == "batch") {
+             options.durability = Durability::kBatch;
+           } else {
+             throw CLI::ValidationError("--durability", "'" + text + "': use sync or batch");
+           }
+         },
+         "sync (default): an RPC's OK waits until its change is on disk; batch: OK at once, "
+         "committed moments later (a crash loses those moments)")
+      ->type_name("MODE");
+  AddDuration(app, "--cancel-retention", options.cancel_retention,
+              "How long cancel records of live operations and selector cancels are kept for "
+              "owners that register again after a restart (default 24h)");
+  AddDuration(app, "--history-age", options.history_age,
+              "Finished operations older than this leave the stored history (default 168h)");
+  app.add_flag("--print-state-dir", main_flags.print_state_dir,
+               "Print the state directory canceld would use, and exit");
+  app.add_flag("--reset-state", main_flags.reset_state,
+               "Move the state store aside (renamed with the time) and exit");
+}
+
 }  // namespace
 
 void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags) {
@@ -86,6 +119,7 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
       ->type_name("FORMAT");
   app.add_option("--config", options.config_path,
                  "TOML configuration file (named conditions), re-read on SIGHUP");
+  AddStateFlags(app, options, main_flags);
   app.add_flag("--version", main_flags.version, "Print the version and exit");
   app.add_flag("--print-endpoint", main_flags.print_endpoint,
                "Print the endpoint(s) canceld would listen on, and exit");

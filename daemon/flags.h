@@ -7,6 +7,8 @@
 //   --max-operations N  --max-sessions N
 //   --log-level debug|info|warning|error  --log-format text|json  --version
 //   --print-endpoint (print where it would listen, and exit)
+//   --state-dir DIR|none  --durability sync|batch  --cancel-retention 24h
+//   --history-age 168h  --print-state-dir  --reset-state
 //
 // Durations are written as absl parses them: "300ms", "2s", "1m30s".
 #ifndef HOTHER_CANCELABLE_DAEMON_FLAGS_H_
@@ -21,6 +23,8 @@ namespace hother::cancelable::daemon {
 struct MainFlags {
   bool version = false;
   bool print_endpoint = false;
+  bool print_state_dir = false;
+  bool reset_state = false;
 };
 void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags);
 

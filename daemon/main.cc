@@ -20,6 +20,17 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a usage error is 2
   }
   options.max_sessions_given = app.count("--max-sessions") > 0;
+  if (app.count("--state-dir") == 0) options.state_dir.clear();  // the config's, or the default
+  if (flags.print_state_dir) {
+    absl::StatusOr<std::string> dir = hother::cancelable::daemon::ResolveStateDir(options);
+    if (!dir.ok()) {
+      std::cerr << "canceld: " << dir.status().message() << "\n";
+      return 1;
+    }
+    std::cout << *dir << "\n";
+    return 0;
+  }
+  if (flags.reset_state) return hother::cancelable::daemon::ResetStateDir(options);
   if (flags.version) {
     std::cout << "canceld " << hother::cancelable::kVersion << "\n";
     return 0;

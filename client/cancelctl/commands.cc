@@ -194,12 +194,23 @@ int HealthCommand(Cli& cli) {
   HealthCheckResponse response;
   grpc::Status status = stub->Check(cli.Context().get(), request, &response);
   if (!status.ok()) return cli.Fail("health", status);
+  // The state store's health: serving, but not keeping what it is told, is
+  // not healthy either.
+  pb::DaemonInfo daemon;
+  const bool store_failing =
+      cli.stub().GetDaemonInfo(cli.Context().get(), pb::GetDaemonInfoRequest(), &daemon).ok() &&
+      !daemon.store_error().empty();
   if (cli.json()) {
     if (const int code = cli.PrintJson("health", response); code != kOk) return code;
   } else {
     cli.out() << HealthCheckResponse::ServingStatus_Name(response.status()) << "\n";
   }
-  return response.status() == HealthCheckResponse::SERVING ? kOk : kUnavailable;
+  if (store_failing) {
+    cli.err() << "cancelctl: health: the state store is failing (cancels are delivered but not "
+                 "kept): "
+              << daemon.store_error() << "\n";
+  }
+  return response.status() == HealthCheckResponse::SERVING && !store_failing ? kOk : kUnavailable;
 }
 
 int VersionCommand(Cli& cli) {
@@ -223,6 +234,9 @@ int VersionCommand(Cli& cli) {
   if (status.ok()) {
     cli.out() << "canceld " << daemon.version() << " (pid " << daemon.pid() << ", "
               << cli.options().endpoint << ")\n";
+    if (!daemon.state_store().empty()) {
+      cli.out() << "state: " << daemon.state_store() << " (" << daemon.durability() << ")\n";
+    }
   } else {
     cli.out() << "canceld: not reachable at " << cli.options().endpoint << "\n";
   }

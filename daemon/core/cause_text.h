@@ -55,6 +55,12 @@ inline std::string TokenDeadlineText(absl::string_view token) {
 
 // NOT_FOUND "no operation '7f3a-9'", with `field` ("parent_id") in front
 // when the id came from one.
+// The cancel of a child whose parent did not register again after a restart.
+inline std::string ParentNeverCameText(absl::string_view parent_id, absl::Duration window) {
+  return absl::StrCat("Parent operation ", parent_id, " was not registered again within ",
+                      absl::FormatDuration(window), " of canceld's restart");
+}
+
 inline absl::Status NoOperation(absl::string_view id, absl::string_view field = "") {
   return absl::NotFoundError(
       absl::StrCat(field, field.empty() ? "" : ": ", "no operation '", id, "'"));

@@ -84,6 +84,7 @@ absl::Status OperationGraph::SetTokenDeadline(const std::string& name,
   }
   out.timers.push_back(std::move(token->deadline_timer));
   token->view.deadline = deadline;
+  JournalTokenLocked(*token);
   if (deadline.has_value() && *deadline <= clock_.Now()) {
     CancelTokenLocked(*token,
                       MakeRecord(CancelReason::kTimeout, PassedDeadlineText(*deadline),

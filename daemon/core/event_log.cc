@@ -1,5 +1,6 @@
 #include "daemon/core/event_log.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -30,6 +31,11 @@ uint64_t EventLog::Append(EventType type, std::shared_ptr<const Operation> snaps
   if (events_.size() > retain_) events_.pop_front();
   for (const auto& [id, fn] : subscribers_) fn(events_.back());
   return sequence_;
+}
+
+void EventLog::ContinueFrom(uint64_t sequence) {
+  internal::MutexLock lock(&mu_);
+  if (events_.empty()) sequence_ = std::max(sequence_, sequence);
 }
 
 uint64_t EventLog::current_sequence() const {

@@ -44,6 +44,9 @@ class EventLog {
   explicit EventLog(size_t retain = 65536);
 
   uint64_t Append(EventType type, std::shared_ptr<const Operation> snapshot, absl::Time time);
+  // Numbers the next event `sequence + 1` (a restart continues the previous
+  // run's numbering). Before the first Append.
+  void ContinueFrom(uint64_t sequence);
   uint64_t current_sequence() const;
 
   class Subscription {

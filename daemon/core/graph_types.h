@@ -118,6 +118,11 @@ struct GraphOptions {
   size_t max_operations = 1'000'000;  // live ones; RESOURCE_EXHAUSTED beyond
   size_t finished_retention = 10'000;
   size_t max_tokens = 100'000;  // named tokens; RESOURCE_EXHAUSTED beyond
+  // The first part of every id (a store's epoch); 0: a random one.
+  uint32_t epoch = 0;
+  // After a restart, how long a child registered again waits for its parent
+  // to be registered again (the lease: owners come back within it).
+  absl::Duration reregistration_window = absl::Seconds(10);
 };
 
 }  // namespace hother::cancelable::daemon

@@ -96,6 +96,7 @@ struct Operation {
 // must match.
 struct OperationFilter {
   Selector selector;
+  std::string selector_text;  // as given (what the store keeps)
   std::string name_glob;
   std::vector<OpStatus> statuses;  // any of; empty: all
   std::string owner;               // process name or decimal session id

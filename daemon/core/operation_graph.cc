@@ -17,9 +17,7 @@
 namespace hother::cancelable::daemon {
 namespace {
 
-std::string NewInstancePrefix() {
-  return absl::StrFormat("%08x", static_cast<uint32_t>(internal::ThreadRandom()()));
-}
+std::string InstancePrefix(uint32_t epoch) { return absl::StrFormat("%08x", epoch); }
 
 std::string OwnerText(const Owner& owner) {
   return absl::StrCat(owner.process_name.empty() ? "unknown" : owner.process_name,
@@ -42,6 +40,7 @@ std::shared_ptr<const CancellationDetails> OperationGraph::MakeRecord(
     CancelReason reason, std::string message, absl::Time time, std::string origin_id,
     std::string actor, std::shared_ptr<const CancellationDetails> cause) {
   auto details = std::make_shared<CancellationDetails>();
+  details->record_id = journal_.NewRecordId();
   details->reason = reason;
   details->message = std::move(message);
   details->time = time;
@@ -52,13 +51,16 @@ std::shared_ptr<const CancellationDetails> OperationGraph::MakeRecord(
 }
 
 OperationGraph::OperationGraph(Clock& clock, Scheduler& scheduler, EventLog& events,
-                               CancelListener& listener, GraphOptions options)
+                               CancelListener& listener, GraphOptions options, Journal& journal)
     : clock_(clock),
       scheduler_(scheduler),
       events_(events),
       listener_(listener),
       options_(options),
-      instance_prefix_(NewInstancePrefix()) {}
+      journal_(journal),
+      epoch_(options.epoch != 0 ? options.epoch
+                                : static_cast<uint32_t>(internal::ThreadRandom()())),
+      instance_prefix_(InstancePrefix(epoch_)) {}
 
 OperationGraph::~OperationGraph() {
   {
@@ -95,8 +97,10 @@ std::shared_ptr<const Owner> OperationGraph::SharedOwnerLocked(const Owner& owne
   return shared;
 }
 
-void OperationGraph::EmitLocked(EventType type, const Record& rec) {
-  events_.Append(type, std::make_shared<const Operation>(SnapshotLocked(rec)), clock_.Now());
+std::shared_ptr<const Operation> OperationGraph::EmitLocked(EventType type, const Record& rec) {
+  auto snapshot = std::make_shared<const Operation>(SnapshotLocked(rec));
+  events_.Append(type, snapshot, clock_.Now());
+  return snapshot;
 }
 
 std::string OperationGraph::NewIdLocked(const std::string& previous_id) {
@@ -139,6 +143,41 @@ RegisterResult OperationGraph::AdoptLocked(Record& rec, const Owner& owner) {
   return RegisterResult{.id = rec.op.id(), .cancelled = rec.op.cancel};
 }
 
+void OperationGraph::AttachLocked(Record& r, Record* parent,
+                                  const std::vector<TokenRecord*>& tokens, std::vector<int> signals,
+                                  bool again, Outbox& out) {
+  // What happened to it while it was away, before anything else.
+  if (again) {
+    if (std::shared_ptr<const CancellationDetails> missed = MissedCancelLocked(r)) {
+      MarkCancelledLocked(r, std::move(missed), out);
+    }
+  }
+  // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
+  if (parent != nullptr) parent->children.insert(r.op.id());
+  if (parent != nullptr && parent->op.cancel != nullptr && r.op.cancel == nullptr) {
+    bool lost = parent->op.status == OpStatus::kLost ||
+                parent->op.cancel->reason == CancelReason::kOwnerLost;
+    MarkCancelledLocked(r,
+                        MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
+                                   ParentCancelledText(parent->op.id(), lost), clock_.Now(),
+                                   r.op.id(), parent->op.cancel->actor, parent->op.cancel),
+                        out);
+  }
+  r.signals = std::move(signals);
+  for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id());
+  for (TokenRecord* token : tokens) {
+    token->operations.insert(r.op.id());
+    r.tokens.push_back(token->view.name);
+    if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
+      MarkCancelledLocked(
+          r,
+          MakeRecord(CancelReason::kParent, TokenCancelledText(token->view.name), clock_.Now(),
+                     r.op.id(), token->view.cancel->actor, token->view.cancel),
+          out);
+    }
+  }
+}
+
 absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, RegisterSpec spec) {
   Change change(this);
   Outbox& out = change.out();
@@ -153,10 +192,12 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
                                                      options_.max_operations,
                                                      " live operations (--max-operations)"));
   }
+  // Registered again after a restart: its parent may not be back yet.
+  const bool again = FromEarlierEpoch(spec.previous_id) && !by_id_.contains(spec.previous_id);
   Record* parent = nullptr;
   if (!spec.parent_id.empty()) {
     parent = FindLocked(spec.parent_id);
-    if (parent == nullptr) {
+    if (parent == nullptr && !again) {
       return NoOperation(spec.parent_id, "parent_id");
     }
   }
@@ -186,35 +227,14 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
   by_seq_.emplace(rec->seq, std::move(rec));
   ++live_;
   EmitLocked(EventType::kRegistered, r);
-  // Cancel-before-start: a cancelled (or lost) parent gives a cancelled child.
-  if (parent != nullptr) parent->children.insert(r.op.id());
-  if (parent != nullptr && parent->op.cancel != nullptr) {
-    bool lost = parent->op.status == OpStatus::kLost ||
-                parent->op.cancel->reason == CancelReason::kOwnerLost;
-    MarkCancelledLocked(r,
-                        MakeRecord(lost ? CancelReason::kOwnerLost : CancelReason::kParent,
-                                   ParentCancelledText(parent->op.id(), lost), clock_.Now(),
-                                   r.op.id(), parent->op.cancel->actor, parent->op.cancel),
-                        out);
-  }
-  r.signals = spec.signals;
-  for (int signo : r.signals) signal_subscribers_[signo].insert(r.op.id());
-  for (TokenRecord* token : tokens) {
-    token->operations.insert(r.op.id());
-    r.tokens.push_back(token->view.name);
-    if (token->view.cancel != nullptr && r.op.cancel == nullptr) {
-      MarkCancelledLocked(
-          r,
-          MakeRecord(CancelReason::kParent, TokenCancelledText(token->view.name), clock_.Now(),
-                     r.op.id(), token->view.cancel->actor, token->view.cancel),
-          out);
-    }
-  }
+  if (again && parent == nullptr && !r.op.parent_id().empty()) WaitForParentLocked(r);
+  AttachLocked(r, parent, tokens, std::move(spec.signals), again, out);
   if (r.op.cancel != nullptr) {
     out.deliveries.clear();  // the caller learns it from the result
     out.order.clear();
     result.cancelled = r.op.cancel;
   }
+  if (!waiting_for_parent_.empty()) AttachWaitingChildrenLocked(r, out);
   result.id = r.op.id();
   return result;
 }
@@ -290,7 +310,9 @@ void OperationGraph::EndLocked(Record& rec, OpStatus status, Outbox& out) {
     if (session->second.empty()) live_by_session_.erase(session);
   }
   --live_;
-  EmitLocked(status == OpStatus::kLost ? EventType::kLost : EventType::kFinished, rec);
+  journal_.Append(journal::OperationFinished{
+      EmitLocked(status == OpStatus::kLost ? EventType::kLost : EventType::kFinished, rec),
+      HistoryOrder(epoch_, rec.seq)});
   finished_.push_back(rec.seq);
 }
 
@@ -320,6 +342,7 @@ void OperationGraph::MarkCancelledLocked(Record& rec,
   if (rec.op.status == OpStatus::kRunning) rec.op.status = OpStatus::kCancelling;
   out.timers.push_back(std::move(rec.deadline_timer));
   EmitLocked(EventType::kCancelRequested, rec);
+  journal_.Append(journal::OperationCancelled{rec.op.cancel});
   const uint64_t session = rec.op.owner().session_id;
   auto [it, inserted] = out.deliveries.try_emplace(session);
   if (inserted) out.order.push_back(session);
@@ -422,6 +445,15 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
     }
   }
   result.matched = static_cast<int64_t>(matched.size());
+  if (!dry_run) {
+    // Kept: operations live before it that register again after a restart
+    // are matched as these were.
+    StoredSelectorCancel stored{filter.selector_text, filter.name_glob, filter.statuses,
+                                filter.owner,         message,          actor,
+                                clock_.Now(),         epoch_,           next_seq_};
+    if (clock_.Now() < window_end_) selector_cancels_.push_back(InEffect{stored, filter});
+    journal_.Append(journal::SelectorCancelled{std::move(stored)});
+  }
   for (Record* rec : matched) {
     if (!dry_run) {
       result.cancelled += CancelLocked(*rec, CancelReason::kManual, message, actor,

@@ -16,6 +16,16 @@
 // Finished operations stay visible (Get/List) until `finished_retention` newer
 // ones have finished.
 //
+// Durable state (daemon/store/): every change that must survive a restart is
+// appended to the journal, under the lock, in order: named tokens and links,
+// cancellation records, finished operations, selector cancels. Restore()
+// puts a store's state back before serving. After a restart, an owner
+// registering an operation again (previous_id from an earlier epoch) keeps
+// its id and gets the operation's cancel if it was cancelled meanwhile (its
+// own record, a selector cancel that matched it, a cancelled parent or
+// token); a child whose parent has not registered again yet waits for it for
+// `reregistration_window`.
+//
 // Thread-safety: thread-safe. The listener is called without the graph's
 // lock, in the order the cancels happened.
 #ifndef HOTHER_CANCELABLE_DAEMON_CORE_OPERATION_GRAPH_H_
@@ -36,6 +46,8 @@
 #include "daemon/core/event_log.h"
 #include "daemon/core/graph_types.h"
 #include "daemon/core/operation.h"
+#include "daemon/store/journal.h"
+#include "daemon/store/rows.h"
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/scheduler.h"
@@ -45,7 +57,7 @@ namespace hother::cancelable::daemon {
 class OperationGraph {
  public:
   OperationGraph(Clock& clock, Scheduler& scheduler, EventLog& events, CancelListener& listener,
-                 GraphOptions options);
+                 GraphOptions options, Journal& journal = Journal::Discard());
   ~OperationGraph();
   OperationGraph(const OperationGraph&) = delete;
   OperationGraph& operator=(const OperationGraph&) = delete;
@@ -138,6 +150,14 @@ class OperationGraph {
 
   size_t live_count() const;
 
+  // Puts back what a store kept (before serving; the graph must be empty):
+  // tokens with their links, records and deadlines (a deadline passed
+  // meanwhile fires at once), the history, the records of operations live at
+  // the end of the previous run, and its selector cancels.
+  void Restore(StoredState state);
+  // This run's epoch: the first part of every id it gives.
+  uint32_t epoch() const { return epoch_; }
+
  private:
   struct Record {
     uint64_t seq = 0;
@@ -198,9 +218,27 @@ class OperationGraph {
     Outbox out_;
   };
 
-  static std::shared_ptr<const CancellationDetails> MakeRecord(
+  // A new record (with its id in the store).
+  std::shared_ptr<const CancellationDetails> MakeRecord(
       CancelReason reason, std::string message, absl::Time time, std::string origin_id,
       std::string actor, std::shared_ptr<const CancellationDetails> cause);
+  // The store's view of `token` (TokenPut).
+  void JournalTokenLocked(const TokenRecord& token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Re-registration after a restart: the cancel that happened to operation
+  // `rec` while it was away (its record, a matching selector cancel), if any.
+  std::shared_ptr<const CancellationDetails> MissedCancelLocked(const Record& rec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether `id` was given by an earlier run (and so is registered again).
+  bool FromEarlierEpoch(const std::string& id) const;
+  // `child`, registered again before its parent, waits for it (for the
+  // re-registration window).
+  void WaitForParentLocked(const Record& child) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Children registered again before their parent `parent_id`: attached now
+  // that it is here (cancelled with it if it is).
+  void AttachWaitingChildrenLocked(Record& parent, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The parent never came back within the window: its waiting children are
+  // cancelled owner_lost.
+  void OnParentNeverCame(const std::string& parent_id);
   Record* FindLocked(const std::string& id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The session's shared owner record (made, or replaced if it changed).
   std::shared_ptr<const Owner> SharedOwnerLocked(const Owner& owner)
@@ -209,7 +247,9 @@ class OperationGraph {
   absl::StatusOr<Record*> OwnedLocked(uint64_t session_id, const std::string& id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Operation SnapshotLocked(const Record& rec) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void EmitLocked(EventType type, const Record& rec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends the event; returns the snapshot it carries.
+  std::shared_ptr<const Operation> EmitLocked(EventType type, const Record& rec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewIdLocked(const std::string& previous_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks `rec` cancelled with `details` and queues the owner's delivery.
   void MarkCancelledLocked(Record& rec, std::shared_ptr<const CancellationDetails> details,
@@ -226,6 +266,12 @@ class OperationGraph {
   Record* AdoptableLocked(const Owner& owner, const std::string& previous_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   RegisterResult AdoptLocked(Record& rec, const Owner& owner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Attaches a new operation to its parent, tokens and signals, and cancels
+  // it at once when one of them is cancelled (or, registered `again` after a
+  // restart, when it was cancelled while away).
+  void AttachLocked(Record& r, Record* parent, const std::vector<TokenRecord*>& tokens,
+                    std::vector<int> signals, bool again, Outbox& out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int CancelLocked(Record& rec, CancelReason reason, std::string message, std::string actor,
                    bool cascade, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndLocked(Record& rec, OpStatus status, Outbox& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -264,7 +310,9 @@ class OperationGraph {
   EventLog& events_;
   CancelListener& listener_;
   const GraphOptions options_;
-  const std::string instance_prefix_;
+  Journal& journal_;
+  uint32_t epoch_;
+  std::string instance_prefix_;  // the epoch, as the first part of ids
   // Deadline callbacks run holding this gate shared; the destructor closes
   // it exclusively, so it waits for one that is running (a fired deadline's
   // handle has already left its record, so destroying the records' timers
@@ -288,6 +336,22 @@ class OperationGraph {
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first
   size_t live_ ABSL_GUARDED_BY(mu_) = 0;
   absl::btree_map<std::string, std::unique_ptr<TokenRecord>> tokens_ ABSL_GUARDED_BY(mu_);
+  // Re-registration after a restart (Restore): records of operations that
+  // were live then, by id; selector cancels in effect until window_end_;
+  // children waiting for their parent, by the parent's id.
+  absl::flat_hash_map<std::string, std::shared_ptr<const CancellationDetails>> missed_cancels_
+      ABSL_GUARDED_BY(mu_);
+  struct InEffect {
+    StoredSelectorCancel stored;
+    OperationFilter filter;
+  };
+  std::vector<InEffect> selector_cancels_ ABSL_GUARDED_BY(mu_);
+  absl::Time window_end_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  struct Waiting {
+    std::vector<std::string> children;
+    Scheduler::Timer timer;
+  };
+  absl::flat_hash_map<std::string, Waiting> waiting_for_parent_ ABSL_GUARDED_BY(mu_);
   // Live subscribers of each daemon signal.
   absl::flat_hash_map<int, absl::flat_hash_set<std::string>> signal_subscribers_
       ABSL_GUARDED_BY(mu_);

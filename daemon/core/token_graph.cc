@@ -53,6 +53,12 @@ absl::StatusOr<std::vector<OperationGraph::TokenRecord*>> OperationGraph::FindTo
   return found;
 }
 
+void OperationGraph::JournalTokenLocked(const TokenRecord& token) {
+  journal_.Append(
+      journal::TokenPut{StoredToken{token.view.name, token.view.labels, token.view.created_time,
+                                    token.view.deadline, token.view.all_of, token.view.cancel}});
+}
+
 TokenView OperationGraph::TokenViewLocked(const TokenRecord& token) const {
   TokenView view = token.view;
   view.sources = Listed(token.sources, view.source_count);
@@ -87,6 +93,7 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
     t.deadline_timer = TokenDeadlineTimer(spec.name, *t.view.deadline);
   }
   tokens_.emplace(spec.name, std::move(token));
+  JournalTokenLocked(t);
   std::shared_ptr<const CancellationDetails> last_input;
   for (TokenRecord* input : inputs) {
     input->all_of_outputs.insert(t.view.name);
@@ -161,6 +168,7 @@ absl::StatusOr<size_t> OperationGraph::DeleteToken(const std::string& name, bool
     if (TokenRecord* o = FindTokenLocked(output)) {
       o->all_of_pending.erase(name);
       std::erase(o->view.all_of, name);
+      JournalTokenLocked(*o);
     }
   }
   // As an all-of output: its inputs no longer feed it.
@@ -169,6 +177,7 @@ absl::StatusOr<size_t> OperationGraph::DeleteToken(const std::string& name, bool
   }
   out.timers.push_back(std::move(token.deadline_timer));
   tokens_.erase(found);
+  journal_.Append(journal::TokenDeleted{name});
   return attached;
 }
 
@@ -180,6 +189,7 @@ void OperationGraph::MarkTokenCancelledLocked(TokenRecord& token,
   if (token.view.deadline.has_value() && *token.view.deadline > token.view.cancel->time) {
     token.view.deadline.reset();  // it will not fire: a cancelled token shows none
   }
+  JournalTokenLocked(token);
 }
 
 std::pair<int, int> OperationGraph::CancelTokenLocked(
@@ -303,6 +313,7 @@ absl::StatusOr<TokenView> OperationGraph::LinkTokens(const std::string& source,
   }
   from->targets.insert(target);
   to->sources.insert(source);
+  journal_.Append(journal::LinkPut{source, target});
   if (from->view.cancel != nullptr && to->view.cancel == nullptr) {
     CancelTokenLocked(*to,
                       MakeRecord(CancelReason::kParent, LinkedTokenCancelledText(source),

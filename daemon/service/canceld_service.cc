@@ -39,17 +39,23 @@ size_t AddWithinBudget(const std::vector<Operation>& ops, absl::Time now,
 // Every unary call: the request is parsed (INVALID_ARGUMENT when it does not
 // parse); `handle` validates, converts, calls the core and fills the reply
 // (STYLE.md's four steps); the status it returns finishes the call, through
-// the one conversion to grpc::Status.
+// the one conversion to grpc::Status. A call that changed what the store
+// keeps (`durable`) is answered OK only once the change is durable
+// (Store::Sync): its effect (a cancel's delivery) has happened already.
 template <typename Request, typename Response, typename Handle>
 grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
                                 const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response,
-                                Handle&& handle) {
+                                Handle&& handle, Store* durable = nullptr) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Request request;
   Response response;
   absl::Status status = Decode(*raw_request, &request);
   if (status.ok()) status = handle(&request, &response);
   if (status.ok()) *raw_response = Encode(response);
+  if (status.ok() && durable != nullptr) {
+    durable->Sync([reactor](const absl::Status& kept) { reactor->Finish(ToGrpc(kept)); });
+    return reactor;
+  }
   reactor->Finish(ToGrpc(status));
   return reactor;
 }
@@ -95,7 +101,8 @@ grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* co
              {"reached", absl::StrCat(result.reached)},
              {"actor", actor}});
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext* context,
@@ -122,7 +129,8 @@ grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext*
               {{"cancelled", absl::StrCat(result.cancelled)}, {"actor", actor}});
         }
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::ListOperations(grpc::CallbackServerContext* context,
@@ -170,7 +178,8 @@ grpc::ServerUnaryReactor* CanceldService::CreateToken(grpc::CallbackServerContex
         ToProto(token, response);
         Log(LogLevel::kInfo, "token created", {{"token", token.name}});
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::GetToken(grpc::CallbackServerContext* context,
@@ -233,7 +242,8 @@ grpc::ServerUnaryReactor* CanceldService::CancelToken(grpc::CallbackServerContex
              {"operations", absl::StrCat(result.operations_reached)},
              {"actor", actor}});
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::LinkTokens(grpc::CallbackServerContext* context,
@@ -248,7 +258,8 @@ grpc::ServerUnaryReactor* CanceldService::LinkTokens(grpc::CallbackServerContext
                                     state_.graph.LinkTokens(request->source(), request->target()));
         ToProto(token, response);
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::DeleteToken(grpc::CallbackServerContext* context,
@@ -268,7 +279,8 @@ grpc::ServerUnaryReactor* CanceldService::DeleteToken(grpc::CallbackServerContex
              {"detached", absl::StrCat(detached)},
              {"actor", ActorOf("", *context)}});
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContext* context,
@@ -287,7 +299,8 @@ grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContex
                 : state_.graph.SetOperationDeadline(request->operation_id(), deadline));
         if (deadline.has_value()) ToProto(*deadline, response->mutable_deadline());
         return absl::OkStatus();
-      });
+      },
+      &state_.store);
 }
 
 grpc::ServerUnaryReactor* CanceldService::ListConditions(grpc::CallbackServerContext* context,
@@ -313,6 +326,10 @@ grpc::ServerUnaryReactor* CanceldService::GetDaemonInfo(grpc::CallbackServerCont
         response->set_version(kVersion);
         response->set_pid(getpid());
         ToProto(state_.start_time, response->mutable_start_time());
+        response->set_state_store(state_.store.Describe());
+        response->set_durability(state_.store.durability() == Durability::kSync ? "sync" : "batch");
+        response->set_store_error(std::string(state_.store.health().message()));
+        response->set_epoch(state_.graph.epoch());
         return absl::OkStatus();
       });
 }

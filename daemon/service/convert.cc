@@ -133,6 +133,7 @@ absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,
     return absl::InvalidArgumentError(absl::StrCat(field, ".", selector.status().message()));
   }
   out.selector = *std::move(selector);
+  out.selector_text = filter.selector();
   out.name_glob = filter.name_glob();
   for (int i = 0; i < filter.statuses_size(); ++i) {
     std::optional<OpStatus> status = StatusFromProto(filter.statuses(i));

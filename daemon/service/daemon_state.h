@@ -16,6 +16,7 @@
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation_graph.h"
 #include "daemon/core/session_table.h"
+#include "daemon/store/store.h"
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/scheduler.h"
 
@@ -51,21 +52,31 @@ struct DaemonLimits {
 inline absl::Status ShuttingDown() { return absl::UnavailableError("canceld is shutting down"); }
 
 struct DaemonState {
-  DaemonState(Clock& clock, const DaemonLimits& limits)
+  // `store` keeps what must survive a restart; its loaded state is restored
+  // into the graph (before serving).
+  DaemonState(Clock& clock, const DaemonLimits& limits, Store& store)
       : clock(clock),
         limits(limits),
+        store(store),
+        loaded(store.TakeLoaded()),
         scheduler(clock),
         sessions(scheduler, limits.lease_timeout, limits.max_sessions,
                  limits.max_handshakes_per_peer),
         graph(clock, scheduler, events, sessions,
               GraphOptions{.max_operations = limits.max_operations,
                            .finished_retention = limits.history,
-                           .max_tokens = limits.max_tokens}),
+                           .max_tokens = limits.max_tokens,
+                           .epoch = loaded.epoch,
+                           .reregistration_window = limits.lease_timeout},
+              store),
         conditions(scheduler, [this](const std::vector<std::string>& ids,
                                      const std::string& condition, const std::string& message) {
           graph.CancelOperations(ids, CancelReason::kCondition, message,
                                  absl::StrCat("condition ", condition));
         }) {
+    events.ContinueFrom(loaded.event_sequence);
+    graph.Restore(std::move(loaded));
+    store.SetEventSequenceSource([this] { return events.current_sequence(); });
     sessions.OnDetachedExpired([this](const Owner& owner) {
       graph.SessionEnded(owner,
                          absl::StrCat("ended its stream with a protocol error and did not "
@@ -76,6 +87,8 @@ struct DaemonState {
 
   Clock& clock;
   const DaemonLimits limits;
+  Store& store;
+  StoredState loaded;  // moved into the graph once built
   Scheduler scheduler;
   EventLog events;
   SessionTable sessions;

@@ -45,7 +45,7 @@ class Bounds : public ::testing::Test {
  protected:
   void Start(std::vector<std::string> flags = {}) {
     endpoint_ = absl::StrCat("unix:", dir_.path(), "/canceld.sock");
-    std::vector<std::string> argv = {CANCELD_PATH, "--listen", endpoint_};
+    std::vector<std::string> argv = {CANCELD_PATH, "--state-dir", "none", "--listen", endpoint_};
     argv.insert(argv.end(), flags.begin(), flags.end());
     daemon_ = std::make_unique<Process>(argv, absl::StrCat(dir_.path(), "/canceld"));
     channel_ = grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials());

@@ -285,8 +285,9 @@ TEST_F(ClientTest, PropagationMakesTheCalleesOperationAChildOfTheCallers) {
 TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
   test_support::TempDir dir;
   const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
-  test_support::Process canceld({CANCELD_PATH, "--listen", endpoint, "--lease-timeout", "60s"},
-                                dir.path() + "/canceld");
+  test_support::Process canceld(
+      {CANCELD_PATH, "--state-dir", "none", "--listen", endpoint, "--lease-timeout", "60s"},
+      dir.path() + "/canceld");
   ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
       << canceld.err();
   ClientOptions options;
@@ -323,8 +324,8 @@ TEST(ClientWithAStoppedDaemon, StartAndFinishDoNotWaitForTheDaemonToRead) {
 TEST(ClientWithAStoppedDaemon, ASilentDaemonIsLeftAfterItsLeaseAndRejoinedWhenItAnswers) {
   test_support::TempDir dir;
   const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
-  test_support::Process canceld({CANCELD_PATH, "--listen", endpoint, "--heartbeat-interval",
-                                 "100ms", "--lease-timeout", "1s"},
+  test_support::Process canceld({CANCELD_PATH, "--state-dir", "none", "--listen", endpoint,
+                                 "--heartbeat-interval", "100ms", "--lease-timeout", "1s"},
                                 dir.path() + "/canceld");
   ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir.path() + "/canceld.sock"); }))
       << canceld.err();
@@ -501,8 +502,9 @@ TEST(ClientOnAFakeClock, HeartbeatsAreSentOnTheInjectedClock) {
 TEST(ClientOnAFakeClock, ASilentDaemonIsLeftWhenTheInjectedClockPassesItsLease) {
   test_support::TempDir dir;
   const std::string endpoint = absl::StrCat("unix:", dir.path(), "/canceld.sock");
-  test_support::Process canceld({CANCELD_PATH, "--listen", endpoint, "--lease-timeout", "60s"},
-                                dir.path() + "/canceld");
+  test_support::Process canceld(
+      {CANCELD_PATH, "--state-dir", "none", "--listen", endpoint, "--lease-timeout", "60s"},
+      dir.path() + "/canceld");
   // Serving, not only bound: on the fake clock the SDK's retry would never come.
   ASSERT_TRUE(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials())
                   ->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(30))))

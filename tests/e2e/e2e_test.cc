@@ -41,7 +41,8 @@ class E2E : public ::testing::Test {
 
   void StartDaemon() {
     daemon_ = std::make_unique<Process>(
-        std::vector<std::string>{CANCELD_PATH, "--listen", endpoint_, "--log-level", "debug"},
+        std::vector<std::string>{CANCELD_PATH, "--state-dir", dir_.path() + "/state", "--listen",
+                                 endpoint_, "--log-level", "debug"},
         absl::StrCat(dir_.path(), "/canceld", daemons_++));
     ASSERT_TRUE(Eventually([&] { return Ctl({"health"}).exit_code == 0; })) << daemon_->err();
   }
@@ -361,7 +362,8 @@ TEST(E2EConfig, NamedConditionsAndAReloadThatKeepsTheRunningConfigOnAnError) {
   std::ofstream(config) << "[conditions.maintenance]\nkind = \"command\"\ncommand = \"test -e "
                         << flag << "\"\n";
   const std::string endpoint = "unix:" + dir.path() + "/s.sock";
-  Process daemon({CANCELD_PATH, "--listen", endpoint, "--config", config}, dir.path() + "/d");
+  Process daemon({CANCELD_PATH, "--state-dir", "none", "--listen", endpoint, "--config", config},
+                 dir.path() + "/d");
   auto ctl = [&](std::vector<std::string> args, const std::string& name) {
     args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint});
     return RunToCompletion(args, dir.path() + "/" + name);
@@ -385,7 +387,8 @@ TEST(E2EConfig, NamedConditionsAndAReloadThatKeepsTheRunningConfigOnAnError) {
 
 TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
   TempDir dir;
-  Process daemon({CANCELD_PATH, "--listen", "127.0.0.1:0"}, dir.path() + "/tcp");
+  Process daemon({CANCELD_PATH, "--state-dir", "none", "--listen", "127.0.0.1:0"},
+                 dir.path() + "/tcp");
   std::string endpoint;
   ASSERT_TRUE(Eventually([&] {
     std::string err = daemon.err();
@@ -402,7 +405,8 @@ TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
 }
 
 TEST_F(E2E, ASecondDaemonOnALiveSocketRefusesToStart) {
-  Result second = RunToCompletion({CANCELD_PATH, "--listen", endpoint_}, dir_.path() + "/second");
+  Result second = RunToCompletion({CANCELD_PATH, "--state-dir", "none", "--listen", endpoint_},
+                                  dir_.path() + "/second");
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.err, HasSubstr("another canceld is already listening"));
   EXPECT_EQ(Ctl({"health"}).exit_code, 0);
@@ -424,31 +428,32 @@ TEST_F(E2E, SigtermDrainsAndExitsZeroAndAStaleSocketIsReplaced) {
 
 // Issue 9: what an operator meets first.
 TEST_F(E2E, StartUpErrorsNameTheRealCause) {
-  Result missing_dir = RunToCompletion(
-      {CANCELD_PATH, "--listen", absl::StrCat("unix:", dir_.path(), "/no/such/dir/c.sock")},
-      dir_.path() + "/missing-dir");
+  Result missing_dir = RunToCompletion({CANCELD_PATH, "--state-dir", "none", "--listen",
+                                        absl::StrCat("unix:", dir_.path(), "/no/such/dir/c.sock")},
+                                       dir_.path() + "/missing-dir");
   EXPECT_EQ(missing_dir.exit_code, 1);
   EXPECT_THAT(missing_dir.err, HasSubstr("/no/such/dir"));
   EXPECT_THAT(missing_dir.err, HasSubstr("No such file or directory"));
-  Result no_config = RunToCompletion(
-      {CANCELD_PATH, "--listen", endpoint_ + ".2", "--config", dir_.path() + "/absent.toml"},
-      dir_.path() + "/no-config");
+  Result no_config = RunToCompletion({CANCELD_PATH, "--state-dir", "none", "--listen",
+                                      endpoint_ + ".2", "--config", dir_.path() + "/absent.toml"},
+                                     dir_.path() + "/no-config");
   EXPECT_EQ(no_config.exit_code, 1);
   EXPECT_THAT(no_config.err, HasSubstr("cannot read the configuration file " + dir_.path() +
                                        "/absent.toml: No such file or directory"));
   // A lease no longer than two heartbeats would end sessions that are alive.
-  Result short_lease = RunToCompletion({CANCELD_PATH, "--listen", endpoint_ + ".3",
-                                        "--lease-timeout", "3s", "--heartbeat-interval", "2s"},
-                                       dir_.path() + "/short-lease");
+  Result short_lease =
+      RunToCompletion({CANCELD_PATH, "--state-dir", "none", "--listen", endpoint_ + ".3",
+                       "--lease-timeout", "3s", "--heartbeat-interval", "2s"},
+                      dir_.path() + "/short-lease");
   EXPECT_EQ(short_lease.exit_code, 1);
   EXPECT_THAT(short_lease.err, HasSubstr("--lease-timeout 3s must be at least twice "
                                          "--heartbeat-interval (2s)"));
   // A --max-sessions that does not fit the file descriptor limit.
-  Result too_many =
-      RunToCompletion({"/bin/sh", "-c",
-                       absl::StrCat("ulimit -n 512 && exec ", CANCELD_PATH, " --listen ", endpoint_,
-                                    ".4 --max-sessions 1000")},
-                      dir_.path() + "/too-many");
+  Result too_many = RunToCompletion(
+      {"/bin/sh", "-c",
+       absl::StrCat("ulimit -n 512 && exec ", CANCELD_PATH, " --state-dir none --listen ",
+                    endpoint_, ".4 --max-sessions 1000")},
+      dir_.path() + "/too-many");
   EXPECT_EQ(too_many.exit_code, 1);
   EXPECT_THAT(too_many.err, HasSubstr("--max-sessions 1000 needs 1128 file descriptors, but the "
                                       "limit is 512"));
@@ -456,7 +461,8 @@ TEST_F(E2E, StartUpErrorsNameTheRealCause) {
 
 TEST_F(E2E, EndpointIsAnAliasOfListenAndVersionIsTheProjects) {
   const std::string other = endpoint_ + ".alias";
-  Process second({CANCELD_PATH, "--endpoint", other}, dir_.path() + "/alias");
+  Process second({CANCELD_PATH, "--state-dir", "none", "--endpoint", other},
+                 dir_.path() + "/alias");
   EXPECT_TRUE(Eventually([&] {
     return RunToCompletion({CANCELCTL_PATH, "--endpoint", other, "health"},
                            dir_.path() + "/alias-health")

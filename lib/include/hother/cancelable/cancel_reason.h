@@ -16,6 +16,7 @@
 #define HOTHER_CANCELABLE_CANCEL_REASON_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,10 @@ struct CancellationDetails {
   // Hops left out between this one and `cause`: a record that came over the
   // wire, where the daemon sends the nearest hops and the root of a long chain.
   size_t omitted_causes = 0;
+  // An id the record's keeper may give it, never reused by that keeper
+  // (canceld: its row in the state store, so that a stored record can name
+  // its cause); 0 when none.
+  uint64_t record_id = 0;
 
   // Sets `cause`, `depth`, `omitted_causes` and the root, in constant time.
   void SetCause(std::shared_ptr<const CancellationDetails> next, size_t omitted = 0);
