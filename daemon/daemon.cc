@@ -258,6 +258,9 @@ Daemon::~Daemon() {
 int RunDaemon(DaemonOptions options) {
   StderrLog log(options.log_level, options.log_format);
   SetLogSink(&log);
+  // A file-size limit reached by the store is a write error (EFBIG) that the
+  // store reports and retries, not the death of the daemon.
+  signal(SIGXFSZ, SIG_IGN);
   if (absl::Status fits = FitSessionsToFdLimit(RaiseFdLimit(), options.max_sessions_given,
                                                options.limits.max_sessions);
       !fits.ok()) {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -267,7 +268,6 @@ absl::StatusOr<StoredRows> SqliteBackend::Open(absl::Time now, const Retention& 
 }
 
 absl::Status SqliteBackend::Prune(absl::Time now, const Retention& retention) {
-  sqlite3_stmt* raw = nullptr;
   const std::string sql = absl::StrCat(
       "DELETE FROM history WHERE finished_ns < ", Nanos(now - retention.history_age), ";",
       "DELETE FROM history WHERE ord IN (SELECT ord FROM history ORDER BY ord DESC LIMIT -1 "
@@ -285,29 +285,32 @@ absl::Status SqliteBackend::Prune(absl::Time now, const Retention& retention) {
       " AND subject NOT IN (SELECT id FROM history)"
       " UNION SELECT r.cause FROM records r JOIN kept k ON r.id = k.id WHERE r.cause != 0)"
       " SELECT id FROM kept);");
-  (void)raw;
   return Exec(sql.c_str());
 }
 
+absl::Status SqliteBackend::Query(const char* sql,
+                                  const std::function<absl::Status(Statement&)>& each) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+  if (rc != SQLITE_OK) return Error("cannot read it", rc);
+  Statement s(raw);
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    if (absl::Status st = each(s); !st.ok()) return st;
+  }
+  if (rc != SQLITE_DONE) return Error("cannot read it", rc);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteBackend::Damaged(absl::string_view table, const std::string& key,
+                                    const absl::Status& why) const {
+  return absl::DataLossError(absl::StrCat("state store ", path_, ": ", table, " row ", key, ": ",
+                                          why.message(),
+                                          "; move the file aside (canceld --reset-state) or use "
+                                          "another --state-dir"));
+}
+
 absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
-  auto query = [&](const char* sql, auto&& each) -> absl::Status {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
-    if (rc != SQLITE_OK) return Error("cannot read it", rc);
-    Statement s(raw);
-    while ((rc = s.Step()) == SQLITE_ROW) {
-      if (absl::Status st = each(s); !st.ok()) return st;
-    }
-    if (rc != SQLITE_DONE) return Error("cannot read it", rc);
-    return absl::OkStatus();
-  };
-  auto damaged = [&](absl::string_view table, const std::string& key, const absl::Status& why) {
-    return absl::DataLossError(absl::StrCat("state store ", path_, ": ", table, " row ", key, ": ",
-                                            why.message(),
-                                            "; move the file aside (canceld --reset-state) or use "
-                                            "another --state-dir"));
-  };
-  absl::Status status = query("SELECT key, value FROM meta", [&](Statement& s) {
+  absl::Status status = Query("SELECT key, value FROM meta", [&](Statement& s) {
     const std::string key = s.Text(0);
     if (key == "epoch") rows.epoch = static_cast<uint32_t>(s.Int(1));
     if (key == "event_sequence") rows.event_sequence = static_cast<uint64_t>(s.Int(1));
@@ -315,7 +318,7 @@ absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  status = query("SELECT * FROM records ORDER BY id", [&](Statement& s) {
+  status = Query("SELECT * FROM records ORDER BY id", [&](Statement& s) {
     RecordRow row;
     row.id = static_cast<uint64_t>(s.Int(0));
     row.of_token = s.Int(1) != 0;
@@ -329,13 +332,13 @@ absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  status = query("SELECT * FROM tokens ORDER BY name", [&](Statement& s) -> absl::Status {
+  status = Query("SELECT * FROM tokens ORDER BY name", [&](Statement& s) -> absl::Status {
     TokenRow row;
     row.token.name = s.Text(0);
     absl::StatusOr<Labels> labels = DecodeLabels(s.Text(1));
     absl::StatusOr<std::vector<std::string>> all_of = DecodeStrings(s.Text(4));
-    if (!labels.ok()) return damaged("tokens", row.token.name, labels.status());
-    if (!all_of.ok()) return damaged("tokens", row.token.name, all_of.status());
+    if (!labels.ok()) return Damaged("tokens", row.token.name, labels.status());
+    if (!all_of.ok()) return Damaged("tokens", row.token.name, all_of.status());
     row.token.labels = *std::move(labels);
     row.token.created_time = FromNanos(s.Int(2));
     row.token.deadline = s.Time(3);
@@ -345,51 +348,61 @@ absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  status = query("SELECT source, target FROM links ORDER BY source, target", [&](Statement& s) {
+  status = Query("SELECT source, target FROM links ORDER BY source, target", [&](Statement& s) {
     rows.links.push_back(LinkRow{s.Text(0), s.Text(1)});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (absl::Status s = ReadHistory(rows); !s.ok()) return s;
+  return ReadSelectorCancels(rows);
+}
+
+absl::Status SqliteBackend::ReadHistory(StoredRows& rows) {
   absl::flat_hash_map<std::string, std::shared_ptr<const Owner>> owners;
-  status = query("SELECT * FROM history ORDER BY ord", [&](Statement& s) -> absl::Status {
-    HistoryRow row;
-    row.order = s.Int(0);
-    OperationIdentity identity;
-    identity.id = s.Text(1);
-    identity.name = s.Text(2);
-    absl::StatusOr<Labels> labels = DecodeLabels(s.Text(3));
-    absl::StatusOr<Labels> metadata = DecodeLabels(s.Text(4));
-    if (!labels.ok()) return damaged("history", identity.id, labels.status());
-    if (!metadata.ok()) return damaged("history", identity.id, metadata.status());
-    identity.labels = *std::move(labels);
-    identity.metadata = *std::move(metadata);
-    Owner owner{static_cast<uint64_t>(s.Int(5)), s.Text(6), s.Int(7), s.Text(8)};
-    // One owner record per session, shared, as the graph keeps them.
-    std::shared_ptr<const Owner>& shared =
-        owners[absl::StrCat(owner.session_id, "/", owner.pid, "/", owner.process_name)];
-    if (shared == nullptr) shared = std::make_shared<const Owner>(std::move(owner));
-    identity.owner = shared;
-    identity.parent_id = s.Text(9);
-    identity.created_time = FromNanos(s.Int(10));
-    Operation& op = row.operation;
-    op.identity = std::make_shared<const OperationIdentity>(std::move(identity));
-    op.finished_time = s.Time(11);
-    op.deadline = s.Time(12);
-    op.status = static_cast<OpStatus>(s.Int(13));
-    row.cancel = static_cast<uint64_t>(s.Int(14));
-    op.cancel_requested_time = s.Time(15);
-    op.error = s.Text(16);
-    if (!s.Null(19)) {
-      absl::StatusOr<Labels> progress_metadata = DecodeLabels(s.Text(18));
-      if (!progress_metadata.ok()) return damaged("history", op.id(), progress_metadata.status());
-      op.last_progress = std::make_shared<const ProgressReport>(
-          ProgressReport{s.Text(17), *std::move(progress_metadata), FromNanos(s.Int(19))});
-    }
-    rows.history.push_back(std::move(row));
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return query(
+  absl::Status status =
+      Query("SELECT * FROM history ORDER BY ord", [&](Statement& s) -> absl::Status {
+        HistoryRow row;
+        row.order = s.Int(0);
+        OperationIdentity identity;
+        identity.id = s.Text(1);
+        identity.name = s.Text(2);
+        absl::StatusOr<Labels> labels = DecodeLabels(s.Text(3));
+        absl::StatusOr<Labels> metadata = DecodeLabels(s.Text(4));
+        if (!labels.ok()) return Damaged("history", identity.id, labels.status());
+        if (!metadata.ok()) return Damaged("history", identity.id, metadata.status());
+        identity.labels = *std::move(labels);
+        identity.metadata = *std::move(metadata);
+        Owner owner{static_cast<uint64_t>(s.Int(5)), s.Text(6), s.Int(7), s.Text(8)};
+        // One owner record per session, shared, as the graph keeps them.
+        std::shared_ptr<const Owner>& shared =
+            owners[absl::StrCat(owner.session_id, "/", owner.pid, "/", owner.process_name)];
+        if (shared == nullptr) shared = std::make_shared<const Owner>(std::move(owner));
+        identity.owner = shared;
+        identity.parent_id = s.Text(9);
+        identity.created_time = FromNanos(s.Int(10));
+        Operation& op = row.operation;
+        op.identity = std::make_shared<const OperationIdentity>(std::move(identity));
+        op.finished_time = s.Time(11);
+        op.deadline = s.Time(12);
+        op.status = static_cast<OpStatus>(s.Int(13));
+        row.cancel = static_cast<uint64_t>(s.Int(14));
+        op.cancel_requested_time = s.Time(15);
+        op.error = s.Text(16);
+        if (!s.Null(19)) {
+          absl::StatusOr<Labels> progress_metadata = DecodeLabels(s.Text(18));
+          if (!progress_metadata.ok())
+            return Damaged("history", op.id(), progress_metadata.status());
+          op.last_progress = std::make_shared<const ProgressReport>(
+              ProgressReport{s.Text(17), *std::move(progress_metadata), FromNanos(s.Int(19))});
+        }
+        rows.history.push_back(std::move(row));
+        return absl::OkStatus();
+      });
+  return status;
+}
+
+absl::Status SqliteBackend::ReadSelectorCancels(StoredRows& rows) {
+  return Query(
       "SELECT selector, name_glob, statuses, owner, message, actor, time_ns, epoch, "
       "next_number FROM selector_cancels ORDER BY id",
       [&](Statement& s) -> absl::Status {
@@ -397,11 +410,11 @@ absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
         c.selector = s.Text(0);
         c.name_glob = s.Text(1);
         absl::StatusOr<std::vector<std::string>> statuses = DecodeStrings(s.Text(2));
-        if (!statuses.ok()) return damaged("selector_cancels", c.selector, statuses.status());
+        if (!statuses.ok()) return Damaged("selector_cancels", c.selector, statuses.status());
         for (const std::string& text : *statuses) {
           int value = 0;
           if (!absl::SimpleAtoi(text, &value)) {
-            return damaged("selector_cancels", c.selector,
+            return Damaged("selector_cancels", c.selector,
                            absl::DataLossError("a status is not a number"));
           }
           c.statuses.push_back(static_cast<OpStatus>(value));

@@ -19,6 +19,7 @@
 #ifndef HOTHER_CANCELABLE_DAEMON_STORE_SQLITE_BACKEND_H_
 #define HOTHER_CANCELABLE_DAEMON_STORE_SQLITE_BACKEND_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,13 @@ class SqliteBackend : public StoreBackend {
   absl::Status Migrate(int target);
   absl::Status Prune(absl::Time now, const Retention& retention);
   absl::Status ReadAll(StoredRows& rows);
+  absl::Status ReadHistory(StoredRows& rows);
+  absl::Status ReadSelectorCancels(StoredRows& rows);
+  // Runs `sql`, calling `each` on every row.
+  absl::Status Query(const char* sql, const std::function<absl::Status(Statement&)>& each);
+  // DATA_LOSS for a row of `table` that does not decode.
+  absl::Status Damaged(absl::string_view table, const std::string& key,
+                       const absl::Status& why) const;
   absl::Status SetMeta(const char* key, int64_t value);
   absl::Status Apply(const RowChange& change);
   absl::Status Prepare();

@@ -18,68 +18,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/version.h"
+#include "tests/e2e/e2e_fixture.h"
 #include "tests/lib/test_util.h"
 #include "tests/support/process.h"
 
 namespace hother::cancelable::e2e {
 namespace {
-
-using test_support::Process;
-using test_support::ReadFile;
-using test_support::Result;
-using test_support::RunToCompletion;
-using test_support::TempDir;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
-class E2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    endpoint_ = absl::StrCat("unix:", dir_.path(), "/canceld.sock");
-    StartDaemon();
-  }
-
-  void StartDaemon() {
-    daemon_ = std::make_unique<Process>(
-        std::vector<std::string>{CANCELD_PATH, "--state-dir", dir_.path() + "/state", "--listen",
-                                 endpoint_, "--log-level", "debug"},
-        absl::StrCat(dir_.path(), "/canceld", daemons_++));
-    ASSERT_TRUE(Eventually([&] { return Ctl({"health"}).exit_code == 0; })) << daemon_->err();
-  }
-
-  void StopDaemon() { ASSERT_EQ(daemon_->Terminate(absl::Seconds(10)), 0) << daemon_->err(); }
-
-  Result Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint_});
-    return RunToCompletion(args, absl::StrCat(dir_.path(), "/ctl", commands_++));
-  }
-
-  // `cancelctl run ARGS` in the background.
-  std::unique_ptr<Process> Run(std::vector<std::string> args) {
-    args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", endpoint_, "run"});
-    return std::make_unique<Process>(args, absl::StrCat(dir_.path(), "/run", commands_++));
-  }
-
-  // The operation id a `run` printed, once it has.
-  std::string IdOf(Process& run) {
-    std::string id;
-    EXPECT_TRUE(Eventually([&] {
-      for (absl::string_view line : absl::StrSplit(run.err(), '\n')) {
-        if (absl::ConsumePrefix(&line, "cancelctl: run: operation ")) id = std::string(line);
-      }
-      return !id.empty();
-    })) << run.err();
-    return id;
-  }
-
-  std::string GetJson(const std::string& id) { return Ctl({"get", id, "-o", "json"}).out; }
-
-  TempDir dir_;
-  std::string endpoint_;
-  std::unique_ptr<Process> daemon_;
-  int daemons_ = 0;
-  int commands_ = 0;
-};
 
 // 1.
 TEST_F(E2E, HealthSucceedsAndTheListIsEmpty) {
