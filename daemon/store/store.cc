@@ -18,18 +18,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::unique_ptr<StoreBackend>
                                             "; move it aside (canceld --reset-state) or use "
                                             "another --state-dir"));
   }
-  std::unique_ptr<Store> store(new Store(std::move(backend), options, clock));
+  std::unique_ptr<Store> store(new Store(std::move(backend), options));
   store->next_record_id_.store(state->next_record_id);
   store->loaded_ = *std::move(state);
   store->committer_ = std::thread([s = store.get()] { s->CommitLoop(); });
   return store;
 }
 
-Store::Store(std::unique_ptr<StoreBackend> backend, const StoreOptions& options, Clock& clock)
-    : options_(options),
-      clock_(clock),
-      backend_(std::move(backend)),
-      description_(backend_->Describe()) {}
+Store::Store(std::unique_ptr<StoreBackend> backend, const StoreOptions& options)
+    : options_(options), backend_(std::move(backend)), description_(backend_->Describe()) {}
 
 Store::~Store() { Stop(); }
 

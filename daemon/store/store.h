@@ -80,7 +80,7 @@ class Store : public Journal {
   uint64_t commits() const;
 
  private:
-  Store(std::unique_ptr<StoreBackend> backend, const StoreOptions& options, Clock& clock);
+  Store(std::unique_ptr<StoreBackend> backend, const StoreOptions& options);
   void CommitLoop();
   // Stops the committer (after one last attempt) and fails the waiters left.
   void Stop();
@@ -88,7 +88,6 @@ class Store : public Journal {
   bool CommitPending();
 
   const StoreOptions options_;
-  Clock& clock_;
   const std::unique_ptr<StoreBackend> backend_;  // the committer's (and Open's, before it)
   const std::string description_;
   StoredState loaded_;
