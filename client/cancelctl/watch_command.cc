@@ -82,6 +82,8 @@ StreamEnd WatchOnce(Cli& cli, const WatchArgs& args, pb::WatchRequest& request, 
     if (event.type() == pb::WATCH_EVENT_TYPE_START) {
       if (cli.json()) cli.PrintJson("watch", event);
       SayWhere(cli, request, event.sequence());
+      // The run the sequences belong to: a resume across a restart says so.
+      request.set_epoch(event.epoch());
       // Resume after what was current, unless a replay is under way.
       if (request.from_sequence() == 0 && request.start_sequence() == 0) {
         request.set_from_sequence(event.sequence());
@@ -90,6 +92,12 @@ StreamEnd WatchOnce(Cli& cli, const WatchArgs& args, pb::WatchRequest& request, 
     }
     request.set_start_sequence(0);
     request.set_from_sequence(event.sequence());
+    if (event.type() == pb::WATCH_EVENT_TYPE_RESYNC) {
+      cli.err() << "watch: events were lost (canceld restarted, or they left its window); the "
+                   "current state follows, then new events\n";
+      if (cli.json()) cli.PrintJson("watch", event);
+      continue;
+    }
     PrintEvent(cli, event);
     if (args.count > 0 && ++printed >= args.count) {
       context.TryCancel();

@@ -10,12 +10,14 @@
 namespace hother::cancelable::daemon {
 namespace {
 
-constexpr std::array<std::pair<EventType, absl::string_view>, 5> kNames = {{
+constexpr std::array<std::pair<EventType, absl::string_view>, 7> kNames = {{
     {EventType::kRegistered, "registered"},
     {EventType::kProgress, "progress"},
     {EventType::kCancelRequested, "cancel_requested"},
     {EventType::kFinished, "finished"},
     {EventType::kLost, "lost"},
+    {EventType::kResync, "resync"},
+    {EventType::kState, "state"},
 }};
 
 }  // namespace
@@ -33,9 +35,21 @@ uint64_t EventLog::Append(EventType type, std::shared_ptr<const Operation> snaps
   return sequence_;
 }
 
-void EventLog::ContinueFrom(uint64_t sequence) {
+void EventLog::ContinueFrom(uint32_t previous_epoch, uint64_t sequence, bool exact) {
   internal::MutexLock lock(&mu_);
-  if (events_.empty()) sequence_ = std::max(sequence_, sequence);
+  if (!events_.empty()) return;
+  sequence_ = std::max(sequence_, sequence);
+  previous_epoch_ = previous_epoch;
+  if (exact) previous_end_ = sequence;
+}
+
+bool EventLog::CanResume(uint32_t epoch, uint32_t current_epoch, uint64_t sequence) const {
+  internal::MutexLock lock(&mu_);
+  if (epoch != 0 && epoch != current_epoch) {
+    return epoch == previous_epoch_ && previous_end_ == sequence;
+  }
+  const uint64_t oldest = events_.empty() ? sequence_ + 1 : events_.front().sequence;
+  return sequence <= sequence_ && sequence + 1 >= oldest;
 }
 
 uint64_t EventLog::current_sequence() const {

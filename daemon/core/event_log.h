@@ -29,7 +29,17 @@
 
 namespace hother::cancelable::daemon {
 
-enum class EventType { kRegistered, kProgress, kCancelRequested, kFinished, kLost };
+// kResync and kState are never logged: a Watch whose resume point was lost
+// sends a resync, then the state of each live operation, then new events.
+enum class EventType {
+  kRegistered,
+  kProgress,
+  kCancelRequested,
+  kFinished,
+  kLost,
+  kResync,
+  kState
+};
 absl::string_view ToString(EventType type);
 
 struct Event {
@@ -44,9 +54,15 @@ class EventLog {
   explicit EventLog(size_t retain = 65536);
 
   uint64_t Append(EventType type, std::shared_ptr<const Operation> snapshot, absl::Time time);
-  // Numbers the next event `sequence + 1` (a restart continues the previous
-  // run's numbering). Before the first Append.
-  void ContinueFrom(uint64_t sequence);
+  // Numbers the next event `sequence + 1`, continuing the previous run's
+  // numbering (epoch `previous_epoch`); `exact` when that run stopped cleanly
+  // at `sequence` (so a watcher that saw it lost nothing). Before the first
+  // Append.
+  void ContinueFrom(uint32_t previous_epoch, uint64_t sequence, bool exact);
+  // Whether a watcher that saw up to `sequence` of epoch `epoch` (0:
+  // unknown) can be resumed from this log without a loss: the same run's
+  // events still retained, or the previous run's exact end.
+  bool CanResume(uint32_t epoch, uint32_t current_epoch, uint64_t sequence) const;
   uint64_t current_sequence() const;
 
   class Subscription {
@@ -74,7 +90,9 @@ class EventLog {
   const size_t retain_;
   mutable internal::Mutex mu_;
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-  std::deque<Event> events_ ABSL_GUARDED_BY(mu_);  // oldest first
+  uint32_t previous_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<uint64_t> previous_end_ ABSL_GUARDED_BY(mu_);  // exact end of that run
+  std::deque<Event> events_ ABSL_GUARDED_BY(mu_);              // oldest first
   uint64_t next_subscriber_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, std::function<void(const Event&)>> subscribers_
       ABSL_GUARDED_BY(mu_);

@@ -31,6 +31,8 @@ constexpr std::pair<EventType, pb::WatchEventType> kEventTypes[] = {
     {EventType::kCancelRequested, pb::WATCH_EVENT_TYPE_CANCEL_REQUESTED},
     {EventType::kFinished, pb::WATCH_EVENT_TYPE_FINISHED},
     {EventType::kLost, pb::WATCH_EVENT_TYPE_LOST},
+    {EventType::kResync, pb::WATCH_EVENT_TYPE_RESYNC},
+    {EventType::kState, pb::WATCH_EVENT_TYPE_STATE},
 };
 
 }  // namespace

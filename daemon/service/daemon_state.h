@@ -74,7 +74,7 @@ struct DaemonState {
           graph.CancelOperations(ids, CancelReason::kCondition, message,
                                  absl::StrCat("condition ", condition));
         }) {
-    events.ContinueFrom(loaded.event_sequence);
+    events.ContinueFrom(loaded.epoch - 1, loaded.event_sequence, loaded.clean_shutdown);
     graph.Restore(std::move(loaded));
     store.SetEventSequenceSource([this] { return events.current_sequence(); });
     sessions.OnDetachedExpired([this](const Owner& owner) {

@@ -89,25 +89,72 @@ absl::Status WatchReactor::Start(const grpc::ByteBuffer& raw_request) {
   CANCELABLE_RETURN_IF_ERROR(Decode(raw_request, &request));
   CANCELABLE_RETURN_IF_ERROR(ValidateWatchRequest(request));
   CANCELABLE_ASSIGN_OR_RETURN(filter_, FromProto(request.filter(), "filter"));
-  // start_sequence N replays from N on; from_sequence N after N; neither, nothing.
+  // start_sequence N replays from N on; from_sequence N after N (or, when
+  // those events are lost, a RESYNC and the current state); neither, nothing.
   std::optional<uint64_t> replay_after;
+  bool resync = false;
   if (request.start_sequence() > 0) {
     replay_after = request.start_sequence() - 1;
   } else if (request.from_sequence() > 0) {
-    replay_after = request.from_sequence();
+    resync =
+        !state_.events.CanResume(request.epoch(), state_.graph.epoch(), request.from_sequence());
+    if (!resync) replay_after = request.from_sequence();
   }
-  CANCELABLE_ASSIGN_OR_RETURN(subscription_, state_.events.Subscribe(
-                                                 replay_after,
-                                                 [this](uint64_t current) {
-                                                   pb::WatchEvent start;
-                                                   start.set_sequence(current);
-                                                   start.set_type(pb::WATCH_EVENT_TYPE_START);
-                                                   ToProto(state_.clock.Now(),
-                                                           start.mutable_time());
-                                                   writes_.Push(start);
-                                                 },
-                                                 [this](const Event& event) { OnEvent(event); }));
+  const uint32_t epoch = state_.graph.epoch();
+  CANCELABLE_ASSIGN_OR_RETURN(
+      subscription_, state_.events.Subscribe(
+                         replay_after,
+                         [&](uint64_t current) {
+                           pb::WatchEvent start;
+                           start.set_sequence(current);
+                           start.set_type(pb::WATCH_EVENT_TYPE_START);
+                           start.set_epoch(epoch);
+                           ToProto(state_.clock.Now(), start.mutable_time());
+                           writes_.Push(start);
+                           if (!resync) return;
+                           internal::MutexLock lock(&pending_mu_);
+                           holding_ = true;
+                           pending_.push_back(Event{current, EventType::kResync, state_.clock.Now(),
+                                                    std::make_shared<const Operation>()});
+                           pending_bytes_ += kEventWeight;
+                         },
+                         [this](const Event& event) { OnEvent(event); }));
+  if (resync) QueueState();
   return absl::OkStatus();
+}
+
+void WatchReactor::QueueState() {
+  std::deque<Event> state;
+  size_t bytes = 0;
+  uint64_t sequence = 0;
+  std::string page_token;
+  do {
+    absl::StatusOr<OperationGraph::Page> page = state_.graph.List(filter_, 1000, page_token);
+    if (!page.ok()) break;
+    const absl::Time now = state_.clock.Now();
+    for (Operation& op : page->operations) {
+      if (IsFinished(op.status)) continue;
+      bytes += kEventWeight + op.identity->weight;
+      state.push_back(Event{sequence, EventType::kState, now,
+                            std::make_shared<const Operation>(std::move(op))});
+    }
+    page_token = page->next_page_token;
+  } while (!page_token.empty());
+  {
+    internal::MutexLock lock(&pending_mu_);
+    // Right after the RESYNC, which is first: nothing was drained while held.
+    const uint64_t at = pending_.empty() ? 0 : pending_.front().sequence;
+    for (Event& e : state) e.sequence = at;
+    pending_.insert(pending_.empty() ? pending_.end() : pending_.begin() + 1,
+                    std::make_move_iterator(state.begin()), std::make_move_iterator(state.end()));
+    pending_bytes_ += bytes;
+    if (pending_bytes_ + writes_.bytes() > state_.limits.watch_queue_bytes &&
+        fell_behind_at_ == 0) {
+      fell_behind_at_ = at;
+    }
+    holding_ = false;
+  }
+  watchers_.Wake(this);
 }
 
 void WatchReactor::OnWriteDone(bool ok) {
@@ -146,6 +193,7 @@ void WatchReactor::Drain() {
     {
       internal::MutexLock lock(&pending_mu_);
       fell_behind_at = fell_behind_at_;
+      if (holding_) return;  // QueueState wakes us
       if (fell_behind_at == 0) {
         if (pending_.empty()) return;
         if (writes_.bytes() >= kWatchWriteBytes) {
@@ -171,7 +219,11 @@ void WatchReactor::Drain() {
     out.set_sequence(event.sequence);
     out.set_type(ToProto(event.type));
     ToProto(event.time, out.mutable_time());
-    ToProto(*event.operation, event.time, out.mutable_operation());
+    if (event.type == EventType::kResync) {
+      out.set_epoch(state_.graph.epoch());
+    } else {
+      ToProto(*event.operation, event.time, out.mutable_operation());
+    }
     if (!writes_.Push(out)) return;  // finishing
   }
 }

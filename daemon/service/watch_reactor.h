@@ -106,6 +106,9 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnEvent(const Event& event);
   // Subscribes per the request; an error ends the stream.
   absl::Status Start(const grpc::ByteBuffer& raw_request);
+  // After a RESYNC: queues the state of every live operation that matches,
+  // right after the RESYNC (before the events that came meanwhile).
+  void QueueState();
 
   DaemonState& state_;
   WatcherSet& watchers_;
@@ -118,6 +121,8 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   uint64_t fell_behind_at_ ABSL_GUARDED_BY(pending_mu_) = 0;
   // Drain left events waiting for the client to read: OnWriteDone wakes it.
   bool waiting_for_reads_ ABSL_GUARDED_BY(pending_mu_) = false;
+  // A RESYNC's state is being gathered: nothing is drained until it is queued.
+  bool holding_ ABSL_GUARDED_BY(pending_mu_) = false;
   std::unique_ptr<WatcherSet::Membership> membership_;
   std::unique_ptr<EventLog::Subscription> subscription_;
 };

@@ -117,5 +117,25 @@ TEST_F(E2E, AStoreThatCannotWriteIsReportedAndCancelsStillReachTheirOwners) {
   EXPECT_TRUE(daemon_->running());
 }
 
+TEST_F(E2E, AWatchFollowsTheDaemonAcrossACrashSayingWhatWasLost) {
+  auto watch = std::make_unique<Process>(
+      std::vector<std::string>{CANCELCTL_PATH, "--endpoint", endpoint_, "watch"},
+      dir_.path() + "/watch");
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(watch->err(), "watching from"); }));
+  auto before = Run({"--name", "before-crash", "--", "sleep", "1000"});
+  IdOf(*before);
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(watch->out(), "before-crash"); }));
+  KillDaemon();
+  StartDaemon();
+  auto after = Run({"--name", "after-crash", "--", "sleep", "1000"});
+  IdOf(*after);
+  ASSERT_TRUE(Eventually([&] { return absl::StrContains(watch->out(), "after-crash"); }))
+      << watch->err();
+  EXPECT_THAT(watch->err(), HasSubstr("events were lost"));
+  // The state after the RESYNC shows what is live: the first run, back again.
+  EXPECT_TRUE(watch->running());
+  EXPECT_THAT(watch->err(), Not(HasSubstr("ahead of the current sequence")));
+}
+
 }  // namespace
 }  // namespace hother::cancelable::e2e
