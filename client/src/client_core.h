@@ -183,6 +183,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t session_id_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t previous_session_id_ ABSL_GUARDED_BY(mu_) = 0;
+  // The session's secret (Welcome): the next session resumes it with its id.
+  std::string session_secret_ ABSL_GUARDED_BY(mu_);
   absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(2);
   // The daemon answers every heartbeat; silent for its lease (the Welcome's
   // lease_timeout), it is taken for stuck and the session is ended, as the

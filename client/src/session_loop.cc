@@ -89,6 +89,7 @@ pb::SessionRequest ClientCore::Hello() const {
   h->mutable_labels()->insert(options_.labels.begin(), options_.labels.end());
   internal::MutexLock lock(&mu_);
   h->set_previous_session_id(previous_session_id_);
+  h->set_previous_session_secret(session_secret_);
   return hello;
 }
 
@@ -98,6 +99,7 @@ void ClientCore::BeginSessionLocked(Stream* stream, const pb::Welcome& welcome) 
   ++generation_;
   session_id_ = welcome.session_id();
   previous_session_id_ = session_id_;
+  session_secret_ = welcome.session_secret();
   heartbeat_interval_ = std::max(FromProto(welcome.heartbeat_interval()), absl::Milliseconds(50));
   lease_timeout_ = std::max(FromProto(welcome.lease_timeout()), 2 * heartbeat_interval_);
   last_heard_ = clock_.Now();

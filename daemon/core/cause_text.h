@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "daemon/core/operation.h"
 
 namespace hother::cancelable::daemon {
 
@@ -55,6 +56,12 @@ inline std::string TokenDeadlineText(absl::string_view token) {
 
 // NOT_FOUND "no operation '7f3a-9'", with `field` ("parent_id") in front
 // when the id came from one.
+// An operation's owner, for messages: "importer pid=4242 session=7".
+inline std::string OwnerText(const Owner& owner) {
+  return absl::StrCat(owner.process_name.empty() ? "unknown" : owner.process_name,
+                      " pid=", owner.pid, " session=", owner.session_id);
+}
+
 // The cancel of a child whose parent did not register again after a restart.
 inline std::string ParentNeverCameText(absl::string_view parent_id, absl::Duration window) {
   return absl::StrCat("Parent operation ", parent_id, " was not registered again within ",

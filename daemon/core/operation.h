@@ -84,6 +84,9 @@ struct Operation {
   std::optional<absl::Time> deadline;
   std::shared_ptr<const CancellationDetails> cancel;  // with the cause chain
   std::optional<absl::Time> cancel_requested_time;
+  // The owner's stream broke at this time and its lease still runs (a
+  // snapshot's view; the owner may resume the session).
+  std::optional<absl::Time> owner_disconnected_since;
   // Shared, not inline: most operations never report, and a million of them
   // should not each carry an empty report (docs/BENCHMARKS.md, scale).
   std::shared_ptr<const ProgressReport> last_progress;

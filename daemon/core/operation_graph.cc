@@ -19,11 +19,6 @@ namespace {
 
 std::string InstancePrefix(uint32_t epoch) { return absl::StrFormat("%08x", epoch); }
 
-std::string OwnerText(const Owner& owner) {
-  return absl::StrCat(owner.process_name.empty() ? "unknown" : owner.process_name,
-                      " pid=", owner.pid, " session=", owner.session_id);
-}
-
 // What an identity's strings and maps take, roughly (OperationIdentity::weight).
 size_t Weight(const OperationIdentity& identity) {
   size_t weight = sizeof(OperationIdentity) + identity.id.size() + identity.name.size() +
@@ -83,6 +78,11 @@ OperationGraph::Record* OperationGraph::FindLocked(const std::string& id) const 
 
 Operation OperationGraph::SnapshotLocked(const Record& rec) const {
   Operation op = rec.op;
+  if (!IsFinished(op.status)) {
+    if (auto it = detached_sessions_.find(op.owner().session_id); it != detached_sessions_.end()) {
+      op.owner_disconnected_since = it->second;
+    }
+  }
   op.child_ids.assign(rec.children.begin(), rec.children.end());
   std::sort(op.child_ids.begin(), op.child_ids.end());
   return op;
@@ -110,37 +110,6 @@ std::string OperationGraph::NewIdLocked(const std::string& previous_id) {
     return previous_id;
   }
   return absl::StrCat(instance_prefix_, "-", next_seq_);
-}
-
-void OperationGraph::SessionDetached(uint64_t session_id) {
-  internal::MutexLock lock(&mu_);
-  detached_sessions_.insert(session_id);
-}
-
-OperationGraph::Record* OperationGraph::AdoptableLocked(const Owner& owner,
-                                                        const std::string& previous_id) {
-  if (previous_id.empty()) return nullptr;
-  Record* rec = FindLocked(previous_id);
-  if (rec == nullptr || IsFinished(rec->op.status)) return nullptr;
-  const Owner& was = rec->op.owner();
-  if (!detached_sessions_.contains(was.session_id) || was.pid != owner.pid ||
-      was.process_name != owner.process_name || was.host != owner.host) {
-    return nullptr;
-  }
-  return rec;
-}
-
-RegisterResult OperationGraph::AdoptLocked(Record& rec, const Owner& owner) {
-  const uint64_t old_session = rec.op.owner().session_id;
-  auto identity = std::make_shared<OperationIdentity>(*rec.op.identity);
-  identity->owner = SharedOwnerLocked(owner);
-  rec.op.identity = std::move(identity);
-  if (auto it = live_by_session_.find(old_session); it != live_by_session_.end()) {
-    it->second.erase(rec.seq);
-    if (it->second.empty()) live_by_session_.erase(it);
-  }
-  live_by_session_[owner.session_id].insert(rec.seq);
-  return RegisterResult{.id = rec.op.id(), .cancelled = rec.op.cancel};
 }
 
 void OperationGraph::AttachLocked(Record& r, Record* parent,
@@ -187,6 +156,7 @@ absl::StatusOr<RegisterResult> OperationGraph::Register(const Owner& owner, Regi
   if (Record* adopted = AdoptableLocked(owner, spec.previous_id)) {
     return AdoptLocked(*adopted, owner);
   }
+  CANCELABLE_RETURN_IF_ERROR(CheckPreviousLocked(spec.previous_id));
   if (live_ >= options_.max_operations) {
     return absl::ResourceExhaustedError(absl::StrCat("the daemon holds its maximum of ",
                                                      options_.max_operations,
@@ -491,36 +461,6 @@ absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter&
     page.resume_tokens.push_back(absl::StrCat(it->first));
   }
   return page;
-}
-
-void OperationGraph::SessionEnded(const Owner& owner, absl::string_view why) {
-  Change change(this);
-  Outbox& out = change.out();
-  detached_sessions_.erase(owner.session_id);
-  owners_.erase(owner.session_id);
-  auto it = live_by_session_.find(owner.session_id);
-  if (it == live_by_session_.end()) return;
-  std::vector<Record*> lost;
-  for (uint64_t seq : it->second) lost.push_back(by_seq_.at(seq).get());
-  std::sort(lost.begin(), lost.end(), [](Record* a, Record* b) { return a->seq < b->seq; });
-  for (Record* rec : lost) {
-    if (rec->op.cancel == nullptr) {
-      rec->op.cancel = MakeRecord(
-          CancelReason::kOwnerLost,
-          absl::StrCat("Owner of operation ", rec->op.id(), " (", OwnerText(owner), ") ", why),
-          clock_.Now(), rec->op.id(), "daemon", nullptr);
-      rec->op.cancel_requested_time = rec->op.cancel->time;
-    }
-    EndLocked(*rec, OpStatus::kLost, out);
-  }
-  // The dead owner hears nothing; descendants elsewhere learn why.
-  for (Record* rec : lost) CascadeLocked(*rec, CancelReason::kOwnerLost, "daemon", out);
-  PruneFinishedLocked();
-  if (auto self = out.deliveries.find(owner.session_id); self != out.deliveries.end()) {
-    out.deliveries.erase(self);
-    out.order.erase(std::remove(out.order.begin(), out.order.end(), owner.session_id),
-                    out.order.end());
-  }
 }
 
 int OperationGraph::CancelSignalSubscribers(int signo) {

@@ -99,11 +99,15 @@ class OperationGraph {
   // The session's live operations become LOST; their live descendants (in
   // other sessions too) are cancelled with reason owner_lost.
   void SessionEnded(const Owner& owner, absl::string_view why);
-  // The session's stream ended for a protocol error, and its lease still
-  // runs: until SessionEnded, the same process (pid, process name and host)
+  // The session's stream ended (broken, or for a protocol error) and its
+  // lease still runs: its operations show the owner disconnected since now;
+  // until SessionEnded, the same process (pid, process name and host)
   // registering again with an operation's id as previous_id takes that
   // operation over (same id, children and cancel record) instead of a new one.
   void SessionDetached(uint64_t session_id);
+  // Session `old_session` resumed as `owner`'s (SessionTable::TakeOver): its
+  // live operations are the new session's, same ids, nothing lost.
+  void ResumeSession(uint64_t old_session, const Owner& owner);
 
   // --- Named tokens (named_tokens.cc). Edges: token -> token (links and
   // all-of inputs) and token -> operation (attachment); with parent -> child
@@ -247,6 +251,11 @@ class OperationGraph {
   absl::StatusOr<Record*> OwnedLocked(uint64_t session_id, const std::string& id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Operation SnapshotLocked(const Record& rec) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FAILED_PRECONDITION when `previous_id` is one of this run's ids whose
+  // operation has ended (lost, finished, or pruned since): its owner is told
+  // rather than given a new id it would not know of.
+  absl::Status CheckPreviousLocked(const std::string& previous_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends the event; returns the snapshot it carries.
   std::shared_ptr<const Operation> EmitLocked(EventType type, const Record& rec)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -330,7 +339,8 @@ class OperationGraph {
   // Live operations of each session, by seq (8 bytes each, not an id copy).
   // One owner record per session, shared by its operations' identities.
   absl::flat_hash_map<uint64_t, std::shared_ptr<const Owner>> owners_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<uint64_t> detached_sessions_ ABSL_GUARDED_BY(mu_);  // SessionDetached
+  // SessionDetached: since when.
+  absl::flat_hash_map<uint64_t, absl::Time> detached_sessions_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, absl::flat_hash_set<uint64_t>> live_by_session_
       ABSL_GUARDED_BY(mu_);
   std::deque<uint64_t> finished_ ABSL_GUARDED_BY(mu_);  // seqs, oldest first

@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hother/cancelable/internal/random.h"
+#include "hother/cancelable/log.h"
 
 namespace hother::cancelable::daemon {
 
@@ -13,13 +16,29 @@ SessionTable::SessionTable(Scheduler& scheduler, absl::Duration lease_timeout, s
       lease_timeout_(lease_timeout),
       max_sessions_(max_sessions),
       max_handshakes_per_peer_(max_handshakes_per_peer) {
-  lease_check_ = scheduler_.Every(std::max(lease_timeout_ / 4, absl::Milliseconds(10)), [this] {
+  {
+    internal::MutexLock lock(&mu_);
+    last_check_ = scheduler_.clock().Now();
+  }
+  lease_check_ = scheduler_.Every(CheckInterval(), [this] {
     CheckLeases();
     return true;
   });
 }
 
-SessionTable::~SessionTable() { lease_check_.Reset(); }
+SessionTable::~SessionTable() { Stop(); }
+
+void SessionTable::Stop() {
+  lease_check_.Reset();
+  std::unique_ptr<OwnerWatch> watch;
+  {
+    internal::MutexLock lock(&mu_);
+    on_expired_ = nullptr;
+    for (auto& [id, session] : sessions_) session.watch.reset();
+    watch = std::move(owner_watch_);
+  }
+  watch.reset();  // joins its thread (outside the lock: a running callback takes it)
+}
 
 SessionLease::~SessionLease() {
   if (!detached_) table_->Close(owner_.session_id);
@@ -27,13 +46,25 @@ SessionLease::~SessionLease() {
 
 void SessionLease::Touch() { table_->Touch(owner_.session_id); }
 
-absl::StatusOr<std::unique_ptr<SessionLease>> SessionTable::Open(
-    Owner owner, std::shared_ptr<SessionSink> sink) {
+absl::StatusOr<std::unique_ptr<SessionLease>> SessionTable::Open(Owner owner,
+                                                                 std::shared_ptr<SessionSink> sink,
+                                                                 bool watch_owner) {
   internal::MutexLock lock(&mu_);
   if (sessions_.size() + handshakes_ >= max_sessions_) return FullLocked();
   owner.session_id = next_id_++;
-  sessions_[owner.session_id] = Session{owner, std::move(sink), scheduler_.clock().Now()};
-  return std::unique_ptr<SessionLease>(new SessionLease(this, std::move(owner)));
+  std::mt19937_64& random = internal::ThreadRandom();
+  std::string secret = absl::StrFormat("%016x%016x", random(), random());
+  Session& session = sessions_[owner.session_id];
+  session = Session{owner, std::move(sink), scheduler_.clock().Now(), false, false, secret};
+  if (watch_owner) {
+    // Lock order: the table, then the watch (its callback takes the table's
+    // lock with none of the watch's held).
+    if (owner_watch_ != nullptr) {
+      session.watch =
+          owner_watch_->Watch(owner.pid, [this, id = owner.session_id] { OwnerExited(id); });
+    }
+  }
+  return std::unique_ptr<SessionLease>(new SessionLease(this, std::move(owner), std::move(secret)));
 }
 
 absl::Status SessionTable::FullLocked() const {
@@ -80,6 +111,7 @@ void SessionTable::Touch(uint64_t session_id) {
 void SessionTable::Close(uint64_t session_id) {
   std::shared_ptr<SessionSink> sink;  // released outside the lock
   internal::MutexLock lock(&mu_);
+  exited_.erase(session_id);
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
   sink = std::move(it->second.sink);
@@ -129,13 +161,81 @@ void SessionTable::OnDetachedExpired(std::function<void(const Owner&)> on_expire
   on_expired_ = std::move(on_expired);
 }
 
+absl::Duration SessionTable::CheckInterval() const {
+  return std::max(lease_timeout_ / 4, absl::Milliseconds(10));
+}
+
+absl::StatusOr<Owner> SessionTable::TakeOver(uint64_t previous_id, const std::string& secret,
+                                             uint64_t new_id) {
+  std::shared_ptr<SessionSink> sink;  // ended and released outside the lock
+  Owner owner;
+  {
+    internal::MutexLock lock(&mu_);
+    auto it = sessions_.find(previous_id);
+    if (it == sessions_.end()) {
+      return absl::NotFoundError(absl::StrCat("session ", previous_id, " has ended"));
+    }
+    if (it->second.secret != secret || secret.empty()) {
+      return absl::PermissionDeniedError(absl::StrCat("wrong secret for session ", previous_id));
+    }
+    owner = it->second.owner;
+    sink = std::move(it->second.sink);
+    exited_.erase(previous_id);
+    sessions_.erase(it);
+  }
+  if (sink != nullptr) {
+    sink->End(absl::AbortedError(absl::StrCat("session resumed by session ", new_id)),
+              /*flush=*/false);
+  }
+  return owner;
+}
+
+void SessionTable::OwnerExited(uint64_t session_id) {
+  std::function<void(const Owner&)> on_expired;
+  Owner owner;
+  {
+    internal::MutexLock lock(&mu_);
+    auto it = sessions_.find(session_id);
+    if (it == sessions_.end()) return;
+    if (!it->second.detached) {
+      exited_.insert(session_id);  // its stream ends soon: then it is not kept
+      return;
+    }
+    owner = it->second.owner;
+    sessions_.erase(it);
+    on_expired = on_expired_;
+  }
+  if (on_expired) on_expired(owner);
+}
+
+absl::Duration SessionTable::stalled() const {
+  internal::MutexLock lock(&mu_);
+  return stalled_;
+}
+
+bool SessionTable::owner_exited(uint64_t session_id) const {
+  internal::MutexLock lock(&mu_);
+  return exited_.contains(session_id);
+}
+
 void SessionTable::CheckLeases() {
   std::vector<std::shared_ptr<SessionSink>> expired;
   std::vector<Owner> detached;
   std::function<void(const Owner&)> on_expired;
   {
     internal::MutexLock lock(&mu_);
-    const absl::Time cutoff = scheduler_.clock().Now() - lease_timeout_;
+    const absl::Time now = scheduler_.clock().Now();
+    // Late by more than an interval: the daemon was not running (stopped,
+    // paused, swapped out). Its clients were; their leases do not pay for it.
+    const absl::Duration late = now - last_check_ - CheckInterval();
+    last_check_ = now;
+    if (late > CheckInterval()) {
+      for (auto& [id, session] : sessions_) session.last_seen += late;
+      stalled_ += late;
+      Log(LogLevel::kWarning, "canceld was not running for a while; leases extended by as much",
+          {{"stalled_for", absl::FormatDuration(late)}});
+    }
+    const absl::Time cutoff = now - lease_timeout_;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Session& session = it->second;
       if (session.detached && session.last_seen < cutoff) {

@@ -2,11 +2,19 @@
 // lease that its messages renew.
 //
 // A session is opened by the first message of a Session stream (Hello) and
-// closed when the stream ends. Any message from the client renews the lease;
+// closed when the stream ends cleanly. A stream that breaks leaves its
+// session detached for the rest of its lease: a new stream of the same client
+// presenting the session's id and secret (TakeOver) resumes it. Any message
+// from the client renews the lease;
 // a session silent for longer than the lease timeout is ended
 // (SessionSink::End with DEADLINE_EXCEEDED), and the service then reports the
 // end to the graph. The table also routes the graph's
 // cancellations to the right session.
+//
+// The daemon's own stalls (a SIGSTOP, a VM pause, heavy swapping) are not
+// counted against its clients: when the lease check finds that it ran late
+// by more than a check interval, every lease is extended by the delay before
+// any is judged.
 //
 // Thread-safety: thread-safe. Sinks are called without the table's lock.
 #ifndef HOTHER_CANCELABLE_DAEMON_CORE_SESSION_TABLE_H_
@@ -20,10 +28,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "daemon/core/operation.h"
 #include "daemon/core/operation_graph.h"
+#include "daemon/core/owner_watch.h"
 #include "hother/cancelable/internal/mutex.h"
 #include "hother/cancelable/scheduler.h"
 
@@ -53,14 +63,18 @@ class SessionLease {
 
   const Owner& owner() const { return owner_; }
   uint64_t session_id() const { return owner_.session_id; }
+  // What a new stream presents to resume this session (sent in the Welcome).
+  const std::string& secret() const { return secret_; }
   // Renews the lease (any message from the client does).
   void Touch();
 
  private:
   friend class SessionTable;
-  SessionLease(SessionTable* table, Owner owner) : table_(table), owner_(std::move(owner)) {}
+  SessionLease(SessionTable* table, Owner owner, std::string secret)
+      : table_(table), owner_(std::move(owner)), secret_(std::move(secret)) {}
   SessionTable* const table_;
   const Owner owner_;
+  const std::string secret_;
   bool detached_ = false;  // SessionTable::Detach: the session outlives the lease object
 };
 
@@ -72,10 +86,15 @@ class SessionTable : public CancelListener {
   ~SessionTable() override;
 
   // RESOURCE_EXHAUSTED at max_sessions. The lease (owner with its new
-  // session id) must not outlive the table.
+  // session id) must not outlive the table. With `watch_owner` (a client of
+  // this host), the owner's pid is watched (OwnerWatch): its exit ends the
+  // session without waiting for the lease.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<SessionLease>> Open(
-      Owner owner, std::shared_ptr<SessionSink> sink);
+      Owner owner, std::shared_ptr<SessionSink> sink, bool watch_owner = false);
   size_t size() const;
+  // Stops checking leases and watching owners: no on_expired call starts
+  // after it returns (before what on_expired uses is destroyed).
+  void Stop();
 
   // A stream that will send its Hello: counted against max_sessions, and at
   // most max_handshakes_per_peer per `peer` (the client's connection as gRPC
@@ -96,6 +115,21 @@ class SessionTable : public CancelListener {
   void Detach(std::unique_ptr<SessionLease> lease);
   void OnDetachedExpired(std::function<void(const Owner&)> on_expired);
 
+  // Resumes session `previous_id` in a new one: when `secret` is its secret,
+  // removes it from the table (its stream, if still open, is ended ABORTED)
+  // and returns its owner, whose operations the caller hands over
+  // (OperationGraph::ResumeSession). NOT_FOUND when it has ended;
+  // PERMISSION_DENIED for a wrong secret.
+  [[nodiscard]] absl::StatusOr<Owner> TakeOver(uint64_t previous_id, const std::string& secret,
+                                               uint64_t new_id);
+  // The owner's process is known to have exited: a detached session ends at
+  // once (on_expired), an attached one when its stream ends (not detached).
+  void OwnerExited(uint64_t session_id);
+  // Whether OwnerExited was called for it.
+  bool owner_exited(uint64_t session_id) const;
+  // How long the daemon was found not running, in all (leases extended so).
+  absl::Duration stalled() const;
+
  private:
   friend class SessionLease;
   void Touch(uint64_t session_id);
@@ -107,8 +141,11 @@ class SessionTable : public CancelListener {
     absl::Time last_seen;
     bool expired = false;
     bool detached = false;  // no stream: the lease runs out, then on_expired_
+    std::string secret;
+    std::unique_ptr<OwnerWatch::Registration> watch;  // its owner's exit
   };
   void CheckLeases();
+  absl::Duration CheckInterval() const;
   absl::Status FullLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Scheduler& scheduler_;
@@ -120,8 +157,14 @@ class SessionTable : public CancelListener {
   size_t handshakes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, Session> sessions_ ABSL_GUARDED_BY(mu_);
-  std::function<void(const Owner&)> on_expired_;  // set before serving
-  Scheduler::Timer lease_check_;                  // last: stops before the rest is destroyed
+  // When the lease check last ran (a late one is the daemon's stall).
+  absl::Time last_check_ ABSL_GUARDED_BY(mu_);
+  absl::Duration stalled_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::flat_hash_set<uint64_t> exited_ ABSL_GUARDED_BY(mu_);          // owner exited, stream open
+  std::function<void(const Owner&)> on_expired_ ABSL_GUARDED_BY(mu_);  // set before serving
+  // Its callbacks take mu_; Stop() ends it before the sessions go.
+  std::unique_ptr<OwnerWatch> owner_watch_ ABSL_GUARDED_BY(mu_) = std::make_unique<OwnerWatch>();
+  Scheduler::Timer lease_check_;  // last: stops before the rest is destroyed
 };
 
 }  // namespace hother::cancelable::daemon

@@ -99,6 +99,9 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out, size_t cau
   if (op.finished_time) ToProto(*op.finished_time, out->mutable_finished_time());
   if (op.deadline) ToProto(*op.deadline, out->mutable_deadline());
   if (op.cancel != nullptr) ToProto(*op.cancel, out->mutable_cancel(), cause_offset);
+  if (op.owner_disconnected_since.has_value()) {
+    ToProto(*op.owner_disconnected_since, out->mutable_owner_disconnected_since());
+  }
   if (op.status == OpStatus::kCancelling && op.cancel_requested_time) {
     ToProto(now - *op.cancel_requested_time, out->mutable_cancelling_for());
   }

@@ -85,6 +85,8 @@ struct DaemonState {
     });
   }
 
+  ~DaemonState() { sessions.Stop(); }  // before the graph its callbacks use goes
+
   Clock& clock;
   const DaemonLimits limits;
   Store& store;

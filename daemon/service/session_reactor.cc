@@ -1,9 +1,12 @@
 #include "daemon/service/session_reactor.h"
 
+#include <unistd.h>
+
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "daemon/core/daemon_signals.h"
 #include "daemon/service/convert.h"
@@ -102,6 +105,12 @@ class SessionReactor::Channel : public SessionSink {
 
 namespace {
 
+std::string ThisHost() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) return "";
+  return buffer;
+}
+
 // One refused item of a batch, reported without ending the stream.
 void AddError(pb::SessionResponse& errors, uint64_t ref, const std::string& operation_id,
               const absl::Status& status) {
@@ -116,6 +125,7 @@ void AddError(pb::SessionResponse& errors, uint64_t ref, const std::string& oper
 
 SessionReactor::SessionReactor(DaemonState& state, grpc::CallbackServerContext* context)
     : state_(state),
+      context_(context),
       peer_(context->peer()),
       writes_(this, context, &state.scheduler, state.limits.session_queue_bytes,
               "--session-queue-bytes"),
@@ -235,13 +245,33 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   owner.process_name = hello.process_name();
   owner.pid = hello.pid();
   owner.host = hello.host();
-  absl::StatusOr<std::unique_ptr<SessionLease>> opened = state_.sessions.Open(owner, channel_);
+  // A client on this host, over the unix socket: its process's exit is
+  // watched (the pid is the one it states until peers' credentials are
+  // verified).
+  const bool local = absl::StartsWith(peer_, "unix:") && owner.host == ThisHost();
+  absl::StatusOr<std::unique_ptr<SessionLease>> opened =
+      state_.sessions.Open(owner, channel_, local);
   if (!opened.ok()) {
     writes_.Finish(ToGrpc(opened.status()));
     return false;
   }
   lease_ = *std::move(opened);
   renew_.store(lease_.get());
+  // A broken stream's session, presented with its secret: resumed, its
+  // operations this session's, same ids.
+  bool resumed = false;
+  if (hello.previous_session_id() != 0 && !hello.previous_session_secret().empty()) {
+    absl::StatusOr<Owner> previous = state_.sessions.TakeOver(
+        hello.previous_session_id(), hello.previous_session_secret(), lease_->session_id());
+    if (previous.ok()) {
+      state_.graph.ResumeSession(previous->session_id, lease_->owner());
+      resumed = true;
+    } else {
+      Log(LogLevel::kInfo, "session not resumed",
+          {{"previous_session", absl::StrCat(hello.previous_session_id())},
+           {"why", std::string(previous.status().message())}});
+    }
+  }
   if (state_.draining.load()) {  // shutdown began while we opened: end it too
     writes_.Finish(ToGrpc(ShuttingDown()));
     return false;
@@ -251,6 +281,7 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
        {"process", lease_->owner().process_name},
        {"pid", absl::StrCat(lease_->owner().pid)},
        {"peer", peer_},
+       {"resumed", resumed ? absl::StrCat(hello.previous_session_id()) : "no"},
        {"sdk_version", hello.sdk_version().empty() ? "unknown" : hello.sdk_version()}});
   pb::SessionResponse response;
   pb::Welcome* welcome = response.mutable_welcome();
@@ -258,6 +289,8 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   ToProto(state_.limits.heartbeat_interval, welcome->mutable_heartbeat_interval());
   ToProto(state_.limits.lease_timeout, welcome->mutable_lease_timeout());
   welcome->set_daemon_version(kVersion);
+  welcome->set_session_secret(lease_->secret());
+  welcome->set_resumed(resumed);
   return writes_.Push(response);
 }
 
@@ -363,15 +396,23 @@ void SessionReactor::OnDone() {
         status.has_value() && (status->error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
                                status->error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
                                status->error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
-    if (protocol_error && !state_.draining.load()) {
+    // A stream that broke (not closed by the client, not ended by us for its
+    // lease) keeps its session for the lease: the client may resume it,
+    // unless its process is known to have exited.
+    const bool broken =
+        context_->IsCancelled() &&
+        !(status.has_value() && (status->error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                                 status->error_code() == grpc::StatusCode::ABORTED));
+    if ((protocol_error || broken) && !state_.draining.load() &&
+        !state_.sessions.owner_exited(owner.session_id)) {
       // Its operations are kept as the lease says: the same process may come
       // back and take them over; when the lease lapses they are LOST.
       state_.graph.SessionDetached(owner.session_id);
       state_.sessions.Detach(std::move(lease_));
-      Log(LogLevel::kWarning, "session stream ended for a protocol error; its lease runs on",
+      Log(LogLevel::kWarning, "session stream ended; its lease runs on for the client to resume it",
           {{"session", absl::StrCat(owner.session_id)},
            {"process", owner.process_name},
-           {"error", status->error_message()}});
+           {"error", status.has_value() ? status->error_message() : "the stream broke"}});
     } else {
       lease_.reset();  // closes the session
       if (!state_.draining.load()) {

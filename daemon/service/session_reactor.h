@@ -72,6 +72,7 @@ class SessionReactor : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::By
   void HandleFinish(const pb::FinishRequest& request);
 
   DaemonState& state_;
+  grpc::CallbackServerContext* const context_;  // valid until OnDone returns
   const std::string peer_;
   WriteQueue<SessionReactor> writes_;
   std::shared_ptr<Channel> channel_;

@@ -36,11 +36,13 @@ class E2E : public ::testing::Test {
     StartDaemon();
   }
 
-  void StartDaemon() {
-    daemon_ = std::make_unique<Process>(
-        std::vector<std::string>{CANCELD_PATH, "--state-dir", dir_.path() + "/state", "--listen",
-                                 endpoint_, "--log-level", "debug"},
-        absl::StrCat(dir_.path(), "/canceld", daemons_++));
+  // `extra`: more flags, e.g. a short lease.
+  void StartDaemon(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {CANCELD_PATH, "--state-dir", dir_.path() + "/state",
+                                     "--listen",   endpoint_,     "--log-level",
+                                     "debug"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    daemon_ = std::make_unique<Process>(argv, absl::StrCat(dir_.path(), "/canceld", daemons_++));
     ASSERT_TRUE(Eventually([&] { return Ctl({"health"}).exit_code == 0; })) << daemon_->err();
   }
 

@@ -137,5 +137,33 @@ TEST_F(E2E, AWatchFollowsTheDaemonAcrossACrashSayingWhatWasLost) {
   EXPECT_THAT(watch->err(), Not(HasSubstr("ahead of the current sequence")));
 }
 
+TEST_F(E2E, ADaemonPausedForTwiceTheLeaseChangesNoIdAndCancelsNothing) {
+  StopDaemon();
+  StartDaemon({"--lease-timeout", "2s", "--heartbeat-interval", "500ms"});
+  auto parent = Run({"--name", "parent", "--", "sleep", "1000"});
+  const std::string parent_id = IdOf(*parent);
+  auto child = Run({"--name", "child", "--parent", parent_id, "--", "sleep", "1000"});
+  const std::string child_id = IdOf(*child);
+  daemon_->Signal(SIGSTOP);
+  // The pause itself (a VM pause, heavy swapping): its length is the test.
+  absl::SleepFor(absl::Seconds(4));
+  daemon_->Signal(SIGCONT);
+  // The clients gave up on the silent daemon and come back, resuming their
+  // sessions: the same ids, nothing lost, nothing cancelled.
+  ASSERT_TRUE(Eventually([&] {
+    Result list = Ctl({"list"});
+    return absl::StrContains(list.out, parent_id) && absl::StrContains(list.out, child_id) &&
+           !absl::StrContains(list.out, "disconnected");
+  })) << Ctl({"list", "--all"}).out;
+  EXPECT_THAT(GetJson(parent_id), HasSubstr("\"status\":\"running\""));
+  EXPECT_THAT(GetJson(child_id), HasSubstr("\"status\":\"running\""));
+  EXPECT_THAT(Ctl({"list", "--all"}).out, Not(HasSubstr("lost")));
+  EXPECT_TRUE(parent->running());
+  EXPECT_TRUE(child->running());
+  // And the tree still works under the same ids.
+  ASSERT_EQ(Ctl({"cancel", parent_id}).exit_code, 0);
+  EXPECT_EQ(child->Wait(absl::Seconds(15)), 124);
+}
+
 }  // namespace
 }  // namespace hother::cancelable::e2e

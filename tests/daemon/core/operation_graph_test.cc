@@ -324,7 +324,35 @@ TEST_F(GraphTest, APreviousIdFromAnotherDaemonIsKeptButOursAreNeverReused) {
   EXPECT_EQ(graph_.Register(Session(1), spec)->id, "0badf00d-7");
   std::string mine = Register(1, "mine");
   RegisterSpec reuse{.name = "reuse", .previous_id = mine};
-  EXPECT_NE(graph_.Register(Session(1), reuse)->id, mine);
+  // Another live session's operation: a new id.
+  EXPECT_NE(graph_.Register(Session(2), reuse)->id, mine);
+  // Its own session registering it again (after a resume): the same one.
+  EXPECT_EQ(graph_.Register(Session(1), reuse)->id, mine);
+}
+
+TEST_F(GraphTest, APreviousIdOfThisRunThatHasEndedIsRefusedSayingWhy) {
+  std::string gone = Register(1, "gone");
+  graph_.SessionEnded(Session(1), "vanished");
+  RegisterSpec again{.name = "gone", .previous_id = gone};
+  absl::StatusOr<RegisterResult> lost = graph_.Register(Session(2), again);
+  ASSERT_TRUE(absl::IsFailedPrecondition(lost.status())) << lost.status();
+  EXPECT_THAT(std::string(lost.status().message()), ::testing::HasSubstr("was lost"));
+  RegisterSpec unknown{.name = "x", .previous_id = gone.substr(0, 9) + "999999"};
+  EXPECT_TRUE(absl::IsFailedPrecondition(graph_.Register(Session(2), unknown).status()));
+}
+
+TEST_F(GraphTest, AResumedSessionKeepsItsOperationsAndTheirIds) {
+  std::string id = Register(1, "kept");
+  std::string child = Register(2, "child", id);
+  graph_.SessionDetached(1);
+  EXPECT_TRUE(Get(id).owner_disconnected_since.has_value());
+  graph_.ResumeSession(1, Session(3));
+  EXPECT_EQ(Get(id).owner().session_id, 3u);
+  EXPECT_FALSE(Get(id).owner_disconnected_since.has_value());
+  graph_.SessionEnded(Session(1), "the old session's lease ran out");  // nothing of it is left
+  EXPECT_EQ(Get(id).status, OpStatus::kRunning);
+  EXPECT_EQ(Get(child).cancel, nullptr);
+  ASSERT_TRUE(graph_.Finish(3, id, OpStatus::kCompleted, "").ok());
 }
 
 TEST_F(GraphTest, EveryChangeIsAnEventInOrder) {
