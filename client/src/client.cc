@@ -22,7 +22,15 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
 
 Client::Client(std::shared_ptr<client_internal::ClientCore> core) : core_(std::move(core)) {}
 
-Client::~Client() { core_->Stop(); }
+Client::~Client() {
+  if (core_->Forked()) {
+    // A forked child's copy: the parent's channel and threads are not the
+    // child's to tear down. Left as it is (the child's exit reclaims it).
+    new std::shared_ptr<client_internal::ClientCore>(std::move(core_));
+    return;
+  }
+  core_->Stop();
+}
 
 std::unique_ptr<RemoteOperation> Client::Start(StartOptions options) {
   auto record = core_->NewOperation(std::move(options));
@@ -52,6 +60,8 @@ std::string RemoteOperation::id() const { return core_->IdOf(*record_); }
 bool RemoteOperation::WaitRegistered(absl::Duration timeout) const {
   return core_->WaitRegistered(*record_, timeout);
 }
+
+bool RemoteOperation::lost() const { return core_->Lost(*record_); }
 
 absl::Status RemoteOperation::registration_error() const {
   return core_->RegistrationError(*record_);

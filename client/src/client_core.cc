@@ -63,7 +63,20 @@ void ClientCore::StartThreads() {
   writer_thread_ = std::thread([this] { WriterLoop(); });
 }
 
+absl::Status ClientCore::ForkedError() const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "this Client belongs to process ", owner_pid_, ", and this is its forked child ", getpid(),
+      ": a child must create its own Client (the parent's session is the parent's)"));
+}
+
 void ClientCore::Stop() {
+  if (Forked()) {
+    // The threads are the parent's; the child has none to join.
+    for (std::thread* t : {&session_thread_, &worker_thread_, &writer_thread_}) {
+      if (t->joinable()) t->detach();
+    }
+    return;
+  }
   {
     internal::MutexLock lock(&mu_);
     if (stopping_) return;
@@ -133,6 +146,11 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
   scope_options.metadata = record->labels;
   if (record->parent != nullptr) scope_options.parent = &record->parent->scope;
   record->scope = Cancelable(scope_options);
+  if (Forked()) {
+    // A local operation only: nothing reaches the parent's session.
+    record->registration_error = ForkedError();
+    return record;
+  }
   if (options.timeout.has_value()) {
     record->timeout = options.timeout;
     record->deadline = clock_.Now() + *options.timeout;
@@ -202,11 +220,13 @@ void ClientCore::ForgetLocked(const OpRecord& record) {
 }
 
 std::string ClientCore::IdOf(const OpRecord& record) {
+  if (Forked()) return "";
   internal::MutexLock lock(&mu_);
   return record.id;
 }
 
 bool ClientCore::WaitRegistered(const OpRecord& record, absl::Duration timeout) {
+  if (Forked()) return false;
   const absl::Time deadline = absl::Now() + timeout;
   internal::MutexLock lock(&mu_);
   const auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -218,12 +238,20 @@ bool ClientCore::WaitRegistered(const OpRecord& record, absl::Duration timeout) 
   return ready();
 }
 
+bool ClientCore::Lost(const OpRecord& record) {
+  if (Forked()) return false;
+  internal::MutexLock lock(&mu_);
+  return record.lost;
+}
+
 absl::Status ClientCore::RegistrationError(const OpRecord& record) {
+  if (Forked()) return ForkedError();
   internal::MutexLock lock(&mu_);
   return record.registration_error;
 }
 
 void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata metadata) {
+  if (Forked()) return;
   internal::MutexLock lock(&mu_);
   if (record.finished()) return;
   record.pending_progress.emplace(std::move(message), std::move(metadata));
@@ -231,6 +259,7 @@ void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata 
 }
 
 bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
+  if (Forked()) return record->scope.Cancel(CancelReason::kManual, std::move(message));
   if (record->scope.IsCancelled()) return false;
   bool queued = false;
   {
@@ -255,6 +284,7 @@ bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {
 }
 
 void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome) {
+  if (Forked()) return;
   pb::OperationStatus status = pb::OPERATION_STATUS_COMPLETED;
   std::string error;
   if (!outcome.ok()) {
@@ -276,9 +306,10 @@ void ClientCore::Finish(const std::shared_ptr<OpRecord>& record, const absl::Sta
   record->pending_progress.reset();
   deadline = std::move(record->local_deadline);
   // Not yet registered: the Registered answer sends it; a cancel pending: the
-  // worker sends it after the cancel. Disconnected: nothing to send (a new
-  // daemon never knew it; the old one marked it lost).
-  if (!connected_) {
+  // worker sends it after the cancel. Disconnected: the next session sends it
+  // (a resumed session keeps the operation; a new daemon registers it again
+  // first). Lost, or never registered: there is nothing to tell.
+  if (record->lost || (!connected_ && record->id.empty())) {
     ForgetLocked(*record);
     return;
   }
@@ -293,8 +324,7 @@ void ClientCore::MaybeSendFinishLocked(OpRecord& record) {
   }
   pb::SessionRequest request;
   AddFinishLocked(record, *request.mutable_finish());
-  WriteLocked(std::move(request));
-  ForgetLocked(record);
+  WriteLocked(std::move(request));  // kept until the daemon says it applied it
 }
 
 // --- Connection state. ---

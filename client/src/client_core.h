@@ -7,6 +7,8 @@
 #ifndef HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
 #define HOTHER_CANCELABLE_CLIENT_SRC_CLIENT_CORE_H_
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -53,6 +55,14 @@ namespace pb = ::hother::cancelable::v1;
 //                                 registration in this session and for a
 //                                 LocalCancel to return to kNone
 //     kFinished -> kFinishSent    MaybeSendFinishLocked: in a Finish batch
+//     kFinishSent -> forgotten    OnFinished: the daemon applied it (or
+//                                 OnErrors: it refused it)
+//     kFinishSent -> kFinished    ReRegisterLocked: a new session before the
+//                                 daemon said so; registered again, then sent
+//                                 again (a finish is never lost with a stream)
+//
+//   `lost`: the daemon refused the registration of an id it had given
+//   (LOST while this process was away): never registered again.
 //
 // Fields are guarded by ClientCore::mu_, except the immutable ones.
 struct OpRecord {
@@ -82,6 +92,7 @@ struct OpRecord {
   LocalCancel local_cancel = LocalCancel::kNone;
   Ending ending = Ending::kRunning;
   bool finished() const { return ending != Ending::kRunning; }
+  bool lost = false;
   pb::OperationStatus final_status = pb::OPERATION_STATUS_UNSPECIFIED;
   std::string final_error;
   std::optional<std::pair<std::string, Metadata>> pending_progress;
@@ -99,10 +110,18 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::shared_ptr<OpRecord> NewOperation(StartOptions options);
   std::string IdOf(const OpRecord& record);
   bool WaitRegistered(const OpRecord& record, absl::Duration timeout);
+  bool Lost(const OpRecord& record);
   absl::Status RegistrationError(const OpRecord& record);
   void ReportProgress(OpRecord& record, std::string message, Metadata metadata);
   bool Cancel(std::shared_ptr<OpRecord> record, std::string message);
   void Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome);
+
+  // After fork(), in the child: the Client belongs to the parent, whose
+  // session (and threads) the child does not have. Nothing of it is touched
+  // then (its locks may be held by threads that are not in the child).
+  bool Forked() const { return getpid() != owner_pid_; }
+  // The error a forked child's calls report.
+  absl::Status ForkedError() const;
 
   bool connected() const;
   // With `or_refused`, also returns (false) once an attempt has failed.
@@ -132,6 +151,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void RegisterWaitingChildrenLocked(const OpRecord& parent, pb::RegisterRequest& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnCancels(const pb::CancelNotice& batch);
+  void OnFinished(const pb::Finished& batch);
   void OnErrors(const pb::SessionErrors& errors);
   void DeliverCancel(const std::shared_ptr<OpRecord>& record, const pb::CancelDetails& details);
   // Queues a message for the current stream (dropped when there is none:
@@ -163,6 +183,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   // advance signals changed_); true once `when` has come.
   bool WaitUntilLocked(internal::CondVar& cv, absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const pid_t owner_pid_ = getpid();
   const ClientOptions options_;
   const std::string endpoint_;
   Scheduler& scheduler_;  // local deadlines

@@ -122,10 +122,15 @@ void ClientCore::ReRegisterLocked() {
   std::sort(records.begin(), records.end(),
             [](const auto& a, const auto& b) { return a->ref < b->ref; });  // parents first
   for (auto& record : records) {
-    if (record->finished()) {
+    // A finish the daemon did not acknowledge goes again, after the
+    // registration (the same id in a resumed session; a new daemon's history).
+    if (record->ending == OpRecord::Ending::kFinishSent)
+      record->ending = OpRecord::Ending::kFinished;
+    if (record->finished() && (record->id.empty() || record->lost)) {
       ForgetLocked(*record);
       continue;
     }
+    if (record->lost) continue;  // the application was told; it stays local
     record->registration = OpRecord::Registration::kNone;
     RegisterLocked(*record, *again.mutable_register_());
   }
@@ -179,6 +184,9 @@ void ClientCore::HandleResponse(const pb::SessionResponse& response) {
       break;
     case pb::SessionResponse::kErrors:
       OnErrors(response.errors());
+      break;
+    case pb::SessionResponse::kFinished:
+      OnFinished(response.finished());
       break;
     default:
       break;  // heartbeats: the read itself shows the daemon is alive
@@ -238,7 +246,10 @@ void ClientCore::OnCancels(const pb::CancelNotice& batch) {
     internal::MutexLock lock(&mu_);
     for (const pb::CancelItem& item : batch.items()) {
       auto it = by_id_.find(item.operation_id());
-      if (it != by_id_.end()) targets.emplace_back(it->second, &item.cancel());
+      // A cancel of one that has finished meanwhile changes nothing.
+      if (it != by_id_.end() && !it->second->finished()) {
+        targets.emplace_back(it->second, &item.cancel());
+      }
     }
   }
   // Deepest first: the daemon lists a cascade root first, and the local
@@ -249,16 +260,41 @@ void ClientCore::OnCancels(const pb::CancelNotice& batch) {
   }
 }
 
+void ClientCore::OnFinished(const pb::Finished& batch) {
+  internal::MutexLock lock(&mu_);
+  for (const std::string& id : batch.operation_ids()) {
+    auto it = by_id_.find(id);
+    if (it != by_id_.end() && it->second->ending == OpRecord::Ending::kFinishSent) {
+      ForgetLocked(*it->second);
+    }
+  }
+}
+
 void ClientCore::OnErrors(const pb::SessionErrors& errors) {
   internal::MutexLock lock(&mu_);
   for (const pb::SessionError& error : errors.items()) {
     Log(LogLevel::kWarning, absl::StrCat("canceld refused a request: ", error.message()),
         {{"operation_id", error.operation_id()}});
-    if (error.ref() == 0) continue;
+    if (error.ref() == 0) {
+      // A refused finish is not sent again.
+      auto it = by_id_.find(error.operation_id());
+      if (it != by_id_.end() && it->second->ending == OpRecord::Ending::kFinishSent) {
+        ForgetLocked(*it->second);
+      }
+      continue;
+    }
     auto it = by_ref_.find(error.ref());
     if (it == by_ref_.end()) continue;
-    it->second->registration_error =
+    OpRecord& record = *it->second;
+    record.registration_error =
         absl::Status(static_cast<absl::StatusCode>(error.code()), error.message());
+    // Registered again under the id the daemon gave it, and refused: it was
+    // LOST while this process was away. The application is told (lost()).
+    if (!record.id.empty() &&
+        error.code() == static_cast<int>(absl::StatusCode::kFailedPrecondition)) {
+      record.lost = true;
+      if (record.finished()) ForgetLocked(record);
+    }
   }
   changed_.SignalAll();
 }

@@ -15,11 +15,21 @@ namespace hother::cancelable::client_internal {
 
 void ClientCore::WorkerLoop() {
   absl::Time next_heartbeat = clock_.Now();
+  absl::Time last_turn = absl::Now();
   for (;;) {
     {
       internal::MutexLock lock(&mu_);
       if (stopping_) return;
       const absl::Time now = clock_.Now();
+      // This loop wakes at least every heartbeat: a turn that comes far later
+      // in real time means this process was not running (stopped, paused,
+      // swapped out). The daemon's silence meanwhile is not the daemon's
+      // fault: it does not count against the daemon's lease. (On an injected
+      // clock, time is the test's to move: no stall is guessed.)
+      const absl::Time real_now = absl::Now();
+      const absl::Duration late = real_now - last_turn - heartbeat_interval_;
+      if (&clock_ == &Clock::Real() && late > lease_timeout_ / 2) last_heard_ += late;
+      last_turn = real_now;
       if (connected_) {
         QueueProgressLocked();
         if (now >= next_heartbeat) {

@@ -363,6 +363,7 @@ void SessionReactor::HandleProgress(const pb::ProgressRequest& request) {
 
 void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
   pb::SessionResponse errors;
+  pb::SessionResponse finished;
   for (int i = 0; i < request.items_size(); ++i) {
     const pb::FinishItem& item = request.items(i);
     absl::Status status = ValidateFinishItem(absl::StrCat("finish.items[", i, "]"), item);
@@ -376,8 +377,13 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
       status = state_.graph.Finish(lease_->owner().session_id, item.operation_id(), *final_status,
                                    item.error());
     }
-    if (!status.ok()) AddError(errors, 0, item.operation_id(), status);
+    if (status.ok()) {
+      finished.mutable_finished()->add_operation_ids(item.operation_id());
+    } else {
+      AddError(errors, 0, item.operation_id(), status);
+    }
   }
+  if (finished.has_finished()) writes_.Push(finished);
   if (errors.has_errors()) writes_.Push(errors);
 }
 

@@ -20,6 +20,7 @@
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/scheduler.h"
 #include "hother/cancelable/v1/cancelable.grpc.pb.h"
+#include "tests/client/client_fixture.h"
 #include "tests/lib/test_util.h"
 #include "tests/support/process.h"
 
@@ -28,47 +29,6 @@ namespace {
 
 using daemon::Daemon;
 using daemon::OpStatus;
-
-class ClientTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    endpoint_ = absl::StrCat("unix:", dir_.path(), "/canceld.sock");
-    StartDaemon();
-  }
-  void StartDaemon() {
-    daemon::DaemonOptions options;
-    options.listen = {endpoint_};
-    options.limits.heartbeat_interval = absl::Milliseconds(100);
-    absl::StatusOr<std::unique_ptr<Daemon>> d = Daemon::Start(options);
-    ASSERT_TRUE(d.ok()) << d.status();
-    daemon_ = *std::move(d);
-  }
-  std::unique_ptr<Client> Connect() {
-    ClientOptions options;
-    options.endpoint = endpoint_;
-    options.process_name = "client-test";
-    options.initial_backoff = absl::Milliseconds(20);
-    options.max_backoff = absl::Milliseconds(200);
-    options.progress_interval = absl::Milliseconds(50);
-    auto client = Client::Connect(options);
-    EXPECT_TRUE(client.ok());
-    return *std::move(client);
-  }
-  std::unique_ptr<RemoteOperation> StartRegistered(Client& client, StartOptions options) {
-    auto op = client.Start(std::move(options));
-    EXPECT_TRUE(op->WaitRegistered(absl::Seconds(10))) << op->registration_error();
-    return op;
-  }
-  daemon::Operation DaemonView(const std::string& id) {
-    absl::StatusOr<daemon::Operation> op = daemon_->state().graph.Get(id);
-    EXPECT_TRUE(op.ok()) << op.status();
-    return op.ok() ? *op : daemon::Operation{};
-  }
-
-  test_support::TempDir dir_;
-  std::string endpoint_;
-  std::unique_ptr<Daemon> daemon_;
-};
 
 TEST_F(ClientTest, ADaemonCancelReachesTheLocalTokenWithItsChain) {
   auto client = Connect();

@@ -30,6 +30,13 @@
 //
 // Thread-safety: Client and RemoteOperation are thread-safe. Every
 // RemoteOperation must be destroyed before its Client.
+//
+// fork(): a Client belongs to the process that created it. In a forked
+// child it sends nothing (the session is the parent's): Start returns a local
+// operation whose registration_error() is FAILED_PRECONDITION ("... a child
+// must create its own Client"), and the parent's operations' Cancel, Finish
+// and ReportProgress act locally only. A child that needs the daemon creates
+// its own Client.
 #ifndef HOTHER_CANCELABLE_CLIENT_CLIENT_H_
 #define HOTHER_CANCELABLE_CLIENT_CLIENT_H_
 
@@ -103,6 +110,11 @@ class RemoteOperation {
   // (registration_error() says why).
   bool WaitRegistered(absl::Duration timeout) const;
   absl::Status registration_error() const;
+  // The daemon lost this operation while this process could not reach it
+  // (away past its lease): its id is no longer the daemon's, nothing more is
+  // sent for it, and registration_error() says why. It runs on locally; a
+  // cancel at the daemon can no longer reach it.
+  bool lost() const;
 
   const CancellationToken& token() const;
   // The local scope mirroring this operation: a parent for local scopes.

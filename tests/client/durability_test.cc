@@ -1,0 +1,92 @@
+// The SDK's part of "nothing lost": a finish survives a broken session, an
+// operation the daemon lost while the process was away is reported, not
+// silently registered under a new id, and a forked child never writes to its
+// parent's session.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hother/cancelable/client/client.h"
+#include "tests/client/client_fixture.h"
+#include "tests/lib/test_util.h"
+
+namespace hother::cancelable {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST_F(ClientTest, AFinishMadeWhileDisconnectedReachesTheNextDaemon) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "finishes-offline"});
+  const std::string id = op->id();
+  daemon_->Shutdown();
+  daemon_.reset();
+  ASSERT_TRUE(Eventually([&] { return !client->connected(); }));
+  op->Finish(absl::OkStatus());  // nobody to tell now
+  StartDaemon();
+  // Registered again (same id) and finished, rather than forgotten.
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<daemon::Operation> got = daemon_->state().graph.Get(id);
+    return got.ok() && got->status == daemon::OpStatus::kCompleted;
+  }));
+  EXPECT_EQ(daemon_->state().graph.live_count(), 0u);
+}
+
+TEST_F(ClientTest, AnOperationTheDaemonLostWhileTheProcessWasAwayIsReportedAsLost) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "away-too-long"});
+  const std::string id = op->id();
+  const uint64_t session = client->session_id();
+  // The daemon ends the session as a lapsed lease does: its operations are LOST.
+  for (const auto& sink : daemon_->state().sessions.Sinks()) {
+    sink->End(absl::DeadlineExceededError("lease expired"), /*flush=*/false);
+  }
+  ASSERT_TRUE(Eventually([&] { return op->lost(); })) << op->registration_error();
+  EXPECT_NE(client->session_id(), session);
+  EXPECT_TRUE(absl::IsFailedPrecondition(op->registration_error()));
+  EXPECT_THAT(std::string(op->registration_error().message()), HasSubstr("was lost"));
+  EXPECT_EQ(op->id(), id);  // not replaced by an id its user never saw
+  EXPECT_EQ(daemon_->state().graph.live_count(), 0u);
+  EXPECT_EQ(DaemonView(id).status, daemon::OpStatus::kLost);
+  op->Finish(absl::OkStatus());                             // nothing is sent for it
+  auto next = StartRegistered(*client, {.name = "fresh"});  // the client carries on
+  EXPECT_FALSE(next->lost());
+}
+
+TEST_F(ClientTest, AForkedChildNeverWritesToItsParentsSession) {
+  auto client = Connect();
+  auto parents = StartRegistered(*client, {.name = "parents"});
+  const std::string id = parents->id();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Only async-signal-safe outcomes: the exit code says what failed.
+    auto own = client->Start({.name = "childs"});
+    if (own->registration_error().code() != absl::StatusCode::kFailedPrecondition) _exit(2);
+    if (own->WaitRegistered(absl::Milliseconds(10))) _exit(3);
+    parents->Cancel("from the child");  // local only
+    if (!parents->IsCancelled()) _exit(4);
+    parents->Finish(absl::OkStatus());
+    own.reset();
+    parents.reset();
+    client.reset();
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The parent's operation is as it was, and its session still works.
+  EXPECT_EQ(DaemonView(id).status, daemon::OpStatus::kRunning);
+  EXPECT_EQ(DaemonView(id).cancel, nullptr);
+  EXPECT_FALSE(parents->IsCancelled());
+  auto after = StartRegistered(*client, {.name = "after-fork"});
+  EXPECT_EQ(daemon_->state().graph.live_count(), 2u);
+}
+
+}  // namespace
+}  // namespace hother::cancelable
