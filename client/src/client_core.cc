@@ -160,6 +160,13 @@ std::shared_ptr<OpRecord> ClientCore::NewOperation(StartOptions options) {
           scope.Cancel(CancelReason::kTimeout, TimeoutMessage(timeout));
         });
   }
+  record->on_local_cancel.emplace(record->scope.token().OnCancel(
+      [core = weak_from_this(),
+       weak = std::weak_ptr<OpRecord>(record)](const CancellationDetails& d) {
+        std::shared_ptr<ClientCore> c = core.lock();
+        std::shared_ptr<OpRecord> r = weak.lock();
+        if (c != nullptr && r != nullptr) c->OnLocalCancel(r, d);
+      }));
   internal::MutexLock lock(&mu_);
   record->ref = next_ref_++;
   by_ref_[record->ref] = record;
@@ -256,6 +263,18 @@ void ClientCore::ReportProgress(OpRecord& record, std::string message, Metadata 
   if (record.finished()) return;
   record.pending_progress.emplace(std::move(message), std::move(metadata));
   progress_pending_.insert(record.ref);
+}
+
+void ClientCore::OnLocalCancel(const std::shared_ptr<OpRecord>& record,
+                               const CancellationDetails& details) {
+  if (record->cancelled_by_daemon.load()) return;
+  // A timeout the daemon has too: it fires its own (one text, one reason).
+  if (details.reason == CancelReason::kTimeout && record->deadline.has_value()) return;
+  internal::MutexLock lock(&mu_);
+  if (record->local_cancel != OpRecord::LocalCancel::kNone || record->finished()) return;
+  record->local_cancel = OpRecord::LocalCancel::kArmed;
+  remote_cancels_.emplace_back(record, details.message);
+  changed_.SignalAll();
 }
 
 bool ClientCore::Cancel(std::shared_ptr<OpRecord> record, std::string message) {

@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -83,6 +84,12 @@ struct OpRecord {
   std::vector<int> signals;               // daemon signals that cancel it
   std::vector<StartOptions::Condition> conditions;
   Cancelable scope;  // the local mirror
+  // Set before the daemon's record is applied to the scope: that cancel is
+  // the daemon's, not one to send it.
+  std::atomic<bool> cancelled_by_daemon{false};
+  // Sends a cancel made here by any local source (the scope cancelled
+  // directly, a local parent scope, a local token) to the daemon at once.
+  std::optional<CancellationToken::Registration> on_local_cancel;
 
   // Guarded by ClientCore::mu_.
   std::string id;                      // the daemon's id, once registered
@@ -114,6 +121,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   absl::Status RegistrationError(const OpRecord& record);
   void ReportProgress(OpRecord& record, std::string message, Metadata metadata);
   bool Cancel(std::shared_ptr<OpRecord> record, std::string message);
+  // A local cancel of `record`'s scope (not the daemon's): queued for the
+  // daemon unless one is on its way already.
+  void OnLocalCancel(const std::shared_ptr<OpRecord>& record, const CancellationDetails& details);
   void Finish(const std::shared_ptr<OpRecord>& record, const absl::Status& outcome);
 
   // After fork(), in the child: the Client belongs to the parent, whose

@@ -302,6 +302,7 @@ void ClientCore::OnErrors(const pb::SessionErrors& errors) {
 void ClientCore::DeliverCancel(const std::shared_ptr<OpRecord>& record,
                                const pb::CancelDetails& details) {
   // The daemon's record, with its cause chain, becomes the local token's.
+  record->cancelled_by_daemon.store(true);
   record->scope.token().CancelWithRecord(FromProto(details));
 }
 

@@ -88,5 +88,19 @@ TEST_F(ClientTest, AForkedChildNeverWritesToItsParentsSession) {
   EXPECT_EQ(daemon_->state().graph.live_count(), 2u);
 }
 
+TEST_F(ClientTest, ALocalCancelOfTheScopeReachesTheDaemonAndOtherProcessesAtOnce) {
+  auto client = Connect();
+  auto other_process = Connect();
+  auto op = StartRegistered(*client, {.name = "local-source"});
+  auto elsewhere = StartRegistered(*other_process, {.name = "child", .parent_id = op->id()});
+  // Not RemoteOperation::Cancel: a local source cancels the scope itself
+  // (as a local parent scope or token would), and the operation is not finished.
+  op->scope().Cancel(CancelReason::kManual, "cancelled in-process");
+  elsewhere->token().Wait();
+  EXPECT_EQ(elsewhere->token().details()->reason, CancelReason::kParent);
+  EXPECT_EQ(DaemonView(op->id()).status, daemon::OpStatus::kCancelling);
+  EXPECT_EQ(DaemonView(op->id()).cancel->message, "cancelled in-process");
+}
+
 }  // namespace
 }  // namespace hother::cancelable
