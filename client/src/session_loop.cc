@@ -303,7 +303,8 @@ void ClientCore::DeliverCancel(const std::shared_ptr<OpRecord>& record,
                                const pb::CancelDetails& details) {
   // The daemon's record, with its cause chain, becomes the local token's.
   record->cancelled_by_daemon.store(true);
-  record->scope.token().CancelWithRecord(FromProto(details));
+  // Through the scope: a Shield held on it holds the daemon's cancel back too.
+  record->scope.CancelWithRecord(FromProto(details));
 }
 
 }  // namespace hother::cancelable::client_internal

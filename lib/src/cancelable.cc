@@ -124,6 +124,10 @@ bool Cancelable::Cancel(CancelReason reason, std::string message,
   return state_->Deliver(reason, std::move(message), nullptr, propagate_to_children);
 }
 
+bool Cancelable::CancelWithRecord(std::shared_ptr<const CancellationDetails> record) const {
+  return state_->DeliverRecord(std::move(record), /*propagate=*/true);
+}
+
 const CancellationToken& Cancelable::token() const { return state_->token(); }
 
 ShieldGuard Cancelable::Shield() const { return ShieldGuard(state_); }

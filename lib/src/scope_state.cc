@@ -59,7 +59,11 @@ bool ScopeState::Deliver(CancelReason reason, std::string message,
                          std::shared_ptr<const CancellationDetails> cause, bool propagate) {
   if (token_.IsCancelled()) return false;
   if (message.empty()) message = DefaultMessage(reason);
-  auto details = MakeDetails(reason, std::move(message), id_, std::move(cause));
+  return DeliverRecord(MakeDetails(reason, std::move(message), id_, std::move(cause)), propagate);
+}
+
+bool ScopeState::DeliverRecord(std::shared_ptr<const CancellationDetails> details, bool propagate) {
+  if (token_.IsCancelled()) return false;
   const std::shared_ptr<TokenState>& token = TokenAccess::State(token_);
   {
     // TRICKY: the shield's decision and the token's flag change together

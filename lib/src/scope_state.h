@@ -49,6 +49,9 @@ class ScopeState : public std::enable_shared_from_this<ScopeState> {
   bool Deliver(CancelReason reason, std::string message,
                std::shared_ptr<const CancellationDetails> cause, bool propagate);
 
+  // The same gate for a complete record made elsewhere (another process's).
+  bool DeliverRecord(std::shared_ptr<const CancellationDetails> details, bool propagate);
+
   // Delivers `token`'s cancellation to this scope by `rule`.
   void Follow(const CancellationToken& token, FollowRule rule);
   // Whether `details` is this scope's cancel made without propagation.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -100,6 +101,21 @@ TEST_F(ClientTest, ALocalCancelOfTheScopeReachesTheDaemonAndOtherProcessesAtOnce
   EXPECT_EQ(elsewhere->token().details()->reason, CancelReason::kParent);
   EXPECT_EQ(DaemonView(op->id()).status, daemon::OpStatus::kCancelling);
   EXPECT_EQ(DaemonView(op->id()).cancel->message, "cancelled in-process");
+}
+
+TEST_F(ClientTest, ADaemonCancelWaitsForAShieldHeldOnTheOperationsScope) {
+  auto client = Connect();
+  auto op = StartRegistered(*client, {.name = "shielded"});
+  std::optional<ShieldGuard> shield(op->scope().Shield());
+  ASSERT_TRUE(daemon_->state().graph.Cancel(op->id(), "stop now", "test", true).ok());
+  // The daemon queued the notice before this registration's reply, and the
+  // SDK handles replies in order: once it is registered, the notice was read.
+  StartRegistered(*client, {.name = "after-the-notice"});
+  EXPECT_FALSE(op->IsCancelled());  // held by the shield
+  shield.reset();                   // released: the held cancel lands, with the daemon's record
+  ASSERT_TRUE(op->IsCancelled());
+  EXPECT_EQ(op->token().details()->message, "stop now");
+  EXPECT_EQ(op->token().details()->actor, "test");
 }
 
 }  // namespace

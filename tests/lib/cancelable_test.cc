@@ -545,6 +545,32 @@ TEST_F(ScopeTest, ShieldHoldsACancellationUntilReleased) {
   op.Exit(op.Check());
 }
 
+TEST_F(ScopeTest, ARecordMadeElsewhereIsHeldByAShieldAndKeptWhole) {
+  Cancelable op(Opts());
+  CancelableOptions child_options = Opts();
+  child_options.parent = &op;
+  Cancelable child(child_options);
+  auto root = std::make_shared<CancellationDetails>();
+  root->reason = CancelReason::kManual;
+  root->message = "bad deploy";
+  root->actor = "alice";
+  auto record = std::make_shared<CancellationDetails>();
+  record->reason = CancelReason::kParent;
+  record->message = "Parent operation 1f2e cancelled";
+  record->actor = "alice";
+  record->SetCause(root);
+  {
+    ShieldGuard shield = op.Shield();
+    EXPECT_TRUE(op.CancelWithRecord(record));
+    EXPECT_FALSE(op.IsCancelled());
+    EXPECT_FALSE(op.CancelWithRecord(record));  // one is held already
+  }
+  ASSERT_TRUE(op.IsCancelled());
+  EXPECT_EQ(op.token().details(), record);  // the very record, chain and actor
+  EXPECT_TRUE(child.IsCancelled());         // and it flows to children
+  EXPECT_FALSE(op.CancelWithRecord(record));
+}
+
 TEST_F(ScopeTest, ShieldsNestAndOnlyTheOutermostReleaseDelivers) {
   auto op = Cancelable::WithTimeout(absl::Seconds(1), Opts());
   ASSERT_TRUE(op.Enter().ok());

@@ -209,6 +209,11 @@ class Cancelable {
   bool Cancel(CancelReason reason = CancelReason::kManual, std::string message = "",
               bool propagate_to_children = true) const;
 
+  // Cancels with a complete record made elsewhere (the daemon's, with its
+  // reason, actor and cause chain), through the same gate as Cancel: a held
+  // shield holds it back. True if this call was the first cancel.
+  bool CancelWithRecord(std::shared_ptr<const CancellationDetails> record) const;
+
   const CancellationToken& token() const;
   bool IsCancelled() const { return token().IsCancelled(); }
   absl::Status Check() const { return token().Check(); }
