@@ -1,12 +1,13 @@
 # The two commands a new user needs:
 #   make run    install what is missing, build, run the main job
 #   make test   install what is missing, build, run every test
-# Others: make bench, make fuzz, make asan, make tsan, make clang, make format, make deps.
+# Others: make bench, make fuzz, make torture, make asan, make tsan, make clang, make format,
+# make deps.
 
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all deps deps-dev configure build run test bench fuzz fuzz-build asan tsan clang format clean
+.PHONY: all deps deps-dev configure build run test bench fuzz fuzz-build torture asan tsan clang format clean
 
 all: build
 
@@ -47,6 +48,12 @@ fuzz: fuzz-build
 	@for t in session request text; do \
 	  tests/fuzz/run_fuzz.sh build/fuzz/tests/fuzz/$${t}_fuzz tests/fuzz/corpus/$$t $(FUZZ_RUNS) || exit 1; \
 	done
+
+# canceld killed with SIGKILL at random moments under load, TORTURE_CYCLES
+# times (default 200), checking what it acknowledged after each restart.
+TORTURE_CYCLES ?= 200
+torture: build
+	@$(BUILD_DIR)/tests/torture/crash_torture --cycles $(TORTURE_CYCLES)
 
 bench: build
 	@$(BUILD_DIR)/tests/bench/bench_driver --write docs/BENCHMARKS.md --command "make bench"
