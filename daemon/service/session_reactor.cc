@@ -75,6 +75,13 @@ class SessionReactor::Channel : public SessionSink {
     reactor_ = nullptr;
   }
 
+  // Pushes `message` while the stream is open (from any thread: the store's
+  // committer acknowledges finishes once they are durable).
+  void Push(const pb::SessionResponse& message) {
+    internal::MutexLock lock(&mu_);
+    if (reactor_ != nullptr) reactor_->writes_.Push(message);
+  }
+
   // The handshake timer's end of a stream that sent no Hello in time.
   void EndIfNoHello(absl::Duration timeout) {
     internal::MutexLock lock(&mu_);
@@ -383,7 +390,14 @@ void SessionReactor::HandleFinish(const pb::FinishRequest& request) {
       AddError(errors, 0, item.operation_id(), status);
     }
   }
-  if (finished.has_finished()) writes_.Push(finished);
+  // Acknowledged once durable: a client forgets a finish on its Finished, and
+  // a crash must not lose what it forgot.
+  if (finished.has_finished()) {
+    state_.store.Sync(
+        [channel = channel_, finished = std::move(finished)](const absl::Status& kept) {
+          if (kept.ok()) channel->Push(finished);  // else: not acknowledged; sent again later
+        });
+  }
   if (errors.has_errors()) writes_.Push(errors);
 }
 
