@@ -68,6 +68,7 @@ void OperationGraph::Restore(StoredState state) {
     to->sources.insert(source);
   }
   // The history, oldest first, with the children it still knows.
+  by_id_.reserve(by_id_.size() + state.history.size());
   for (auto& [order, op] : state.history) {
     auto rec = std::make_unique<Record>();
     rec->seq = next_seq_++;

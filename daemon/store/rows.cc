@@ -136,16 +136,21 @@ absl::StatusOr<StoredState> Assemble(StoredRows rows) {
   for (LinkRow& row : rows.links) {
     state.links.emplace_back(std::move(row.source), std::move(row.target));
   }
-  absl::flat_hash_set<std::string> finished;
+  // The operations with a record, less those in the history: the pending.
+  absl::flat_hash_set<absl::string_view> pending;
+  for (const RecordRow& row : rows.records) {
+    if (!row.of_token) pending.insert(row.subject);
+  }
+  state.history.reserve(rows.history.size());
   for (HistoryRow& row : rows.history) {
     absl::StatusOr<std::shared_ptr<const CancellationDetails>> cancel = build(row.cancel);
     if (!cancel.ok()) return cancel.status();
     row.operation.cancel = *std::move(cancel);
-    finished.insert(row.operation.id());
+    if (!pending.empty()) pending.erase(row.operation.id());
     state.history.emplace_back(row.order, std::move(row.operation));
   }
   for (const RecordRow& row : rows.records) {
-    if (row.of_token || finished.contains(row.subject)) continue;
+    if (row.of_token || !pending.contains(row.subject)) continue;
     absl::StatusOr<std::shared_ptr<const CancellationDetails>> record = build(row.id);
     if (!record.ok()) return record.status();
     state.pending_cancels.push_back(*std::move(record));

@@ -359,6 +359,7 @@ absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
 
 absl::Status SqliteBackend::ReadHistory(StoredRows& rows) {
   absl::flat_hash_map<std::string, std::shared_ptr<const Owner>> owners;
+  std::shared_ptr<const Owner> last_owner;
   absl::Status status =
       Query("SELECT * FROM history ORDER BY ord", [&](Statement& s) -> absl::Status {
         HistoryRow row;
@@ -372,12 +373,18 @@ absl::Status SqliteBackend::ReadHistory(StoredRows& rows) {
         if (!metadata.ok()) return Damaged("history", identity.id, metadata.status());
         identity.labels = *std::move(labels);
         identity.metadata = *std::move(metadata);
+        // One owner record per session, shared, as the graph keeps them (rows of
+        // one session are mostly together: the last one is tried first).
         Owner owner{static_cast<uint64_t>(s.Int(5)), s.Text(6), s.Int(7), s.Text(8)};
-        // One owner record per session, shared, as the graph keeps them.
-        std::shared_ptr<const Owner>& shared =
-            owners[absl::StrCat(owner.session_id, "/", owner.pid, "/", owner.process_name)];
-        if (shared == nullptr) shared = std::make_shared<const Owner>(std::move(owner));
-        identity.owner = shared;
+        if (last_owner == nullptr || last_owner->session_id != owner.session_id ||
+            last_owner->pid != owner.pid || last_owner->process_name != owner.process_name ||
+            last_owner->host != owner.host) {
+          std::shared_ptr<const Owner>& shared =
+              owners[absl::StrCat(owner.session_id, "/", owner.pid, "/", owner.process_name)];
+          if (shared == nullptr) shared = std::make_shared<const Owner>(std::move(owner));
+          last_owner = shared;
+        }
+        identity.owner = last_owner;
         identity.parent_id = s.Text(9);
         identity.created_time = FromNanos(s.Int(10));
         Operation& op = row.operation;

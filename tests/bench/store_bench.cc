@@ -91,7 +91,7 @@ std::pair<absl::Duration, int64_t> Start(const std::string& dir, int64_t history
   const std::string endpoint = absl::StrCat("unix:", dir, "/c.sock");
   const absl::Time started = absl::Now();
   test_support::Process canceld({CANCELD_PATH, "--state-dir", dir, "--listen", endpoint,
-                                 "--history", absl::StrCat(history), "--log-level", "warning"},
+                                 "--history", absl::StrCat(history), "--log-level", "info"},
                                 dir + "/canceld");
   // Serving: the daemon answers (wait_for_ready: the call waits for the socket
   // to accept, without gRPC's reconnect backoff in between).
