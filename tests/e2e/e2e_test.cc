@@ -119,8 +119,10 @@ TEST_F(E2E, AnSdkProcessSurvivesADaemonRestartAndCanBeCancelledAfterwards) {
   StopDaemon();
   EXPECT_TRUE(run->running());  // it keeps working without the daemon
   StartDaemon();
-  // Registered again with the same id.
-  ASSERT_TRUE(Eventually([&] { return Ctl({"get", id}).exit_code == 0; })) << run->err();
+  // Registered again with the same id (after the SDK's reconnect backoff, up
+  // to 5 s, on a machine that may be loaded).
+  ASSERT_TRUE(Eventually([&] { return Ctl({"get", id}).exit_code == 0; }, absl::Seconds(30)))
+      << run->err();
   EXPECT_EQ(Ctl({"cancel", id}).exit_code, 0);
   EXPECT_EQ(run->Wait(absl::Seconds(15)), 124);
 }

@@ -355,7 +355,14 @@ int Driver::Run() {
                                  "--dir", args_.dir, "--seed", absl::StrCat(args_.seed)},
         absl::StrCat(args_.dir, "/worker-", w)));
   }
-  stub_ = pb::Canceld::NewStub(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials()));
+  // The daemon comes and goes every cycle: retry the connection at once, not
+  // after gRPC's growing backoff (up to two minutes).
+  grpc::ChannelArguments channel_args;
+  channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
+  channel_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
+  channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  stub_ = pb::Canceld::NewStub(
+      grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), channel_args));
   for (int cycle = 1; cycle <= args_.cycles; ++cycle) {
     auto daemon = StartDaemon(cycle);
     if (!AwaitServing()) {
