@@ -121,7 +121,11 @@ TEST_F(E2E, AnSdkProcessSurvivesADaemonRestartAndCanBeCancelledAfterwards) {
   StartDaemon();
   // Registered again with the same id (after the SDK's reconnect backoff, up
   // to 5 s, on a machine that may be loaded).
-  ASSERT_TRUE(Eventually([&] { return Ctl({"get", id}).exit_code == 0; }, absl::Seconds(30)))
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return Ctl({"get", id}).exit_code == 0;
+      },
+      absl::Seconds(30)))
       << run->err();
   EXPECT_EQ(Ctl({"cancel", id}).exit_code, 0);
   EXPECT_EQ(run->Wait(absl::Seconds(15)), 124);
