@@ -2,6 +2,7 @@
 // the real binaries and a state directory in a temp dir.
 #include <signal.h>
 
+#include <fstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -163,6 +164,32 @@ TEST_F(E2E, ADaemonPausedForTwiceTheLeaseChangesNoIdAndCancelsNothing) {
   // And the tree still works under the same ids.
   ASSERT_EQ(Ctl({"cancel", parent_id}).exit_code, 0);
   EXPECT_EQ(child->Wait(absl::Seconds(15)), 124);
+}
+
+TEST_F(E2E, ADamagedStoreIsRefusedAtStartAndResetStateMovesItAside) {
+  ASSERT_EQ(Ctl({"tokens", "create", "kept"}).exit_code, 0);
+  StopDaemon();
+  const std::string state = dir_.path() + "/state";
+  {
+    std::ofstream damage(state + "/state.db", std::ios::trunc);
+    damage << std::string(8192, 'x');
+  }
+  const std::vector<std::string> start = {CANCELD_PATH, "--state-dir", state, "--listen",
+                                          endpoint_};
+  Result refused = RunToCompletion(start, dir_.path() + "/refused");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr(state + "/state.db"));
+  EXPECT_THAT(refused.err, HasSubstr("--reset-state"));
+  EXPECT_EQ(ReadFile(state + "/state.db"), std::string(8192, 'x'));  // untouched
+  Result printed = RunToCompletion({CANCELD_PATH, "--state-dir", state, "--print-state-dir"},
+                                   dir_.path() + "/print");
+  EXPECT_EQ(printed.out, state + "\n");
+  Result reset = RunToCompletion({CANCELD_PATH, "--state-dir", state, "--reset-state"},
+                                 dir_.path() + "/reset");
+  EXPECT_EQ(reset.exit_code, 0) << reset.err;
+  EXPECT_THAT(reset.out, HasSubstr("Moved the state store aside: " + state + "/state.db."));
+  StartDaemon();  // an empty store now
+  EXPECT_EQ(Ctl({"tokens", "get", "kept"}).exit_code, 3);
 }
 
 }  // namespace
