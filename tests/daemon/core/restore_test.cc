@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
+#include "tests/daemon/store/borrowed_backend.h"
 #include "tests/lib/test_util.h"
 
 namespace hother::cancelable::daemon {
@@ -24,26 +25,6 @@ using ::testing::HasSubstr;
 class NullListener : public CancelListener {
  public:
   void DeliverCancels(uint64_t, std::vector<CancelDelivery>) override {}
-};
-
-// A backend kept across the runs of the test (a restart of memory).
-class Borrowed : public StoreBackend {
- public:
-  explicit Borrowed(StoreBackend* backend) : backend_(backend) {}
-  absl::StatusOr<StoredRows> Open(absl::Time now, const Retention& retention) override {
-    return backend_->Open(now, retention);
-  }
-  absl::Status Commit(const std::vector<RowChange>& changes, uint64_t event_sequence,
-                      const Retention& retention) override {
-    return backend_->Commit(changes, event_sequence, retention);
-  }
-  absl::Status MarkCleanShutdown(uint64_t event_sequence) override {
-    return backend_->MarkCleanShutdown(event_sequence);
-  }
-  std::string Describe() const override { return "memory"; }
-
- private:
-  StoreBackend* const backend_;
 };
 
 class RestoreTest : public ::testing::Test {

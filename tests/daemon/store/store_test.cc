@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
+#include "tests/daemon/store/borrowed_backend.h"
 #include "tests/support/process.h"
 
 namespace hother::cancelable::daemon {
@@ -31,26 +32,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::SizeIs;
-
-// A backend the test keeps across Store objects (a "restart" of memory).
-class Borrowed : public StoreBackend {
- public:
-  explicit Borrowed(StoreBackend* backend) : backend_(backend) {}
-  absl::StatusOr<StoredRows> Open(absl::Time now, const Retention& retention) override {
-    return backend_->Open(now, retention);
-  }
-  absl::Status Commit(const std::vector<RowChange>& changes, uint64_t event_sequence,
-                      const Retention& retention) override {
-    return backend_->Commit(changes, event_sequence, retention);
-  }
-  absl::Status MarkCleanShutdown(uint64_t event_sequence) override {
-    return backend_->MarkCleanShutdown(event_sequence);
-  }
-  std::string Describe() const override { return backend_->Describe(); }
-
- private:
-  StoreBackend* const backend_;
-};
 
 enum class Kind { kSqlite, kMemory };
 
