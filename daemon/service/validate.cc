@@ -151,6 +151,9 @@ absl::Status ValidateHello(const pb::Hello& hello) {
   CANCELABLE_RETURN_IF_ERROR(ValidateSize("hello.host", hello.host(), kMaxNameBytes));
   CANCELABLE_RETURN_IF_ERROR(
       ValidateSize("hello.sdk_version", hello.sdk_version(), kMaxVersionBytes));
+  // A Welcome's session_secret is 32 hex characters.
+  CANCELABLE_RETURN_IF_ERROR(
+      ValidateSize("hello.previous_session_secret", hello.previous_session_secret(), 64));
   if (hello.pid() < 0 || hello.pid() > kMaxPid) {
     return Invalid("hello.pid",
                    absl::StrCat(hello.pid(), " is not a process id (0 to ", kMaxPid, ")"));

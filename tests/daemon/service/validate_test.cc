@@ -67,6 +67,14 @@ TEST(Validate, ACancelRequestNeedsAnId) {
   EXPECT_TRUE(ValidateCancelRequest(request).ok());
 }
 
+TEST(Validate, AHelloWithAnOverlongSessionSecretIsRefused) {
+  pb::Hello hello;
+  hello.set_previous_session_secret(std::string(65, 'f'));
+  EXPECT_EQ(ErrorOf(ValidateHello(hello)), "hello.previous_session_secret: 65 bytes, at most 64");
+  hello.set_previous_session_secret(std::string(32, 'f'));
+  EXPECT_TRUE(ValidateHello(hello).ok());
+}
+
 TEST(Validate, AHelloWithAnOverlongHostIsRefused) {
   pb::Hello hello;
   hello.set_host(std::string(300, 'h'));
