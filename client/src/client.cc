@@ -38,6 +38,7 @@ std::unique_ptr<RemoteOperation> Client::Start(StartOptions options) {
 }
 
 bool Client::connected() const { return core_->connected(); }
+absl::Status Client::status() const { return core_->status(); }
 
 bool Client::WaitConnected(absl::Duration timeout) const { return core_->WaitConnected(timeout); }
 

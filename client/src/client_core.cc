@@ -353,6 +353,32 @@ bool ClientCore::connected() const {
   return connected_;
 }
 
+absl::Status ClientCore::status() const {
+  if (Forked()) return ForkedError();
+  internal::MutexLock lock(&mu_);
+  if (!connected_) {
+    return absl::UnavailableError(
+        absl::StrCat("not connected to canceld at ", endpoint_,
+                     last_end_.empty() ? "" : absl::StrCat(" (", last_end_, ")"),
+                     "; reconnecting, operations run locally meanwhile"));
+  }
+  // Live operations the daemon refused (or lost): not cancellable from it.
+  const OpRecord* first = nullptr;
+  size_t refused = 0;
+  for (const auto& [ref, record] : by_ref_) {
+    if (record->finished() || record->registration_error.ok()) continue;
+    if (first == nullptr || record->ref < first->ref) first = record.get();
+    ++refused;
+  }
+  if (first == nullptr) return absl::OkStatus();
+  return absl::Status(
+      first->registration_error.code(),
+      absl::StrCat(refused, refused == 1 ? " operation is" : " operations are",
+                   " not registered with canceld (a cancel there cannot reach ",
+                   refused == 1 ? "it" : "them", "); the first, \"", first->name,
+                   "\": ", first->registration_error.message()));
+}
+
 bool ClientCore::WaitConnected(absl::Duration timeout, bool or_refused) const {
   const absl::Time deadline = absl::Now() + timeout;
   internal::MutexLock lock(&mu_);

@@ -134,6 +134,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   absl::Status ForkedError() const;
 
   bool connected() const;
+  // OK when connected and every live operation is registered (or on its
+  // way); otherwise what is not so (see Client::status).
+  absl::Status status() const;
   // With `or_refused`, also returns (false) once an attempt has failed.
   bool WaitConnected(absl::Duration timeout, bool or_refused = false) const;
   uint64_t session_id() const;
@@ -209,6 +212,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  // Why the last session or connection attempt ended (for status()).
+  std::string last_end_ ABSL_GUARDED_BY(mu_);
   // Connection attempts that ended without a welcome.
   uint64_t failed_attempts_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -171,7 +171,9 @@ void ClientCore::EndSession(grpc::ClientContext& context, Stream& stream) {
     internal::MutexLock lock(&mu_);
     while (writing_) writable_.Wait(&mu_);
   }
-  stream.Finish();
+  const grpc::Status ended = stream.Finish();
+  internal::MutexLock lock(&mu_);
+  last_end_ = ended.ok() ? "the daemon ended the session" : ended.error_message();
 }
 
 void ClientCore::HandleResponse(const pb::SessionResponse& response) {

@@ -58,6 +58,31 @@ TEST_F(ClientTest, AnOperationTheDaemonLostWhileTheProcessWasAwayIsReportedAsLos
   EXPECT_FALSE(next->lost());
 }
 
+TEST_F(ClientTest, StatusReportsARefusedRegistrationInsteadOfCallingItselfConnected) {
+  auto client = Connect();
+  ASSERT_TRUE(client->WaitConnected(absl::Seconds(10)));
+  auto fine = StartRegistered(*client, {.name = "fine"});
+  EXPECT_TRUE(client->status().ok()) << client->status();
+  // A parent the daemon does not know: refused, and said so at the client.
+  auto orphan = client->Start({.name = "orphan", .parent_id = "00000000-999999"});
+  ASSERT_TRUE(Eventually([&] { return !orphan->registration_error().ok(); }));
+  EXPECT_TRUE(client->connected());
+  const absl::Status status = client->status();
+  EXPECT_TRUE(absl::IsNotFound(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("1 operation is not registered"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("\"orphan\""));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("00000000-999999"));
+  // Finished, it no longer counts.
+  orphan->Finish(absl::OkStatus());
+  EXPECT_TRUE(client->status().ok()) << client->status();
+  // Disconnected: UNAVAILABLE, naming the endpoint.
+  daemon_->Shutdown();
+  daemon_.reset();
+  ASSERT_TRUE(Eventually([&] { return !client->connected(); }));
+  EXPECT_TRUE(absl::IsUnavailable(client->status())) << client->status();
+  EXPECT_THAT(std::string(client->status().message()), HasSubstr(endpoint_));
+}
+
 TEST_F(ClientTest, AForkedChildNeverWritesToItsParentsSession) {
   auto client = Connect();
   auto parents = StartRegistered(*client, {.name = "parents"});

@@ -153,7 +153,16 @@ class Client {
 
   std::unique_ptr<RemoteOperation> Start(StartOptions options);
 
+  // The session is up (a welcome came and the stream has not ended).
   bool connected() const;
+  // Whether canceld can reach every live operation of this client: OK when
+  // connected and no live operation was refused; UNAVAILABLE while
+  // disconnected (saying why the last session ended); otherwise the first
+  // refusal's code, with how many live operations are not registered (a
+  // parent that does not exist, a limit, an operation lost while away) and
+  // the first one's name and error. Registrations still on their way are
+  // not failures; RemoteOperation::registration_error() has each one's.
+  absl::Status status() const;
   bool WaitConnected(absl::Duration timeout) const;
   // Like WaitConnected, but gives up as soon as an attempt to reach the
   // daemon has failed (no socket, connection refused, the stream ended
