@@ -51,6 +51,25 @@ void Fence(Client& client) {
   }
 }
 
+grpc::Status Cancel(pb::Canceld::Stub& stub, const std::string& id) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  pb::CancelRequest request;
+  request.set_id(id);
+  pb::CancelResponse response;
+  return stub.Cancel(&context, request, &response);
+}
+
+// Fence, and then everything the daemon read so far is durable: a mutating
+// RPC's OK waits for the store to commit what was appended before it (with
+// the store off, it costs one RPC).
+void DurableFence(Client& client, pb::Canceld::Stub& stub) {
+  Fence(client);
+  auto fence = client.Start({.name = "durable-fence"});
+  fence->WaitRegistered(absl::Seconds(60));
+  (void)Cancel(stub, fence->id());
+}
+
 absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub,
                                                 const std::string& selector) {
   grpc::ClientContext context;
@@ -70,7 +89,8 @@ absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub,
 absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& options) {
   std::unique_ptr<CanceldPeer> peer(new CanceldPeer);
   peer->process_ = std::make_unique<test_support::Process>(
-      std::vector<std::string>{options.binary, "--state-dir", options.state_dir, "--listen",
+      std::vector<std::string>{options.binary, "--state-dir", options.state_dir,
+                               "--durability", options.durability, "--listen",
                                absl::StrCat("unix:", options.dir, "/canceld.sock"), "--listen",
                                "127.0.0.1:0", "--max-operations",
                                absl::StrCat(options.max_operations), "--log-level", "info"},
@@ -117,15 +137,30 @@ Probe CanceldPeer::LatencyProbe(Transport transport) {
       CancellationCallback on_cancel(op->token(),
                                      [&](const CancellationDetails&) { s->arrivals.Mark(); });
       const absl::Time start = absl::Now();
-      grpc::ClientContext context;
-      pb::CancelRequest request;
-      request.set_id(op->id());
-      pb::CancelResponse response;
-      s->stub->Cancel(&context, request, &response);
+      (void)Cancel(*s->stub, op->id());
       micros = MicrosSince(start, s->arrivals.WaitFor(++s->samples));
     }
     // The operation's finish is processed before the next sample of any
     // system starts.
+    Fence(*s->clients[0]);
+    return micros;
+  };
+}
+
+Probe CanceldPeer::CancelRpcProbe() {
+  auto s = std::make_shared<Receivers>();
+  s->clients = ConnectClients(unix_, 1, "bench-cancel-rpc");
+  s->stub = pb::Canceld::NewStub(OwnChannel(unix_));
+  if (s->clients.empty()) return nullptr;
+  return [s] {
+    double micros = 0;
+    {
+      auto op = s->clients[0]->Start({.name = "cancel-rpc"});
+      op->WaitRegistered(absl::Seconds(10));
+      const absl::Time start = absl::Now();
+      const grpc::Status status = Cancel(*s->stub, op->id());
+      micros = status.ok() ? MicrosSince(start, absl::Now()) : -1;
+    }
     Fence(*s->clients[0]);
     return micros;
   };
@@ -211,16 +246,22 @@ std::unique_ptr<Watchers> CanceldPeer::ConnectWatchers(int count) {
 }
 
 double CanceldPeer::Throughput(Transport transport, int threads, int total) {
-  // One session per thread, connected before the clock starts.
+  // One session (and one stub) per thread, connected before the clock starts.
   std::vector<std::unique_ptr<Client>> clients =
       ConnectClients(endpoint(transport), threads, "bench-throughput");
   if (clients.empty()) return 0;
+  std::vector<std::unique_ptr<pb::Canceld::Stub>> stubs;
+  for (int t = 0; t < threads; ++t) {
+    stubs.push_back(pb::Canceld::NewStub(OwnChannel(endpoint(transport))));
+  }
   return RatePerSecond(threads, total, [&](int thread, int count) {
     for (int i = 0; i < count; ++i) {
       auto op = clients[thread]->Start({.name = "throughput"});
       op->Finish();
     }
-    Fence(*clients[thread]);  // done when the daemon has read every finish
+    // Done when the daemon has read every finish and (store on) its history
+    // row is durable.
+    DurableFence(*clients[thread], *stubs[thread]);
   });
 }
 

@@ -59,6 +59,7 @@ class CanceldPeer final : public Peer {
     std::string dir;     // where its socket and logs go
     size_t max_operations = 1'000'000;
     std::string state_dir = "none";  // --state-dir: a directory for the store on
+    std::string durability = "sync";  // --durability, with the store on
   };
   static absl::StatusOr<std::unique_ptr<CanceldPeer>> Start(const Options& options);
   ~CanceldPeer() override;  // SIGTERM, and waits for the exit
@@ -69,6 +70,11 @@ class CanceldPeer final : public Peer {
     return "canceld operations (registered + finished)";
   }
   double Throughput(Transport transport, int threads, int total) override;
+
+  // Scenario 9: the Cancel RPC's round trip alone (call -> OK), on the unix
+  // socket, of an operation registered untimed; with the store on, the OK
+  // waits for the cancel's record to be durable.
+  Probe CancelRpcProbe();
 
   // Scenario 2: CancelAll of sessions x per_session operations -> the last
   // SDK callback (each sample registers its operations first, untimed).

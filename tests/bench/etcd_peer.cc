@@ -116,6 +116,20 @@ Probe EtcdPeer::LatencyProbe(Transport transport) {
   };
 }
 
+Probe EtcdPeer::PutProbe(Transport transport) {
+  struct State {
+    std::unique_ptr<etcd::KV::Stub> kv;
+    int64_t n = 0;
+  };
+  auto s = std::make_shared<State>();
+  s->kv = etcd::KV::NewStub(OwnChannel(endpoint(transport)));
+  return [s] {
+    const absl::Time start = absl::Now();
+    const grpc::Status status = Put(*s->kv, "bench/put-round-trip", absl::StrCat(++s->n));
+    return status.ok() ? MicrosSince(start, absl::Now()) : -1;
+  };
+}
+
 double EtcdPeer::Throughput(Transport transport, int threads, int total) {
   return RatePerSecond(threads, total, [&](int thread, int count) {
     auto kv = etcd::KV::NewStub(OwnChannel(endpoint(transport)));

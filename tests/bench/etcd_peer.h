@@ -24,6 +24,9 @@ class EtcdPeer final : public Peer {
 
   std::string latency_name() const override { return "etcd Put -> watch event"; }
   Probe LatencyProbe(Transport transport) override;
+  // Scenario 9: a Put's round trip alone (call -> response; etcd answers once
+  // the write is in its fsynced log).
+  Probe PutProbe(Transport transport);
   std::string throughput_name() const override { return "etcd puts"; }
   double Throughput(Transport transport, int threads, int total) override;
 
