@@ -371,12 +371,11 @@ absl::Status ClientCore::status() const {
     ++refused;
   }
   if (first == nullptr) return absl::OkStatus();
-  return absl::Status(
-      first->registration_error.code(),
-      absl::StrCat(refused, refused == 1 ? " operation is" : " operations are",
-                   " not registered with canceld (a cancel there cannot reach ",
-                   refused == 1 ? "it" : "them", "); the first, \"", first->name,
-                   "\": ", first->registration_error.message()));
+  return absl::Status(first->registration_error.code(),
+                      absl::StrCat(refused, refused == 1 ? " operation is" : " operations are",
+                                   " not registered with canceld (a cancel there cannot reach ",
+                                   refused == 1 ? "it" : "them", "); the first, \"", first->name,
+                                   "\": ", first->registration_error.message()));
 }
 
 bool ClientCore::WaitConnected(absl::Duration timeout, bool or_refused) const {

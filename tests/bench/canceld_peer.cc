@@ -89,8 +89,8 @@ absl::StatusOr<pb::CancelAllResponse> CancelAll(pb::Canceld::Stub& stub,
 absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& options) {
   std::unique_ptr<CanceldPeer> peer(new CanceldPeer);
   peer->process_ = std::make_unique<test_support::Process>(
-      std::vector<std::string>{options.binary, "--state-dir", options.state_dir,
-                               "--durability", options.durability, "--listen",
+      std::vector<std::string>{options.binary, "--state-dir", options.state_dir, "--durability",
+                               options.durability, "--listen",
                                absl::StrCat("unix:", options.dir, "/canceld.sock"), "--listen",
                                "127.0.0.1:0", "--max-operations",
                                absl::StrCat(options.max_operations), "--log-level", "info"},

@@ -58,7 +58,7 @@ class CanceldPeer final : public Peer {
     std::string binary;  // canceld
     std::string dir;     // where its socket and logs go
     size_t max_operations = 1'000'000;
-    std::string state_dir = "none";  // --state-dir: a directory for the store on
+    std::string state_dir = "none";   // --state-dir: a directory for the store on
     std::string durability = "sync";  // --durability, with the store on
   };
   static absl::StatusOr<std::unique_ptr<CanceldPeer>> Start(const Options& options);

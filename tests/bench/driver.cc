@@ -352,19 +352,17 @@ void Driver::Durable() {
     const char* state;  // "none", or the state dir's name under the temp dir
     const char* durability;
   };
-  const std::vector<Setup> setups = {
-      {"store off", "none", "sync"}, {"store on, sync", "state-sync", "sync"},
-      {"store on, batch", "state-batch", "batch"}};
+  const std::vector<Setup> setups = {{"store off", "none", "sync"},
+                                     {"store on, sync", "state-sync", "sync"},
+                                     {"store on, batch", "state-batch", "batch"}};
   std::vector<std::unique_ptr<CanceldPeer>> peers;
   for (const Setup& setup : setups) {
     const std::string dir = absl::StrCat(dir_.path(), "/durable-", peers.size());
     std::filesystem::create_directories(dir);
     const std::string state =
         std::string(setup.state) == "none" ? "none" : absl::StrCat(dir_.path(), "/", setup.state);
-    auto peer = CanceldPeer::Start({.binary = flags_.canceld,
-                                    .dir = dir,
-                                    .state_dir = state,
-                                    .durability = setup.durability});
+    auto peer = CanceldPeer::Start(
+        {.binary = flags_.canceld, .dir = dir, .state_dir = state, .durability = setup.durability});
     if (!peer.ok()) {
       Fail(absl::StrCat("canceld (", setup.name, "): ", peer.status().message()));
       return;
@@ -416,13 +414,12 @@ void Driver::Durable() {
   const std::vector<Percentiles> trip = sampled(rpc, "Cancel RPC round trip");
   if (trip.empty()) return;
   if (etcd != nullptr) {
-    table.rows.push_back(
-        PercentileRow("etcd Put round trip (fsync)", trip.back(), &trip[0]));
+    table.rows.push_back(PercentileRow("etcd Put round trip (fsync)", trip.back(), &trip[0]));
     targets_.push_back(
         {"Cancel RPC round trip p50 with sync, vs etcd Put",
-         absl::StrCat(Fixed(trip[1].p50, 1), " µs vs ", Fixed(trip.back().p50, 1), " µs = ",
-                      Ratio(trip[1].p50 / trip.back().p50), " (p99 ", Fixed(trip[1].p99, 0),
-                      " vs ", Fixed(trip.back().p99, 0), " µs)"),
+         absl::StrCat(Fixed(trip[1].p50, 1), " µs vs ", Fixed(trip.back().p50, 1),
+                      " µs = ", Ratio(trip[1].p50 / trip.back().p50), " (p99 ",
+                      Fixed(trip[1].p99, 0), " vs ", Fixed(trip.back().p99, 0), " µs)"),
          "p50 <= etcd's", trip[1].p50 <= trip.back().p50});
   } else {
     Fail("durable state: etcd did not start; the round trip has no baseline");
@@ -460,8 +457,8 @@ void Driver::Durable() {
       "etcd's Put answers once its log is fsynced. Same filesystem for all."));
   rates.notes.push_back(absl::StrCat(
       Fixed(flags_.ops, 0),
-      " operations per cell (Start and Finish through an SDK session), the median of ",
-      kRounds, " rounds that take the daemons in turn; the clock stops once the daemon has read "
+      " operations per cell (Start and Finish through an SDK session), the median of ", kRounds,
+      " rounds that take the daemons in turn; the clock stops once the daemon has read "
       "every finish and a Cancel RPC after them returned OK, i.e. (store on) the history of "
       "every operation is durable."));
   tables_.push_back(std::move(table));
@@ -606,12 +603,15 @@ int Driver::Run() {
     const char* name;
     void (Driver::*run)();
   };
-  const std::vector<Scenario> scenarios = {
-      {1, "cancel latency", &Driver::Latency},    {2, "fan-out", &Driver::FanOut},
-      {3, "throughput", &Driver::Throughput},     {7, "watchers", &Driver::Watching},
-      {8, "deep and wide trees", &Driver::Trees}, {4, "scale", &Driver::Scale},
-      {9, "durable state", &Driver::Durable},     {5, "deadlines", &Driver::Deadlines},
-      {6, "library", &Driver::Library}};
+  const std::vector<Scenario> scenarios = {{1, "cancel latency", &Driver::Latency},
+                                           {2, "fan-out", &Driver::FanOut},
+                                           {3, "throughput", &Driver::Throughput},
+                                           {7, "watchers", &Driver::Watching},
+                                           {8, "deep and wide trees", &Driver::Trees},
+                                           {4, "scale", &Driver::Scale},
+                                           {9, "durable state", &Driver::Durable},
+                                           {5, "deadlines", &Driver::Deadlines},
+                                           {6, "library", &Driver::Library}};
   for (const Scenario& scenario : scenarios) {
     if (!wanted(scenario.number)) continue;
     std::cerr << "bench: " << scenario.number << ". " << scenario.name << "\n";
