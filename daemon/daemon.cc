@@ -182,12 +182,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
   if (!options.config_path.empty()) {
     if (absl::Status loaded = daemon->ReloadConfig(); !loaded.ok()) return loaded;
   }
+  daemon->state_->identity.set_admin_group(GroupId(options.admin_group));
+  daemon->state_->policy.set_admin_group_name(options.admin_group);
   daemon->service_ = std::make_unique<CanceldService>(*daemon->state_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.RegisterService(daemon->service_.get());
+  // Unix sockets go through canceld's own accept loop (the peers'
+  // credentials); TCP ports through gRPC's.
   std::vector<std::unique_ptr<int>> ports;
   for (const std::string& raw : listen) {
     const std::string endpoint = NormalizeEndpoint(raw);
@@ -197,13 +201,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
       ports.push_back(nullptr);
     } else {
       ports.push_back(std::make_unique<int>(0));
+      builder.AddListeningPort(endpoint, grpc::InsecureServerCredentials(), ports.back().get());
     }
-    builder.AddListeningPort(endpoint, grpc::InsecureServerCredentials(), ports.back().get());
   }
-  // The socket files are created by BuildAndStart: give them 0660 from birth.
-  mode_t old_umask = umask(0117);
+  absl::StatusOr<std::unique_ptr<AcceptLoop>> accepting =
+      AcceptLoop::Listen(daemon->socket_paths_, daemon->state_->identity);
+  if (!accepting.ok()) return accepting.status();
+  daemon->accept_loop_ = *std::move(accepting);
   daemon->server_ = builder.BuildAndStart();
-  umask(old_umask);
   if (daemon->server_ == nullptr) {
     return absl::UnavailableError(absl::StrCat("could not listen on ", absl::StrJoin(listen, ", "),
                                                " (address in use, or not permitted)"));
@@ -218,7 +223,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
     }
     daemon->endpoints_.push_back(endpoint);
   }
-  for (const std::string& path : daemon->socket_paths_) chmod(path.c_str(), 0660);
+  daemon->accept_loop_->Start(daemon->server_.get());
   daemon->server_->GetHealthCheckService()->SetServingStatus(true);
   Log(LogLevel::kInfo, "canceld serving", {{"endpoints", absl::StrJoin(daemon->endpoints_, ",")}});
   return daemon;
@@ -228,6 +233,7 @@ void Daemon::Shutdown() {
   if (stopped_.exchange(true)) return;
   state_->draining.store(true);
   server_->GetHealthCheckService()->SetServingStatus(false);
+  accept_loop_->Stop();
   service_->EndAllStreams();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
   server_->Wait();

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "daemon/service/accept_loop.h"
 #include "daemon/service/daemon_state.h"
 #include "daemon/stderr_log.h"
 #include "daemon/store/state_dir.h"
@@ -55,6 +56,9 @@ struct DaemonOptions {
   std::optional<Durability> durability;  // unset: the configuration's, else sync
   absl::Duration cancel_retention = absl::Hours(24);
   absl::Duration history_age = absl::Hours(24 * 7);
+  // Root and the members of this group may do everything (--admin-group);
+  // a group that does not exist makes only root an admin.
+  std::string admin_group = "canceld-admin";
 };
 
 // The state directory `options` resolve to (see DaemonOptions::state_dir),
@@ -90,6 +94,7 @@ class Daemon {
   std::unique_ptr<DaemonState> state_;
   std::unique_ptr<CanceldService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<AcceptLoop> accept_loop_;  // the unix sockets
   std::vector<std::string> endpoints_;
   std::vector<std::string> socket_paths_;
   std::atomic<bool> stopped_{false};

@@ -99,9 +99,9 @@ int Cli::PrintJson(const std::string& what, const google::protobuf::Message& mes
 }
 
 std::string Cli::Actor() const {
-  const char* user = getenv("USER");
-  return absl::StrCat("cancelctl uid=", getuid(),
-                      user != nullptr ? absl::StrCat(" user=", user) : "", " pid=", getpid());
+  // Who runs it is verified by canceld (the socket's peer credentials);
+  // this is only the client's word about itself.
+  return "cancelctl";
 }
 
 bool ParseDurationFlag(const std::string& flag, const std::string& text, bool positive,

@@ -10,6 +10,21 @@
 namespace hother::cancelable::cancelctl {
 namespace {
 
+// "uid=1000(alice) pid=4242 host=h session=7, process \"importer\" (its
+// word)": what canceld verified first, then what the client said.
+std::string OwnerText(const pb::Owner& owner) {
+  std::string verified;
+  if (owner.uid() >= 0 && !owner.principal().empty()) {
+    verified = absl::StrCat("uid=", owner.uid(),
+                            owner.user().empty() ? "" : absl::StrCat("(", owner.user(), ")"), " ");
+  } else if (!owner.principal().empty()) {
+    verified = absl::StrCat(owner.principal(), " ");
+  }
+  return absl::StrCat(verified, "pid=", owner.pid(), " host=", owner.host(),
+                      " session=", owner.session_id(), ", process \"", owner.process_name(),
+                      "\" (its word)");
+}
+
 std::string ListOrDash(const google::protobuf::RepeatedPtrField<std::string>& items) {
   return items.empty() ? std::string("-") : absl::StrJoin(items, ", ");
 }
@@ -119,8 +134,7 @@ std::string DescribeOperation(const pb::Operation& op, absl::Time now) {
       {"Name:", op.name()},
       {"Status:", StatusName(op.status())},
       {"Labels:", FormatLabels(op.labels())},
-      {"Owner:", absl::StrCat(op.owner().process_name(), " pid=", op.owner().pid(),
-                              " host=", op.owner().host(), " session=", op.owner().session_id())},
+      {"Owner:", OwnerText(op.owner())},
       {"Parent:", op.parent_id().empty() ? "-" : op.parent_id()},
       {"Children:", ListOrDash(op.child_ids())},
       {"Created:",

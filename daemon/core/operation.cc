@@ -47,6 +47,7 @@ bool OperationFilter::Matches(const Operation& op) const {
       owner != absl::StrCat(op.owner().session_id)) {
     return false;
   }
+  if (!principal.empty() && principal != op.owner().principal) return false;
   return selector.Matches(op.labels());
 }
 

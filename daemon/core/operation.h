@@ -38,9 +38,15 @@ bool IsFinished(OpStatus status);
 
 struct Owner {
   uint64_t session_id = 0;
-  std::string process_name;
-  int64_t pid = 0;
+  std::string process_name;  // the client's word
+  int64_t pid = 0;           // verified for a local (unix socket) client
   std::string host;
+  // Who owns it, as the daemon verified it (principal.h): Principal::Key()
+  // ("uid:1000", "cert:NAME", "unverified"), the uid (-1 when not a local
+  // user) and the uid's name. What authorization compares.
+  std::string principal;
+  int64_t uid = -1;
+  std::string user;
 };
 
 struct ProgressReport {
@@ -103,9 +109,13 @@ struct OperationFilter {
   std::string name_glob;
   std::vector<OpStatus> statuses;  // any of; empty: all
   std::string owner;               // process name or decimal session id
+  // Only operations whose owner is this principal (Owner::principal): what
+  // a caller who is not an admin may cancel all of. Empty: any.
+  std::string principal;
 
   bool empty() const {
-    return selector.empty() && name_glob.empty() && statuses.empty() && owner.empty();
+    return selector.empty() && name_glob.empty() && statuses.empty() && owner.empty() &&
+           principal.empty();
   }
   bool Matches(const Operation& op) const;
 };

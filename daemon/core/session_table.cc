@@ -166,7 +166,7 @@ absl::Duration SessionTable::CheckInterval() const {
 }
 
 absl::StatusOr<Owner> SessionTable::TakeOver(uint64_t previous_id, const std::string& secret,
-                                             uint64_t new_id) {
+                                             uint64_t new_id, const std::string& principal) {
   std::shared_ptr<SessionSink> sink;  // ended and released outside the lock
   Owner owner;
   {
@@ -177,6 +177,12 @@ absl::StatusOr<Owner> SessionTable::TakeOver(uint64_t previous_id, const std::st
     }
     if (it->second.secret != secret || secret.empty()) {
       return absl::PermissionDeniedError(absl::StrCat("wrong secret for session ", previous_id));
+    }
+    // A secret is not enough: the same principal must present it.
+    if (it->second.owner.principal != principal) {
+      return absl::PermissionDeniedError(absl::StrCat("session ", previous_id, " belongs to ",
+                                                      it->second.owner.principal, ", not ",
+                                                      principal));
     }
     owner = it->second.owner;
     sink = std::move(it->second.sink);

@@ -119,9 +119,10 @@ class SessionTable : public CancelListener {
   // removes it from the table (its stream, if still open, is ended ABORTED)
   // and returns its owner, whose operations the caller hands over
   // (OperationGraph::ResumeSession). NOT_FOUND when it has ended;
-  // PERMISSION_DENIED for a wrong secret.
+  // PERMISSION_DENIED for a wrong secret, or when `principal` (the new
+  // session's Owner::principal) is not the one that owns it.
   [[nodiscard]] absl::StatusOr<Owner> TakeOver(uint64_t previous_id, const std::string& secret,
-                                               uint64_t new_id);
+                                               uint64_t new_id, const std::string& principal);
   // The owner's process is known to have exited: a detached session ends at
   // once (on_expired), an attached one when its stream ends (not detached).
   void OwnerExited(uint64_t session_id);

@@ -79,6 +79,16 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CanceldService::Ses
   return new SessionReactor(state_, context);
 }
 
+namespace {
+
+// The actor a cancellation record names: the principal canceld verified,
+// then what the client says of itself, labelled as its words.
+std::string ActorText(const Principal& who, const std::string& stated) {
+  return stated.empty() ? who.Text() : absl::StrCat(who.Text(), " (client's words: ", stated, ")");
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* context,
                                                  const grpc::ByteBuffer* raw_request,
                                                  grpc::ByteBuffer* raw_response) {
@@ -87,7 +97,12 @@ grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* co
       [&](const pb::CancelRequest* request, pb::CancelResponse* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateCancelRequest(*request));
-        const std::string actor = ActorOf(request->actor(), *context);
+        const Principal who = state_.identity.Of(*context);
+        {
+          CANCELABLE_ASSIGN_OR_RETURN(Operation target, state_.graph.Get(request->id()));
+          CANCELABLE_RETURN_IF_ERROR(state_.policy.MayActOn(who, Verb::kCancel, target));
+        }
+        const std::string actor = ActorText(who, request->actor());
         CANCELABLE_ASSIGN_OR_RETURN(
             CancelResult result,
             state_.graph.Cancel(request->id(), request->message(), actor, !request->no_cascade()));
@@ -118,7 +133,9 @@ grpc::ServerUnaryReactor* CanceldService::CancelAll(grpc::CallbackServerContext*
           return absl::InvalidArgumentError(
               "filter: empty; set all = true to cancel every operation");
         }
-        const std::string actor = ActorOf(request->actor(), *context);
+        const Principal who = state_.identity.Of(*context);
+        state_.policy.Narrow(who, filter);
+        const std::string actor = ActorText(who, request->actor());
         CancelAllResult result = state_.graph.CancelAll(filter, request->message(), actor,
                                                         request->dry_run(), kCancelAllListed);
         AddWithinBudget(result.listed, state_.clock.Now(), response->mutable_operations());
@@ -228,7 +245,7 @@ grpc::ServerUnaryReactor* CanceldService::CancelToken(grpc::CallbackServerContex
           pb::CancelTokenResponse* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateCancelTokenRequest(*request));
-        const std::string actor = ActorOf(request->actor(), *context);
+        const std::string actor = ActorText(state_.identity.Of(*context), request->actor());
         CANCELABLE_ASSIGN_OR_RETURN(
             TokenCancelResult result,
             state_.graph.CancelToken(request->name(), request->message(), actor));
@@ -277,7 +294,7 @@ grpc::ServerUnaryReactor* CanceldService::DeleteToken(grpc::CallbackServerContex
         Log(LogLevel::kInfo, "token deleted",
             {{"token", request->name()},
              {"detached", absl::StrCat(detached)},
-             {"actor", ActorOf("", *context)}});
+             {"actor", state_.identity.Of(*context).Text()}});
         return absl::OkStatus();
       },
       &state_.store);
@@ -292,6 +309,11 @@ grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContex
           pb::SetDeadlineResponse* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateSetDeadlineRequest(*request));
+        if (request->target_case() != pb::SetDeadlineRequest::kToken) {
+          CANCELABLE_ASSIGN_OR_RETURN(Operation target, state_.graph.Get(request->operation_id()));
+          CANCELABLE_RETURN_IF_ERROR(
+              state_.policy.MayActOn(state_.identity.Of(*context), Verb::kDeadline, target));
+        }
         const std::optional<absl::Time> deadline = DeadlineFromProto(*request, state_.clock.Now());
         CANCELABLE_RETURN_IF_ERROR(
             request->target_case() == pb::SetDeadlineRequest::kToken

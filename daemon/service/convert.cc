@@ -69,7 +69,8 @@ size_t WireSizeEstimate(const Operation& op) {
   };
   size_t bytes = kFixed + op.id().size() + op.name().size() + map_bytes(op.labels()) +
                  map_bytes(op.metadata()) + op.owner().process_name.size() +
-                 op.owner().host.size() + op.parent_id().size() + op.error.size();
+                 op.owner().host.size() + op.owner().principal.size() + op.owner().user.size() +
+                 op.parent_id().size() + op.error.size();
   for (const std::string& child : op.child_ids) bytes += child.size() + kPerEntry;
   size_t hops = 0;  // as many as go on the wire (wire::kMaxWireCauses)
   for (const CancellationDetails* hop = op.cancel.get();
@@ -93,6 +94,9 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out, size_t cau
   owner->set_process_name(op.owner().process_name);
   owner->set_pid(op.owner().pid);
   owner->set_host(op.owner().host);
+  owner->set_principal(op.owner().principal);
+  owner->set_uid(op.owner().uid);
+  owner->set_user(op.owner().user);
   out->set_parent_id(op.parent_id());
   for (const std::string& child : op.child_ids) out->add_child_ids(child);
   ToProto(op.created_time(), out->mutable_created_time());
@@ -199,10 +203,6 @@ std::optional<absl::Time> DeadlineFromProto(const pb::SetDeadlineRequest& reques
       break;
   }
   return std::nullopt;
-}
-
-std::string ActorOf(const std::string& stated, const grpc::CallbackServerContext& context) {
-  return stated.empty() ? context.peer() : stated;
 }
 
 }  // namespace hother::cancelable::daemon

@@ -53,10 +53,6 @@ TokenSpec FromProto(const pb::CreateTokenRequest& request);
 // The deadline a SetDeadline asks for: `now` + in, at, or nullopt for none.
 std::optional<absl::Time> DeadlineFromProto(const pb::SetDeadlineRequest& request, absl::Time now);
 
-// Who asks for a cancel: what the client says of itself ("cancelctl uid=0
-// pid=7"), or its peer address when it says nothing.
-std::string ActorOf(const std::string& stated, const grpc::CallbackServerContext& context);
-
 // INVALID_ARGUMENT naming the field ("filter.selector: position 3: ..."). The
 // sizes are ValidateFilter's, checked with the request first.
 absl::StatusOr<OperationFilter> FromProto(const pb::OperationFilter& filter,

@@ -1,6 +1,6 @@
 // DaemonState: what every RPC handler of canceld shares: the clock, the
 // scheduler (deadlines, leases), the event log, the session table, the
-// operation graph and the daemon's options.
+// operation graph, the callers' identities and the daemon's options.
 //
 // Thread-safety: the members are thread-safe; `draining` is atomic.
 #ifndef HOTHER_CANCELABLE_DAEMON_SERVICE_DAEMON_STATE_H_
@@ -15,7 +15,9 @@
 #include "daemon/core/condition_evaluator.h"
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation_graph.h"
+#include "daemon/core/policy.h"
 #include "daemon/core/session_table.h"
+#include "daemon/service/identity.h"
 #include "daemon/store/store.h"
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/scheduler.h"
@@ -96,6 +98,8 @@ struct DaemonState {
   SessionTable sessions;
   OperationGraph graph;
   ConditionEvaluator conditions;  // after the graph: destroyed first
+  Identity identity;              // who each call comes from
+  Policy policy;                  // what they may do
   std::atomic<bool> draining{false};
   // OK while serving; ShuttingDown() once draining.
   absl::Status Serving() const { return draining.load() ? ShuttingDown() : absl::OkStatus(); }

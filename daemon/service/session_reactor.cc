@@ -248,14 +248,20 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
     writes_.Finish(ToGrpc(valid));
     return false;
   }
+  // The owner as verified: a local client's uid and pid are the kernel's
+  // (the Hello's pid is its word, used only when nothing is verified); its
+  // process name is its word.
+  const Principal principal = state_.identity.OfPeer(peer_);
   Owner owner;
   owner.process_name = hello.process_name();
-  owner.pid = hello.pid();
-  owner.host = hello.host();
+  owner.pid = principal.kind == Principal::Kind::kUnix ? principal.pid : hello.pid();
+  owner.host = principal.kind == Principal::Kind::kUnix ? ThisHost() : hello.host();
+  owner.principal = principal.Key();
+  owner.uid = principal.kind == Principal::Kind::kUnix ? static_cast<int64_t>(principal.uid) : -1;
+  owner.user = principal.user;
   // A client on this host, over the unix socket: its process's exit is
-  // watched (the pid is the one it states until peers' credentials are
-  // verified).
-  const bool local = absl::StartsWith(peer_, "unix:") && owner.host == ThisHost();
+  // watched, by the pid the kernel gave.
+  const bool local = principal.kind == Principal::Kind::kUnix;
   absl::StatusOr<std::unique_ptr<SessionLease>> opened =
       state_.sessions.Open(owner, channel_, local);
   if (!opened.ok()) {
@@ -268,8 +274,9 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
   // operations this session's, same ids.
   bool resumed = false;
   if (hello.previous_session_id() != 0 && !hello.previous_session_secret().empty()) {
-    absl::StatusOr<Owner> previous = state_.sessions.TakeOver(
-        hello.previous_session_id(), hello.previous_session_secret(), lease_->session_id());
+    absl::StatusOr<Owner> previous =
+        state_.sessions.TakeOver(hello.previous_session_id(), hello.previous_session_secret(),
+                                 lease_->session_id(), owner.principal);
     if (previous.ok()) {
       state_.graph.ResumeSession(previous->session_id, lease_->owner());
       resumed = true;
@@ -287,7 +294,7 @@ bool SessionReactor::HandleHello(const pb::Hello& hello) {
       {{"session", absl::StrCat(lease_->owner().session_id)},
        {"process", lease_->owner().process_name},
        {"pid", absl::StrCat(lease_->owner().pid)},
-       {"peer", peer_},
+       {"principal", principal.Text()},
        {"resumed", resumed ? absl::StrCat(hello.previous_session_id()) : "no"},
        {"sdk_version", hello.sdk_version().empty() ? "unknown" : hello.sdk_version()}});
   pb::SessionResponse response;

@@ -155,7 +155,7 @@ TEST_F(CancelctlTest, CancelSaysWhatItReachedAndASecondCancelChangesNothing) {
   EXPECT_THAT(again.out, AllOf(HasSubstr("\"first\":false"), HasSubstr("\"reached\":0"),
                                HasSubstr("\"status\":\"cancelling\"")));
   Output get = Ctl({"get", parent});
-  EXPECT_THAT(get.out, HasSubstr("manual: bad deploy (by cancelctl uid="));
+  EXPECT_THAT(get.out, HasSubstr("manual: bad deploy (by uid="));
 }
 
 TEST_F(CancelctlTest, CancelAllNeedsASelectionAndRefusesWithoutYesOffATerminal) {

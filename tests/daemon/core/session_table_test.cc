@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hother/cancelable/clock.h"
 #include "tests/lib/test_util.h"
@@ -91,7 +92,7 @@ TEST(SessionTable, ABrokenSessionIsResumedOnlyWithItsSecretAndOnlyOnce) {
   Scheduler scheduler;
   SessionTable table(scheduler, absl::Seconds(10), 10);
   auto old_sink = std::make_shared<FakeSink>();
-  auto old = table.Open(Owner{0, "svc", 7, "h"}, old_sink);
+  auto old = table.Open(Owner{0, "svc", 7, "h", "uid:1000", 1000, "alice"}, old_sink);
   ASSERT_TRUE(old.ok());
   const uint64_t old_id = (*old)->session_id();
   const std::string secret = (*old)->secret();
@@ -99,12 +100,16 @@ TEST(SessionTable, ABrokenSessionIsResumedOnlyWithItsSecretAndOnlyOnce) {
   auto other = table.Open(Owner{}, std::make_shared<FakeSink>());
   EXPECT_NE((*other)->secret(), secret);
   table.Detach(*std::move(old));  // its stream broke
-  EXPECT_TRUE(absl::IsPermissionDenied(table.TakeOver(old_id, "wrong", 9).status()));
-  absl::StatusOr<Owner> resumed = table.TakeOver(old_id, secret, 9);
+  EXPECT_TRUE(absl::IsPermissionDenied(table.TakeOver(old_id, "wrong", 9, "uid:1000").status()));
+  // The right secret from another user: refused, and the session is kept.
+  const absl::Status stolen = table.TakeOver(old_id, secret, 9, "uid:1001").status();
+  EXPECT_TRUE(absl::IsPermissionDenied(stolen)) << stolen;
+  EXPECT_THAT(std::string(stolen.message()), ::testing::HasSubstr("belongs to uid:1000"));
+  absl::StatusOr<Owner> resumed = table.TakeOver(old_id, secret, 9, "uid:1000");
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->session_id, old_id);
   EXPECT_EQ(resumed->process_name, "svc");
-  EXPECT_TRUE(absl::IsNotFound(table.TakeOver(old_id, secret, 10).status()));
+  EXPECT_TRUE(absl::IsNotFound(table.TakeOver(old_id, secret, 10, "uid:1000").status()));
 }
 
 TEST(SessionTable, TakingOverASessionWhoseStreamIsStillOpenEndsThatStream) {
@@ -112,7 +117,7 @@ TEST(SessionTable, TakingOverASessionWhoseStreamIsStillOpenEndsThatStream) {
   SessionTable table(scheduler, absl::Seconds(10), 10);
   auto old_sink = std::make_shared<FakeSink>();
   auto old = table.Open(Owner{}, old_sink);
-  ASSERT_TRUE(table.TakeOver((*old)->session_id(), (*old)->secret(), 5).ok());
+  ASSERT_TRUE(table.TakeOver((*old)->session_id(), (*old)->secret(), 5, "").ok());
   EXPECT_TRUE(absl::IsAborted(old_sink->ended()));
   EXPECT_EQ(table.size(), 0u);
 }

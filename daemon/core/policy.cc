@@ -1,0 +1,45 @@
+#include "daemon/core/policy.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace hother::cancelable::daemon {
+
+absl::string_view VerbName(Verb verb) {
+  switch (verb) {
+    case Verb::kCancel:
+      return "cancel";
+    case Verb::kCancelAll:
+      return "cancel-all";
+    case Verb::kDeadline:
+      return "deadline";
+    case Verb::kTokenCreate:
+      return "token-create";
+    case Verb::kTokenCancel:
+      return "token-cancel";
+    case Verb::kTokenLink:
+      return "token-link";
+    case Verb::kTokenDelete:
+      return "token-delete";
+    case Verb::kWatch:
+      return "watch";
+    case Verb::kList:
+      return "list";
+  }
+  return "?";
+}
+
+absl::Status Policy::MayActOn(const Principal& who, Verb verb, const Operation& op) const {
+  if (who.admin) return absl::OkStatus();
+  const std::string& owner = op.owner().principal;
+  if (!owner.empty() && owner == who.Key()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      who.Text(), " may not ", VerbName(verb), " operation ", op.id(), ", owned by ",
+      owner.empty() ? "an unknown principal" : owner,
+      "; granted to its owner, root and the group ", admin_group_name_));
+}
+
+void Policy::Narrow(const Principal& who, OperationFilter& filter) const {
+  if (!who.admin) filter.principal = who.Key();
+}
+
+}  // namespace hother::cancelable::daemon
