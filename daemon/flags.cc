@@ -65,6 +65,9 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
                  "Endpoint to listen on: unix:/path or host:port (repeatable). Default: "
                  "$CANCELD_ENDPOINT, /run/canceld/canceld.sock, $XDG_RUNTIME_DIR/canceld.sock, "
                  "/tmp/canceld-$UID.sock");
+  app.add_option("--admin-group", options.admin_group,
+                 "Members of this group (and root) may cancel anyone's operations "
+                 "(default canceld-admin; a group that does not exist: root only)");
   AddDuration(app, "--heartbeat-interval", options.limits.heartbeat_interval,
               "How often clients send heartbeats (default 2s)");
   AddDuration(app, "--lease-timeout", options.limits.lease_timeout,

@@ -32,10 +32,10 @@ absl::Status Policy::MayActOn(const Principal& who, Verb verb, const Operation& 
   if (who.admin) return absl::OkStatus();
   const std::string& owner = op.owner().principal;
   if (!owner.empty() && owner == who.Key()) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      who.Text(), " may not ", VerbName(verb), " operation ", op.id(), ", owned by ",
-      owner.empty() ? "an unknown principal" : owner,
-      "; granted to its owner, root and the group ", admin_group_name_));
+  return absl::PermissionDeniedError(
+      absl::StrCat(who.Text(), " may not ", VerbName(verb), " operation ", op.id(), ", owned by ",
+                   owner.empty() ? "an unknown principal" : owner,
+                   "; granted to its owner, root and the group ", admin_group_name_));
 }
 
 void Policy::Narrow(const Principal& who, OperationFilter& filter) const {

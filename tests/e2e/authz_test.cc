@@ -1,0 +1,126 @@
+// Who may cancel what, with the real binaries and real uids: the daemon runs
+// as root, and cancelctl as other users (setpriv). Needs root to switch
+// uids; elsewhere each test skips saying so.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/e2e/e2e_fixture.h"
+
+namespace hother::cancelable::e2e {
+namespace {
+
+constexpr const char* kOwnerUid = "65534";  // nobody
+constexpr const char* kOtherUid = "65533";  // a uid with no name
+constexpr const char* kAdminGroupName = "users";
+constexpr const char* kAdminGid = "100";  // users, on Debian
+
+class Authz : public E2E {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root, to run cancelctl as other uids (CI does)";
+    E2E::SetUp();
+    StartAs();
+  }
+  // The socket open to everyone (the directory is root's temp dir), so that
+  // only the daemon's own checks stand between the users.
+  void StartAs(const std::string& admin_group = kAdminGroupName) {
+    StopDaemon();
+    StartDaemon({"--admin-group", admin_group});
+    chmod(dir_.path().c_str(), 0711);
+    chmod((dir_.path() + "/canceld.sock").c_str(), 0666);
+  }
+  // cancelctl ARGS as `uid` (with `groups` as its supplementary groups).
+  std::vector<std::string> As(const std::string& uid, std::vector<std::string> args,
+                              const std::string& groups = "") {
+    std::vector<std::string> argv = {"/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + uid};
+    if (groups.empty()) {
+      argv.push_back("--clear-groups");
+    } else {
+      argv.push_back("--groups=" + groups);
+    }
+    argv.insert(argv.end(), {"/usr/bin/env", "USER=alice", CANCELCTL_PATH, "--endpoint", endpoint_});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  Result CtlAs(const std::string& uid, std::vector<std::string> args,
+               const std::string& groups = "") {
+    return RunToCompletion(As(uid, std::move(args), groups),
+                           absl::StrCat(dir_.path(), "/ctl", commands_++));
+  }
+  // `cancelctl run` as the owner uid, in the background; its operation's id.
+  std::unique_ptr<Process> RunAs(const std::string& uid, const std::string& name) {
+    auto run = std::make_unique<Process>(As(uid, {"run", "--name", name, "--", "sleep", "600"}),
+                                         absl::StrCat(dir_.path(), "/run", commands_++));
+    return run;
+  }
+};
+
+TEST_F(Authz, AnotherUserCannotCancelSetADeadlineOnOrCancelAllSomeoneElsesOperations) {
+  auto run = RunAs(kOwnerUid, "owned");
+  const std::string id = IdOf(*run);
+  // The owner is what the kernel said, not what the client claims.
+  EXPECT_THAT(GetJson(id), HasSubstr("\"principal\":\"uid:65534\""));
+  EXPECT_THAT(GetJson(id), HasSubstr("\"user\":\"nobody\""));
+
+  Result cancel = CtlAs(kOtherUid, {"cancel", id, "--message", "gotcha"});
+  EXPECT_EQ(cancel.exit_code, 4) << cancel.out << cancel.err;
+  EXPECT_THAT(cancel.err, HasSubstr("uid=65533"));
+  EXPECT_THAT(cancel.err, HasSubstr("may not cancel operation " + id));
+  EXPECT_THAT(cancel.err, HasSubstr("owned by uid:65534"));
+  EXPECT_THAT(cancel.err, HasSubstr("users"));  // the group that would grant it
+
+  Result deadline = CtlAs(kOtherUid, {"deadline", id, "--in", "1s"});
+  EXPECT_EQ(deadline.exit_code, 4) << deadline.out << deadline.err;
+  EXPECT_THAT(deadline.err, HasSubstr("may not deadline operation " + id));
+
+  // cancel-all reaches only the caller's own operations: none here.
+  Result all = CtlAs(kOtherUid, {"cancel-all", "--all", "--yes"});
+  EXPECT_EQ(all.exit_code, 0) << all.out << all.err;
+  EXPECT_THAT(GetJson(id), HasSubstr("\"status\":\"running\""));
+  EXPECT_TRUE(run->running());
+
+  // The owner may.
+  Result own = CtlAs(kOwnerUid, {"cancel", id, "--message", "mine"});
+  EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
+  EXPECT_NE(run->Wait(absl::Seconds(30)), 0);
+}
+
+TEST_F(Authz, AnAdminGroupMemberAndRootMayCancelAnyone) {
+  auto first = RunAs(kOwnerUid, "first");
+  auto second = RunAs(kOwnerUid, "second");
+  const std::string a = IdOf(*first), b = IdOf(*second);
+  Result admin = CtlAs(kOtherUid, {"cancel", a, "--message", "as admin"}, kAdminGid);
+  EXPECT_EQ(admin.exit_code, 0) << admin.out << admin.err;
+  EXPECT_THAT(GetJson(a), HasSubstr("uid=65533"));
+  Result root = Ctl({"cancel", b});
+  EXPECT_EQ(root.exit_code, 0) << root.out << root.err;
+  EXPECT_THAT(GetJson(b), HasSubstr("uid=0(root)"));
+}
+
+TEST_F(Authz, TheRecordedActorIsTheVerifiedUserNotWhatTheClientClaims) {
+  auto run = RunAs(kOwnerUid, "claims");
+  const std::string id = IdOf(*run);
+  // USER=alice in its environment, and a name of its own in the request.
+  Result own = CtlAs(kOwnerUid, {"cancel", id, "--message", "done"});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  const std::string json = GetJson(id);
+  EXPECT_THAT(json, HasSubstr("uid=65534(nobody)"));
+  EXPECT_THAT(json, HasSubstr("client's words: cancelctl"));
+  EXPECT_THAT(json, Not(HasSubstr("alice")));
+}
+
+TEST_F(Authz, AnAdminGroupThatDoesNotExistLeavesOnlyRoot) {
+  StartAs("no-such-group-here");
+  auto run = RunAs(kOwnerUid, "owned");
+  const std::string id = IdOf(*run);
+  Result member = CtlAs(kOtherUid, {"cancel", id}, kAdminGid);
+  EXPECT_EQ(member.exit_code, 4) << member.out << member.err;
+  EXPECT_THAT(member.err, HasSubstr("no-such-group-here"));
+  EXPECT_EQ(Ctl({"cancel", id}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace hother::cancelable::e2e
