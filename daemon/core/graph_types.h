@@ -39,6 +39,7 @@ struct TokenSpec {
   Labels labels;
   std::optional<absl::Duration> timeout;
   std::vector<std::string> all_of;  // set: cancelled once all of these are
+  std::string creator;              // Principal::Key() of the caller
 };
 
 struct TokenView {
@@ -50,6 +51,7 @@ struct TokenView {
   std::vector<std::string> sources;  // tokens whose cancel cancels this one
   std::vector<std::string> targets;  // tokens this one cancels
   std::vector<std::string> all_of;
+  std::string creator;  // Principal::Key() of who created it ("" if unknown)
   // Live operations attached: the first kMaxTokenViewList by id, and how
   // many there are; the same for sources and targets.
   std::vector<std::string> operation_ids;

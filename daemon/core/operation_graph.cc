@@ -418,9 +418,9 @@ CancelAllResult OperationGraph::CancelAll(const OperationFilter& filter, std::st
   if (!dry_run) {
     // Kept: operations live before it that register again after a restart
     // are matched as these were.
-    StoredSelectorCancel stored{filter.selector_text, filter.name_glob, filter.statuses,
-                                filter.owner,         message,          actor,
-                                clock_.Now(),         epoch_,           next_seq_};
+    StoredSelectorCancel stored{
+        filter.selector_text, filter.name_glob, filter.statuses, filter.owner,    message, actor,
+        clock_.Now(),         epoch_,           next_seq_,       filter.principal};
     if (clock_.Now() < window_end_) selector_cancels_.push_back(InEffect{stored, filter});
     journal_.Append(journal::SelectorCancelled{std::move(stored)});
   }

@@ -38,6 +38,15 @@ absl::Status Policy::MayActOn(const Principal& who, Verb verb, const Operation& 
                    "; granted to its owner, root and the group ", admin_group_name_));
 }
 
+absl::Status Policy::MayActOnToken(const Principal& who, Verb verb, const TokenView& token) const {
+  if (who.admin) return absl::OkStatus();
+  if (!token.creator.empty() && token.creator == who.Key()) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(who.Text(), " may not ", VerbName(verb), " token '", token.name,
+                   "', created by ", token.creator.empty() ? "an unknown principal" : token.creator,
+                   "; granted to its creator, root and the group ", admin_group_name_));
+}
+
 void Policy::Narrow(const Principal& who, OperationFilter& filter) const {
   if (!who.admin) filter.principal = who.Key();
 }

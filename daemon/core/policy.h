@@ -10,6 +10,10 @@
 //                                 descendants whoever owns them
 //   cancel-all                    anyone, over the operations they own
 //                                 (an admin: over all)
+//   token-create                  anyone (the token is theirs)
+//   token-cancel, token-delete,   the token's creator; a link is checked on
+//   deadline of a token,          its target (a link makes the source's
+//   token-link                    cancel reach the target)
 //   finish, progress              the owner's session only (the protocol)
 //   register under any parent,    anyone (it only subscribes)
 //   attach to any token
@@ -21,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "daemon/core/graph_types.h"
 #include "daemon/core/operation.h"
 #include "daemon/core/principal.h"
 
@@ -45,6 +50,8 @@ class Policy {
  public:
   // May `who` do `verb` (cancel, deadline) to operation `op`?
   absl::Status MayActOn(const Principal& who, Verb verb, const Operation& op) const;
+  // May `who` do `verb` to named token `token`?
+  absl::Status MayActOnToken(const Principal& who, Verb verb, const TokenView& token) const;
   // The operations a cancel-all by `who` may reach: `filter`, narrowed to
   // what `who` owns unless `who` is an admin.
   void Narrow(const Principal& who, OperationFilter& filter) const;

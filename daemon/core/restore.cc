@@ -47,6 +47,7 @@ void OperationGraph::Restore(StoredState state) {
     token->view.deadline = stored.deadline;
     token->view.all_of = std::move(stored.all_of);
     token->view.cancel = std::move(stored.cancel);
+    token->view.creator = std::move(stored.creator);
     if (token->view.deadline.has_value() && token->view.cancel == nullptr) {
       token->deadline_timer = TokenDeadlineTimer(token->view.name, *token->view.deadline);
     }
@@ -94,8 +95,8 @@ void OperationGraph::Restore(StoredState state) {
           {{"selector", stored.selector}, {"error", std::string(selector.status().message())}});
       continue;
     }
-    OperationFilter filter{*std::move(selector), stored.selector, stored.name_glob, stored.statuses,
-                           stored.owner};
+    OperationFilter filter{*std::move(selector), stored.selector, stored.name_glob,
+                           stored.statuses,      stored.owner,    stored.principal};
     selector_cancels_.push_back(InEffect{std::move(stored), std::move(filter)});
   }
   (void)out;

@@ -54,9 +54,9 @@ absl::StatusOr<std::vector<OperationGraph::TokenRecord*>> OperationGraph::FindTo
 }
 
 void OperationGraph::JournalTokenLocked(const TokenRecord& token) {
-  journal_.Append(
-      journal::TokenPut{StoredToken{token.view.name, token.view.labels, token.view.created_time,
-                                    token.view.deadline, token.view.all_of, token.view.cancel}});
+  journal_.Append(journal::TokenPut{
+      StoredToken{token.view.name, token.view.labels, token.view.created_time, token.view.deadline,
+                  token.view.all_of, token.view.cancel, token.view.creator}});
 }
 
 TokenView OperationGraph::TokenViewLocked(const TokenRecord& token) const {
@@ -87,6 +87,7 @@ absl::StatusOr<TokenView> OperationGraph::CreateToken(TokenSpec spec) {
   t.view.labels = std::move(spec.labels);
   t.view.created_time = clock_.Now();
   t.view.all_of = spec.all_of;
+  t.view.creator = std::move(spec.creator);
   std::sort(t.view.all_of.begin(), t.view.all_of.end());
   if (spec.timeout.has_value()) {
     t.view.deadline = t.view.created_time + *spec.timeout;

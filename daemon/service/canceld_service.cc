@@ -89,6 +89,13 @@ std::string ActorText(const Principal& who, const std::string& stated) {
 
 }  // namespace
 
+absl::Status CanceldService::MayActOnToken(const Principal& who, Verb verb,
+                                           const std::string& name) const {
+  if (who.admin) return absl::OkStatus();
+  CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.GetToken(name));
+  return state_.policy.MayActOnToken(who, verb, token);
+}
+
 grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* context,
                                                  const grpc::ByteBuffer* raw_request,
                                                  grpc::ByteBuffer* raw_response) {
@@ -191,7 +198,9 @@ grpc::ServerUnaryReactor* CanceldService::CreateToken(grpc::CallbackServerContex
       [&](const pb::CreateTokenRequest* request, pb::Token* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateCreateTokenRequest(*request));
-        CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.CreateToken(FromProto(*request)));
+        TokenSpec spec = FromProto(*request);
+        spec.creator = state_.identity.Of(*context).Key();
+        CANCELABLE_ASSIGN_OR_RETURN(TokenView token, state_.graph.CreateToken(std::move(spec)));
         ToProto(token, response);
         Log(LogLevel::kInfo, "token created", {{"token", token.name}});
         return absl::OkStatus();
@@ -245,7 +254,9 @@ grpc::ServerUnaryReactor* CanceldService::CancelToken(grpc::CallbackServerContex
           pb::CancelTokenResponse* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateCancelTokenRequest(*request));
-        const std::string actor = ActorText(state_.identity.Of(*context), request->actor());
+        const Principal who = state_.identity.Of(*context);
+        CANCELABLE_RETURN_IF_ERROR(MayActOnToken(who, Verb::kTokenCancel, request->name()));
+        const std::string actor = ActorText(who, request->actor());
         CANCELABLE_ASSIGN_OR_RETURN(
             TokenCancelResult result,
             state_.graph.CancelToken(request->name(), request->message(), actor));
@@ -271,6 +282,8 @@ grpc::ServerUnaryReactor* CanceldService::LinkTokens(grpc::CallbackServerContext
       [&](const pb::LinkTokensRequest* request, pb::Token* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateLinkTokensRequest(*request));
+        CANCELABLE_RETURN_IF_ERROR(
+            MayActOnToken(state_.identity.Of(*context), Verb::kTokenLink, request->target()));
         CANCELABLE_ASSIGN_OR_RETURN(TokenView token,
                                     state_.graph.LinkTokens(request->source(), request->target()));
         ToProto(token, response);
@@ -288,6 +301,8 @@ grpc::ServerUnaryReactor* CanceldService::DeleteToken(grpc::CallbackServerContex
           pb::DeleteTokenResponse* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateDeleteTokenRequest(*request));
+        CANCELABLE_RETURN_IF_ERROR(
+            MayActOnToken(state_.identity.Of(*context), Verb::kTokenDelete, request->name()));
         CANCELABLE_ASSIGN_OR_RETURN(size_t detached,
                                     state_.graph.DeleteToken(request->name(), request->force()));
         response->set_detached_operations(static_cast<int32_t>(detached));
@@ -309,10 +324,12 @@ grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContex
           pb::SetDeadlineResponse* response) -> absl::Status {
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateSetDeadlineRequest(*request));
-        if (request->target_case() != pb::SetDeadlineRequest::kToken) {
+        const Principal who = state_.identity.Of(*context);
+        if (request->target_case() == pb::SetDeadlineRequest::kToken) {
+          CANCELABLE_RETURN_IF_ERROR(MayActOnToken(who, Verb::kDeadline, request->token()));
+        } else {
           CANCELABLE_ASSIGN_OR_RETURN(Operation target, state_.graph.Get(request->operation_id()));
-          CANCELABLE_RETURN_IF_ERROR(
-              state_.policy.MayActOn(state_.identity.Of(*context), Verb::kDeadline, target));
+          CANCELABLE_RETURN_IF_ERROR(state_.policy.MayActOn(who, Verb::kDeadline, target));
         }
         const std::optional<absl::Time> deadline = DeadlineFromProto(*request, state_.clock.Now());
         CANCELABLE_RETURN_IF_ERROR(

@@ -85,6 +85,10 @@ class CanceldService final : public RawCanceldService {
                                                     const grpc::ByteBuffer* request) override;
 
  private:
+  // OK when `who` may do `verb` to the named token (policy.h); NOT_FOUND
+  // when there is no such token.
+  absl::Status MayActOnToken(const Principal& who, Verb verb, const std::string& name) const;
+
   DaemonState& state_;
   WatcherSet watchers_;
 };

@@ -121,6 +121,7 @@ void ToProto(const Operation& op, absl::Time now, pb::Operation* out, size_t cau
 
 void ToProto(const TokenView& token, pb::Token* out) {
   out->set_name(token.name);
+  out->set_creator(token.creator);
   out->mutable_labels()->insert(token.labels.begin(), token.labels.end());
   ToProto(token.created_time, out->mutable_created_time());
   if (token.deadline) ToProto(*token.deadline, out->mutable_deadline());

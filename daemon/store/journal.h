@@ -43,6 +43,7 @@ struct StoredToken {
   std::optional<absl::Time> deadline;
   std::vector<std::string> all_of;
   std::shared_ptr<const CancellationDetails> cancel;
+  std::string creator;  // Principal::Key() of who created it ("" before principals)
 };
 
 // A CancelAll, kept so that operations that were live before it and
@@ -59,6 +60,7 @@ struct StoredSelectorCancel {
   // id's epoch and number come before these.
   uint32_t epoch = 0;
   uint64_t next_number = 0;
+  std::string principal;  // OperationFilter::principal: narrowed to its caller's
 };
 
 namespace journal {

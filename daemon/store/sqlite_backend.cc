@@ -50,6 +50,15 @@ constexpr const char* kMigrations[] = {
         actor TEXT NOT NULL, time_ns INTEGER NOT NULL, epoch INTEGER NOT NULL,
         next_number INTEGER NOT NULL);
     )sql",
+    // 2 -> 3: verified principals (issue 12): a token's creator, a finished
+    // operation's owner, a cancel-all narrowed to its caller's operations.
+    R"sql(
+      ALTER TABLE tokens ADD COLUMN creator TEXT NOT NULL DEFAULT '';
+      ALTER TABLE history ADD COLUMN principal TEXT NOT NULL DEFAULT '';
+      ALTER TABLE history ADD COLUMN uid INTEGER NOT NULL DEFAULT -1;
+      ALTER TABLE history ADD COLUMN user TEXT NOT NULL DEFAULT '';
+      ALTER TABLE selector_cancels ADD COLUMN principal TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -221,15 +230,15 @@ absl::Status SqliteBackend::Prepare() {
   };
   const std::pair<const char*, Statement**> all[] = {
       {"INSERT OR IGNORE INTO records VALUES(?1,?2,?3,?4,?5,?6,?7,?8)", &put_record_},
-      {"INSERT OR REPLACE INTO tokens VALUES(?1,?2,?3,?4,?5,?6)", &put_token_},
+      {"INSERT OR REPLACE INTO tokens VALUES(?1,?2,?3,?4,?5,?6,?7)", &put_token_},
       {"DELETE FROM tokens WHERE name = ?1", &delete_token_},
       {"DELETE FROM links WHERE source = ?1 OR target = ?1", &delete_links_},
       {"INSERT OR IGNORE INTO links VALUES(?1,?2)", &put_link_},
       {"INSERT OR REPLACE INTO history VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-       "?16,?17,?18,?19,?20)",
+       "?16,?17,?18,?19,?20,?21,?22,?23)",
        &put_history_},
       {"INSERT INTO selector_cancels(selector, name_glob, statuses, owner, message, actor, time_ns,"
-       " epoch, next_number) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+       " epoch, next_number, principal) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
        &put_selector_},
       {"INSERT OR REPLACE INTO meta VALUES(?1,?2)", &set_meta_},
       {"DELETE FROM history WHERE ord IN (SELECT ord FROM history ORDER BY ord LIMIT ?1)",
@@ -344,6 +353,7 @@ absl::Status SqliteBackend::ReadAll(StoredRows& rows) {
     row.token.deadline = s.Time(3);
     row.token.all_of = *std::move(all_of);
     row.cancel = static_cast<uint64_t>(s.Int(5));
+    row.token.creator = s.Text(6);
     rows.tokens.push_back(std::move(row));
     return absl::OkStatus();
   });
@@ -375,10 +385,16 @@ absl::Status SqliteBackend::ReadHistory(StoredRows& rows) {
         identity.metadata = *std::move(metadata);
         // One owner record per session, shared, as the graph keeps them (rows of
         // one session are mostly together: the last one is tried first).
-        Owner owner{static_cast<uint64_t>(s.Int(5)), s.Text(6), s.Int(7), s.Text(8)};
+        Owner owner{static_cast<uint64_t>(s.Int(5)),
+                    s.Text(6),
+                    s.Int(7),
+                    s.Text(8),
+                    s.Text(20),
+                    s.Int(21),
+                    s.Text(22)};
         if (last_owner == nullptr || last_owner->session_id != owner.session_id ||
             last_owner->pid != owner.pid || last_owner->process_name != owner.process_name ||
-            last_owner->host != owner.host) {
+            last_owner->host != owner.host || last_owner->principal != owner.principal) {
           std::shared_ptr<const Owner>& shared =
               owners[absl::StrCat(owner.session_id, "/", owner.pid, "/", owner.process_name)];
           if (shared == nullptr) shared = std::make_shared<const Owner>(std::move(owner));
@@ -411,7 +427,7 @@ absl::Status SqliteBackend::ReadHistory(StoredRows& rows) {
 absl::Status SqliteBackend::ReadSelectorCancels(StoredRows& rows) {
   return Query(
       "SELECT selector, name_glob, statuses, owner, message, actor, time_ns, epoch, "
-      "next_number FROM selector_cancels ORDER BY id",
+      "next_number, principal FROM selector_cancels ORDER BY id",
       [&](Statement& s) -> absl::Status {
         StoredSelectorCancel c;
         c.selector = s.Text(0);
@@ -432,9 +448,44 @@ absl::Status SqliteBackend::ReadSelectorCancels(StoredRows& rows) {
         c.time = FromNanos(s.Int(6));
         c.epoch = static_cast<uint32_t>(s.Int(7));
         c.next_number = static_cast<uint64_t>(s.Int(8));
+        c.principal = s.Text(9);
         rows.selector_cancels.push_back(std::move(c));
         return absl::OkStatus();
       });
+}
+
+int SqliteBackend::PutHistory(const HistoryRow& row) {
+  const Operation& op = row.operation;
+  const ProgressReport* progress = op.last_progress.get();
+  Statement& s = *put_history_;
+  s.Bind(1, row.order)
+      .Bind(2, op.id())
+      .Bind(3, op.name())
+      .BindBlob(4, EncodeLabels(op.labels()))
+      .BindBlob(5, EncodeLabels(op.metadata()))
+      .Bind(6, static_cast<int64_t>(op.owner().session_id))
+      .Bind(7, op.owner().process_name)
+      .Bind(8, op.owner().pid)
+      .Bind(9, op.owner().host)
+      .Bind(10, op.parent_id())
+      .Bind(11, Nanos(op.created_time()))
+      .Bind(12, op.finished_time)
+      .Bind(13, op.deadline)
+      .Bind(14, static_cast<int64_t>(op.status))
+      .Bind(15, static_cast<int64_t>(row.cancel))
+      .Bind(16, op.cancel_requested_time)
+      .Bind(17, op.error)
+      .Bind(21, op.owner().principal)
+      .Bind(22, op.owner().uid)
+      .Bind(23, op.owner().user);
+  if (progress != nullptr) {
+    s.Bind(18, progress->message)
+        .BindBlob(19, EncodeLabels(progress->metadata))
+        .Bind(20, Nanos(progress->time));
+  }
+  const int rc = s.Run();
+  ++history_rows_;
+  return rc;
 }
 
 absl::Status SqliteBackend::Apply(const RowChange& change) {
@@ -459,6 +510,7 @@ absl::Status SqliteBackend::Apply(const RowChange& change) {
                    .Bind(4, row.token.deadline)
                    .BindBlob(5, EncodeStrings(row.token.all_of))
                    .Bind(6, static_cast<int64_t>(row.cancel))
+                   .Bind(7, row.token.creator)
                    .Run();
         } else if constexpr (std::is_same_v<T, TokenDeletedRow>) {
           rc = delete_token_->Bind(1, row.name).Run();
@@ -466,33 +518,7 @@ absl::Status SqliteBackend::Apply(const RowChange& change) {
         } else if constexpr (std::is_same_v<T, LinkRow>) {
           rc = put_link_->Bind(1, row.source).Bind(2, row.target).Run();
         } else if constexpr (std::is_same_v<T, HistoryRow>) {
-          const Operation& op = row.operation;
-          const ProgressReport* progress = op.last_progress.get();
-          Statement& s = *put_history_;
-          s.Bind(1, row.order)
-              .Bind(2, op.id())
-              .Bind(3, op.name())
-              .BindBlob(4, EncodeLabels(op.labels()))
-              .BindBlob(5, EncodeLabels(op.metadata()))
-              .Bind(6, static_cast<int64_t>(op.owner().session_id))
-              .Bind(7, op.owner().process_name)
-              .Bind(8, op.owner().pid)
-              .Bind(9, op.owner().host)
-              .Bind(10, op.parent_id())
-              .Bind(11, Nanos(op.created_time()))
-              .Bind(12, op.finished_time)
-              .Bind(13, op.deadline)
-              .Bind(14, static_cast<int64_t>(op.status))
-              .Bind(15, static_cast<int64_t>(row.cancel))
-              .Bind(16, op.cancel_requested_time)
-              .Bind(17, op.error);
-          if (progress != nullptr) {
-            s.Bind(18, progress->message)
-                .BindBlob(19, EncodeLabels(progress->metadata))
-                .Bind(20, Nanos(progress->time));
-          }
-          rc = s.Run();
-          ++history_rows_;
+          rc = PutHistory(row);
         } else {
           const StoredSelectorCancel& c = row.cancel;
           std::vector<std::string> statuses;
@@ -507,6 +533,7 @@ absl::Status SqliteBackend::Apply(const RowChange& change) {
                    .Bind(7, Nanos(c.time))
                    .Bind(8, int64_t{c.epoch})
                    .Bind(9, static_cast<int64_t>(c.next_number))
+                   .Bind(10, c.principal)
                    .Run();
         }
       },

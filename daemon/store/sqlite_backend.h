@@ -32,7 +32,7 @@ struct sqlite3_stmt;
 namespace hother::cancelable::daemon {
 
 // The schema version this daemon writes.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 class SqliteBackend : public StoreBackend {
  public:
@@ -68,6 +68,8 @@ class SqliteBackend : public StoreBackend {
                        const absl::Status& why) const;
   absl::Status SetMeta(const char* key, int64_t value);
   absl::Status Apply(const RowChange& change);
+  // Writes a finished operation's row; SQLite's result code.
+  int PutHistory(const HistoryRow& row);
   absl::Status Prepare();
 
   const std::string path_;

@@ -41,7 +41,8 @@ class Authz : public E2E {
     } else {
       argv.push_back("--groups=" + groups);
     }
-    argv.insert(argv.end(), {"/usr/bin/env", "USER=alice", CANCELCTL_PATH, "--endpoint", endpoint_});
+    argv.insert(argv.end(),
+                {"/usr/bin/env", "USER=alice", CANCELCTL_PATH, "--endpoint", endpoint_});
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
@@ -110,6 +111,30 @@ TEST_F(Authz, TheRecordedActorIsTheVerifiedUserNotWhatTheClientClaims) {
   EXPECT_THAT(json, HasSubstr("uid=65534(nobody)"));
   EXPECT_THAT(json, HasSubstr("client's words: cancelctl"));
   EXPECT_THAT(json, Not(HasSubstr("alice")));
+}
+
+TEST_F(Authz, ANamedTokenIsItsCreatorsToCancelLinkAndDelete) {
+  ASSERT_EQ(CtlAs(kOwnerUid, {"tokens", "create", "deploy-1"}).exit_code, 0);
+  ASSERT_EQ(CtlAs(kOtherUid, {"tokens", "create", "theirs"}).exit_code, 0);
+  EXPECT_THAT(Ctl({"tokens", "get", "deploy-1", "-o", "json"}).out,
+              HasSubstr("\"creator\":\"uid:65534\""));
+  Result cancel = CtlAs(kOtherUid, {"tokens", "cancel", "deploy-1"});
+  EXPECT_EQ(cancel.exit_code, 4) << cancel.out << cancel.err;
+  EXPECT_THAT(cancel.err, HasSubstr("may not token-cancel token 'deploy-1', created by uid:65534"));
+  EXPECT_EQ(CtlAs(kOtherUid, {"tokens", "delete", "deploy-1"}).exit_code, 4);
+  EXPECT_EQ(CtlAs(kOtherUid, {"deadline", "--token", "deploy-1", "--in", "1s"}).exit_code, 4);
+  // A link is checked on its target: the other user may have the owner's
+  // token cancel its own, not its own cancel the owner's.
+  Result into = CtlAs(kOtherUid, {"tokens", "link", "theirs", "deploy-1"});
+  EXPECT_EQ(into.exit_code, 4) << into.out << into.err;
+  EXPECT_THAT(into.err, HasSubstr("may not token-link token 'deploy-1'"));
+  Result from = CtlAs(kOtherUid, {"tokens", "link", "deploy-1", "theirs"});
+  EXPECT_EQ(from.exit_code, 0) << from.out << from.err;
+  EXPECT_THAT(Ctl({"tokens", "get", "deploy-1", "-o", "json"}).out, Not(HasSubstr("\"cancel\"")));
+  // Its creator may.
+  Result own = CtlAs(kOwnerUid, {"tokens", "cancel", "deploy-1", "--message", "rollback"});
+  EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
+  EXPECT_THAT(Ctl({"tokens", "get", "theirs", "-o", "json"}).out, HasSubstr("rollback"));
 }
 
 TEST_F(Authz, AnAdminGroupThatDoesNotExistLeavesOnlyRoot) {

@@ -88,7 +88,8 @@ class StoreTest : public ::testing::TestWithParam<Kind> {
         OperationIdentity{.id = id,
                           .name = "job",
                           .labels = {{"team", "a"}},
-                          .owner = std::make_shared<const Owner>(Owner{7, "worker", 42, "host"}),
+                          .owner = std::make_shared<const Owner>(
+                              Owner{7, "worker", 42, "host", "uid:1000", 1000, "alice"}),
                           .parent_id = parent,
                           .created_time = absl::FromUnixSeconds(1000)});
     op->status = status;
@@ -108,8 +109,13 @@ TEST_P(StoreTest, TokensLinksAndTheirRecordsSurviveARestartWithTheirCauseChain) 
   auto store = Reopen();
   auto root = Record(*store, "deploy", "bad deploy");
   auto linked = Record(*store, "canary", "Linked token deploy cancelled", root);
-  store->Append(journal::TokenPut{StoredToken{
-      "deploy", {{"env", "prod"}}, absl::FromUnixSeconds(5), absl::FromUnixSeconds(99), {}, root}});
+  store->Append(journal::TokenPut{StoredToken{"deploy",
+                                              {{"env", "prod"}},
+                                              absl::FromUnixSeconds(5),
+                                              absl::FromUnixSeconds(99),
+                                              {},
+                                              root,
+                                              "uid:1000"}});
   store->Append(journal::TokenPut{
       StoredToken{"canary", {}, absl::FromUnixSeconds(6), std::nullopt, {"deploy"}, linked}});
   store->Append(journal::LinkPut{"deploy", "canary"});
@@ -123,6 +129,8 @@ TEST_P(StoreTest, TokensLinksAndTheirRecordsSurviveARestartWithTheirCauseChain) 
   EXPECT_THAT(canary.all_of, ElementsAre("deploy"));
   EXPECT_EQ(deploy.labels.at("env"), "prod");
   EXPECT_EQ(deploy.deadline, absl::FromUnixSeconds(99));
+  EXPECT_EQ(deploy.creator, "uid:1000");
+  EXPECT_EQ(canary.creator, "");
   ASSERT_NE(canary.cancel, nullptr);
   EXPECT_EQ(canary.cancel->message, "Linked token deploy cancelled");
   // The chain is relinked, each hop built once and shared.
@@ -173,6 +181,10 @@ TEST_P(StoreTest, TheHistoryKeepsTheNewestWithinItsCountInOrder) {
   EXPECT_EQ(op.labels().at("team"), "a");
   EXPECT_EQ(op.owner().process_name, "worker");
   EXPECT_EQ(op.owner().pid, 42);
+  // The verified owner too (schema 3).
+  EXPECT_EQ(op.owner().principal, "uid:1000");
+  EXPECT_EQ(op.owner().uid, 1000);
+  EXPECT_EQ(op.owner().user, "alice");
   EXPECT_EQ(op.created_time(), absl::FromUnixSeconds(1000));
 }
 
@@ -233,6 +245,7 @@ TEST_P(StoreTest, RetentionDropsOldRecordsAndSelectorCancelsButKeepsTheCausesOfK
   store->Append(journal::SelectorCancelled{selector});
   selector.time = absl::Now();
   selector.selector = "team=b";
+  selector.principal = "uid:1000";  // a cancel-all narrowed to its caller's operations
   store->Append(journal::SelectorCancelled{selector});
   ASSERT_TRUE(Flush(*store).ok());
   StoredState state = Reopen()->TakeLoaded();
@@ -241,6 +254,7 @@ TEST_P(StoreTest, RetentionDropsOldRecordsAndSelectorCancelsButKeepsTheCausesOfK
   EXPECT_EQ(state.pending_cancels[0]->cause->message, "long ago");  // named, so kept
   ASSERT_THAT(state.selector_cancels, SizeIs(1));
   EXPECT_EQ(state.selector_cancels[0].selector, "team=b");
+  EXPECT_EQ(state.selector_cancels[0].principal, "uid:1000");
   EXPECT_THAT(state.tokens, SizeIs(1));  // tokens have no age
 }
 
