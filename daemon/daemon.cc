@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "daemon/config.h"
 #include "daemon/core/daemon_signals.h"
@@ -55,6 +56,18 @@ absl::Status PrepareSocketPath(const std::string& path) {
                               ? std::string(".")
                               : path.substr(0, std::max<size_t>(path.rfind('/'), 1));
   struct stat st;
+  // The per-user fallback directory is canceld's to make, private.
+  if (dir == PerUserSocketDir() && mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("listen: cannot create ", dir, ": ", std::strerror(errno)));
+  }
+  if (dir == PerUserSocketDir() && lstat(dir.c_str(), &st) == 0 &&
+      (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0)) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "listen: %s must be a directory of uid %d with mode 0700 (it is uid %d, mode %04o): "
+        "another user may be waiting to impersonate canceld; remove it, or use --listen",
+        dir, getuid(), st.st_uid, st.st_mode & 07777));
+  }
   if (stat(dir.c_str(), &st) != 0) {
     return absl::FailedPreconditionError(absl::StrCat("listen: the directory ", dir, " of ", path,
                                                       ": ", std::strerror(errno),

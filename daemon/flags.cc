@@ -64,7 +64,7 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
   app.add_option("--listen,--endpoint", options.listen,
                  "Endpoint to listen on: unix:/path or host:port (repeatable). Default: "
                  "$CANCELD_ENDPOINT, /run/canceld/canceld.sock, $XDG_RUNTIME_DIR/canceld.sock, "
-                 "/tmp/canceld-$UID.sock");
+                 "/tmp/canceld-$UID/canceld.sock");
   app.add_option("--admin-group", options.admin_group,
                  "Members of this group (and root) may cancel anyone's operations "
                  "(default canceld-admin; a group that does not exist: root only)");

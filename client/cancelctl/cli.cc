@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/src/daemon_channel.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "hother/cancelable/internal/endpoint.h"
@@ -17,7 +18,24 @@
 namespace hother::cancelable::cancelctl {
 
 Cli::Cli(GlobalOptions options, Streams streams) : options_(std::move(options)), streams_(streams) {
-  channel_ = grpc::CreateChannel(options_.endpoint, grpc::InsecureChannelCredentials());
+  Redial();
+}
+
+void Cli::Redial() {
+  client_internal::DaemonTrust trust;
+  trust.extra_uids.assign(options_.trust_uids.begin(), options_.trust_uids.end());
+  trust.explicit_endpoint = options_.explicit_endpoint;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> verified =
+      client_internal::DialDaemon(options_.endpoint, trust);
+  untrusted_ = absl::OkStatus();
+  if (verified.ok()) {
+    channel_ = *std::move(verified);
+  } else {
+    // Nothing there (the calls report it as they always have), or someone
+    // not to be trusted (Untrusted() says so; nothing is sent to it).
+    if (absl::IsPermissionDenied(verified.status())) untrusted_ = verified.status();
+    channel_ = grpc::CreateChannel(options_.endpoint, grpc::InsecureChannelCredentials());
+  }
   stub_ = pb::Canceld::NewStub(channel_);
 }
 

@@ -42,7 +42,11 @@ enum ExitCode {
 enum class Format { kTable, kWide, kJson };
 
 struct GlobalOptions {
-  std::string endpoint;                           // resolved
+  std::string endpoint;  // resolved
+  // --endpoint or $CANCELD_ENDPOINT named it: its directory is not checked
+  // (the daemon behind it still is).
+  bool explicit_endpoint = false;
+  std::vector<uint32_t> trust_uids;               // --trust-uid: more uids a daemon may run as
   absl::Duration rpc_timeout = absl::Seconds(5);  // --rpc-timeout: each call's deadline
   Format format = Format::kTable;
 };
@@ -69,6 +73,13 @@ class Cli {
   bool wide() const { return options_.format == Format::kWide; }
   std::ostream& out() const { return streams_.out; }
   std::ostream& err() const { return streams_.err; }
+  // PERMISSION_DENIED when the process on the socket is not a trusted
+  // canceld, or the socket's directory could be another user's: then no
+  // command may talk to it (Execute checks this first).
+  const absl::Status& Untrusted() const { return untrusted_; }
+  // Connects again (a unix socket's channel lives as long as its
+  // connection): for commands that outlive a daemon's restart (watch).
+  void Redial();
   pb::Canceld::Stub& stub() { return *stub_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // A context with the --rpc-timeout deadline.
@@ -123,6 +134,7 @@ class Cli {
  private:
   GlobalOptions options_;
   Streams streams_;
+  absl::Status untrusted_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::Canceld::Stub> stub_;
 };

@@ -1,6 +1,7 @@
 #include "client/cancelctl/invocation.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "CLI/CLI.hpp"
@@ -18,8 +19,8 @@ const std::vector<std::string> kCommands = {"list",   "get",      "cancel",    "
 const std::vector<std::string> kTokenCommands = {"create", "get",  "list",
                                                  "cancel", "link", "delete"};
 // Global flags that take a value (the word after them is not a command).
-const std::vector<std::string> kGlobalValueFlags = {"--endpoint", "--rpc-timeout", "-o",
-                                                    "--output"};
+const std::vector<std::string> kGlobalValueFlags = {"--endpoint", "--rpc-timeout", "-o", "--output",
+                                                    "--trust-uid"};
 
 size_t EditDistance(absl::string_view a, absl::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -205,6 +206,8 @@ void AddTokenCommands(CLI::App& app, Invocation& inv, CommandTable& table) {
 bool ResolveGlobals(const std::string& endpoint, const std::string& rpc_timeout,
                     const std::string& output, GlobalOptions& global, std::ostream& err) {
   global.endpoint = ResolveEndpoint(endpoint);
+  const char* env = std::getenv("CANCELD_ENDPOINT");
+  global.explicit_endpoint = !endpoint.empty() || (env != nullptr && *env != '\0');
   global.format = output == "json"   ? Format::kJson
                   : output == "wide" ? Format::kWide
                                      : Format::kTable;
@@ -229,6 +232,9 @@ std::variant<Invocation, int> ParseInvocation(const std::vector<std::string>& ar
                  "unix:/path or host:port (default: $CANCELD_ENDPOINT, then the daemon's "
                  "default socket)");
   app.add_option("--rpc-timeout", rpc_timeout, "How long each call waits for canceld (default 5s)");
+  app.add_option("--trust-uid", inv.global.trust_uids,
+                 "A uid canceld may run as besides root, the canceld user and yours "
+                 "(repeatable; checked before anything is sent)");
   app.add_option("-o,--output", output, "table, wide or json")
       ->check(CLI::IsMember({"table", "wide", "json"}));
   CommandTable table;
@@ -257,6 +263,10 @@ std::variant<Invocation, int> ParseInvocation(const std::vector<std::string>& ar
 int Execute(const Invocation& inv, Streams streams, Input input) {
   if (inv.command == Command::kRun) return RunCommand(inv.global, inv.run, streams);
   Cli cli(inv.global, streams);
+  if (!cli.Untrusted().ok()) {
+    streams.err << "cancelctl: " << cli.Untrusted().message() << "\n";
+    return kPermissionDenied;
+  }
   switch (inv.command) {
     case Command::kList:
       return ListCommand(cli, inv.list);

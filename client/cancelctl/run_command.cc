@@ -139,8 +139,9 @@ std::unique_ptr<RemoteOperation> StartOperation(Client& client, const GlobalOpti
                                                 const StartOptions& start, Streams streams,
                                                 int* exit_code) {
   if (!client.WaitConnectedOrRefused(global.rpc_timeout)) {
-    streams.err << "cancelctl: run: canceld is not reachable at " << global.endpoint
-                << "; the command runs unregistered, with its deadline kept locally, until "
+    streams.err << "cancelctl: run: canceld is not reachable at " << global.endpoint << " ("
+                << client.status().message()
+                << "); the command runs unregistered, with its deadline kept locally, until "
                    "canceld appears\n";
   }
   std::unique_ptr<RemoteOperation> op = client.Start(start);
@@ -226,7 +227,10 @@ int RunCommand(const GlobalOptions& global, const RunArgs& args, Streams streams
     return 127;
   }
   ClientOptions options;
-  options.endpoint = global.endpoint;
+  // Resolved by the SDK the same way when not named, so that it checks the
+  // socket's directory too.
+  options.endpoint = global.explicit_endpoint ? global.endpoint : "";
+  options.trust_uids = global.trust_uids;
   options.process_name = absl::StrCat("cancelctl-run:", start->name).substr(0, 200);
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   if (!client.ok()) {

@@ -142,6 +142,11 @@ int WatchCommand(Cli& cli, const WatchArgs& args) {
               << "\n";
     absl::SleepFor(backoff * std::uniform_real_distribution<double>(0.5, 1.0)(random));
     backoff = std::min(backoff * 2, kMaxBackoff);
+    cli.Redial();
+    if (!cli.Untrusted().ok()) {
+      cli.err() << "cancelctl: watch: " << cli.Untrusted().message() << "\n";
+      return kPermissionDenied;
+    }
   }
 }
 

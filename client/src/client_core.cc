@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
+#include "client/src/daemon_channel.h"
 #include "hother/cancelable/errors.h"
 #include "hother/cancelable/internal/endpoint.h"
 #include "hother/cancelable/log.h"
@@ -28,14 +28,25 @@ ClientCore::ClientCore(ClientOptions options)
     internal::MutexLock lock(&mu_);
     changed_.SignalAll();
   });
-  grpc::ChannelArguments args;
   // Our own backoff decides when to retry; keep gRPC's reconnect short.
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
-  stub_ = pb::Canceld::NewStub(
-      grpc::CreateCustomChannel(endpoint_, grpc::InsecureChannelCredentials(), args));
+  channel_args_.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                       static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
+  channel_args_.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                       static_cast<int>(absl::ToInt64Milliseconds(options_.initial_backoff)));
+}
+
+absl::Status ClientCore::Dial() {
+  DaemonTrust trust;
+  trust.extra_uids.assign(options_.trust_uids.begin(), options_.trust_uids.end());
+  const char* env = std::getenv("CANCELD_ENDPOINT");
+  trust.explicit_endpoint = !options_.endpoint.empty() || (env != nullptr && *env != '\0');
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      DialDaemon(endpoint_, trust, channel_args_);
+  if (!channel.ok()) return channel.status();
+  auto stub = std::shared_ptr<pb::Canceld::Stub>(pb::Canceld::NewStub(*channel));
+  internal::MutexLock lock(&mu_);
+  stub_ = std::move(stub);
+  return absl::OkStatus();
 }
 
 ClientCore::~ClientCore() {

@@ -21,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/sync_stream.h"
 #include "hother/cancelable/client/client.h"
 #include "hother/cancelable/internal/mutex.h"
@@ -201,7 +202,16 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   const std::string endpoint_;
   Scheduler& scheduler_;  // local deadlines
   Clock& clock_;          // leases, heartbeats, backoff (the scheduler's clock)
-  std::unique_ptr<pb::Canceld::Stub> stub_;
+  // The current connection's stub: a unix socket's channel is bound to one
+  // verified connection, so each session attempt dials again (Dial).
+  std::shared_ptr<pb::Canceld::Stub> stub_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<pb::Canceld::Stub> Stub() const {
+    internal::MutexLock lock(&mu_);
+    return stub_;
+  }
+  // Dials canceld (daemon_channel.h) and sets stub_; the error otherwise.
+  absl::Status Dial();
+  grpc::ChannelArguments channel_args_;
 
   mutable internal::Mutex mu_;
   mutable internal::CondVar changed_;  // connection, registration, stop

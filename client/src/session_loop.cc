@@ -60,6 +60,18 @@ void ClientCore::SessionLoop() {
 }
 
 void ClientCore::RunSession() {
+  // A verified connection first (daemon_channel.h): nothing is sent to a
+  // socket another user may have bound.
+  if (absl::Status dialed = Dial(); !dialed.ok()) {
+    internal::MutexLock lock(&mu_);
+    if (absl::IsPermissionDenied(dialed) && last_end_ != dialed.message()) {
+      Log(LogLevel::kError, std::string(dialed.message()), {{"endpoint", endpoint_}});
+    }
+    last_end_ = std::string(dialed.message());
+    ++failed_attempts_;
+    changed_.SignalAll();
+    return;
+  }
   grpc::ClientContext context;
   {
     internal::MutexLock lock(&mu_);
@@ -67,7 +79,7 @@ void ClientCore::RunSession() {
     context_ = &context;
     attempt_started_ = clock_.Now();
   }
-  std::unique_ptr<Stream> stream = stub_->Session(&context);
+  std::unique_ptr<Stream> stream = Stub()->Session(&context);
   pb::SessionResponse welcome;
   if (stream->Write(Hello()) && stream->Read(&welcome) && welcome.has_welcome()) {
     {

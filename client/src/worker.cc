@@ -130,7 +130,10 @@ void ClientCore::SendRemoteCancels() {
     request.set_message(message);
     request.set_actor(absl::StrCat("sdk pid=", getpid()));
     pb::CancelResponse response;
-    grpc::Status status = stub_->Cancel(&context, request, &response);
+    const std::shared_ptr<pb::Canceld::Stub> stub = Stub();
+    grpc::Status status = stub != nullptr
+                              ? stub->Cancel(&context, request, &response)
+                              : grpc::Status(grpc::StatusCode::UNAVAILABLE, "not connected");
     if (!status.ok()) {
       Log(LogLevel::kWarning, absl::StrCat("could not cancel at canceld: ", status.error_message()),
           {{"operation_id", id}});

@@ -1,5 +1,6 @@
 #include "hother/cancelable/internal/endpoint.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -20,16 +21,25 @@ std::optional<std::string> UnixSocketPath(absl::string_view endpoint) {
   return std::nullopt;
 }
 
+std::string PerUserSocketDir() { return absl::StrCat("/tmp/canceld-", getuid()); }
+
 std::string ResolveEndpoint(absl::string_view explicit_endpoint) {
   if (!explicit_endpoint.empty()) return NormalizeEndpoint(explicit_endpoint);
   if (const char* env = std::getenv("CANCELD_ENDPOINT"); env != nullptr && *env != '\0') {
     return NormalizeEndpoint(env);
   }
-  if (access("/run/canceld", R_OK | W_OK | X_OK) == 0) return "unix:/run/canceld/canceld.sock";
+  // The system daemon's socket: used when it is there (a member of its
+  // group need not be able to write the directory), or when this process
+  // could create it (the daemon itself).
+  struct stat st;
+  if ((lstat(kSystemSocket, &st) == 0 && S_ISSOCK(st.st_mode)) ||
+      access("/run/canceld", R_OK | W_OK | X_OK) == 0) {
+    return absl::StrCat("unix:", kSystemSocket);
+  }
   if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && *xdg != '\0') {
     return absl::StrCat("unix:", xdg, "/canceld.sock");
   }
-  return absl::StrCat("unix:/tmp/canceld-", getuid(), ".sock");
+  return absl::StrCat("unix:", PerUserSocketDir(), "/canceld.sock");
 }
 
 }  // namespace hother::cancelable

@@ -137,6 +137,39 @@ TEST_F(Authz, ANamedTokenIsItsCreatorsToCancelLinkAndDelete) {
   EXPECT_THAT(Ctl({"tokens", "get", "theirs", "-o", "json"}).out, HasSubstr("rollback"));
 }
 
+TEST_F(Authz, ACanceldOfAnotherUserIsRefusedBeforeAnythingIsSent) {
+  // Another user's canceld, on a socket in a directory of theirs.
+  const std::string theirs = dir_.path() + "/theirs";
+  ASSERT_EQ(mkdir(theirs.c_str(), 0755), 0);
+  ASSERT_EQ(chown(theirs.c_str(), 65533, 65533), 0);
+  const std::string impostor = absl::StrCat("unix:", theirs, "/canceld.sock");
+  Process other({"/usr/bin/setpriv", "--reuid=65533", "--regid=65533", "--clear-groups",
+                 CANCELD_PATH, "--state-dir", "none", "--listen", impostor},
+                dir_.path() + "/impostor");
+  ASSERT_TRUE(Eventually([&] {
+    return ReadFile(dir_.path() + "/impostor.err").find("canceld serving") != std::string::npos;
+  })) << other.err();
+  chmod((theirs + "/canceld.sock").c_str(), 0666);
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {CANCELCTL_PATH, "--endpoint", impostor});
+    return RunToCompletion(args, absl::StrCat(dir_.path(), "/ctl", commands_++));
+  };
+  // As root (or any user who is not 65533): refused, saying who it is.
+  Result list = ctl({"list"});
+  EXPECT_EQ(list.exit_code, 4) << list.out << list.err;
+  EXPECT_THAT(list.err, HasSubstr("runs as uid 65533"));
+  EXPECT_THAT(list.err, HasSubstr("--trust-uid 65533"));
+  // `run` does not register with it; the command runs unregistered, and says why.
+  Result run = ctl({"run", "--", "true"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("runs as uid 65533"));
+  EXPECT_EQ(Ctl({"list"}).out.find("cancelctl-run"), std::string::npos);
+  // Trusted explicitly, it is used.
+  Result trusted = ctl({"--trust-uid", "65533", "list"});
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+  other.Terminate(absl::Seconds(10));
+}
+
 TEST_F(Authz, AnAdminGroupThatDoesNotExistLeavesOnlyRoot) {
   StartAs("no-such-group-here");
   auto run = RunAs(kOwnerUid, "owned");

@@ -74,6 +74,12 @@ struct ClientOptions {
   // deadlines follow the fake time (tests); waits that block a caller
   // (WaitConnected, WaitRegistered) and RPC deadlines stay in real time.
   Scheduler* scheduler = nullptr;
+  // Before sending anything over a unix socket the SDK checks who listens
+  // there (the kernel's peer credentials): root, the `canceld` user, this
+  // process's own uid, or one of these. Anyone else is refused (status()
+  // says so), so a socket another user bound first cannot impersonate
+  // canceld.
+  std::vector<uint32_t> trust_uids;
 };
 
 class RemoteOperation;

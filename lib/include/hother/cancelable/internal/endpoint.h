@@ -3,9 +3,13 @@
 // hother/cancelable/client/endpoint.h):
 //   1. the explicit endpoint (a --endpoint / --listen flag, or the option),
 //   2. else $CANCELD_ENDPOINT,
-//   3. else unix:/run/canceld/canceld.sock when /run/canceld is usable,
+//   3. else unix:/run/canceld/canceld.sock when that socket exists (the
+//      system daemon's; its group may use it) or /run/canceld is writable
+//      (the daemon that will create it),
 //   4. else unix:$XDG_RUNTIME_DIR/canceld.sock,
-//   5. else unix:/tmp/canceld-$UID.sock.
+//   5. else unix:/tmp/canceld-$UID/canceld.sock: in a directory of the
+//      user's own (mode 0700; canceld creates it, and clients refuse a
+//      socket in a directory another user could write).
 //
 // Endpoints are gRPC targets: "unix:/path/to.sock" or "host:port". A bare
 // absolute path is taken as a unix socket.
@@ -20,6 +24,10 @@
 #include "absl/strings/string_view.h"
 
 namespace hother::cancelable {
+
+inline constexpr const char kSystemSocket[] = "/run/canceld/canceld.sock";
+// "/tmp/canceld-$UID": the last resort's directory.
+std::string PerUserSocketDir();
 
 // The endpoint to use, `explicit_endpoint` winning when not empty.
 std::string ResolveEndpoint(absl::string_view explicit_endpoint = "");
