@@ -213,6 +213,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(const DaemonOptions& optio
       daemon->socket_paths_.push_back(*path);
       ports.push_back(nullptr);
     } else {
+      if (!options.insecure_tcp) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "listen: ", endpoint,
+            " is plaintext TCP, whose callers canceld cannot verify (each would be the same "
+            "unverified principal, and anyone who can reach the port could cancel what the "
+            "others own); use a unix socket, or pass --insecure-tcp to accept that"));
+      }
+      Log(LogLevel::kWarning,
+          "listening on plaintext TCP (--insecure-tcp): its callers are not verified and "
+          "share one unverified principal; the traffic is not encrypted",
+          {{"endpoint", endpoint}});
       ports.push_back(std::make_unique<int>(0));
       builder.AddListeningPort(endpoint, grpc::InsecureServerCredentials(), ports.back().get());
     }

@@ -59,6 +59,9 @@ struct DaemonOptions {
   // Root and the members of this group may do everything (--admin-group);
   // a group that does not exist makes only root an admin.
   std::string admin_group = "canceld-admin";
+  // Plaintext TCP listeners are refused without it: a TCP peer cannot be
+  // verified (every one is the same unverified principal).
+  bool insecure_tcp = false;
 };
 
 // The state directory `options` resolve to (see DaemonOptions::state_dir),

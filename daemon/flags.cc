@@ -65,6 +65,9 @@ void AddDaemonFlags(CLI::App& app, DaemonOptions& options, MainFlags& main_flags
                  "Endpoint to listen on: unix:/path or host:port (repeatable). Default: "
                  "$CANCELD_ENDPOINT, /run/canceld/canceld.sock, $XDG_RUNTIME_DIR/canceld.sock, "
                  "/tmp/canceld-$UID/canceld.sock");
+  app.add_flag("--insecure-tcp", options.insecure_tcp,
+               "Allow --listen on plaintext TCP: its callers are not verified (one shared "
+               "unverified principal) and the traffic is not encrypted");
   app.add_option("--admin-group", options.admin_group,
                  "Members of this group (and root) may cancel anyone's operations "
                  "(default canceld-admin; a group that does not exist: root only)");

@@ -107,10 +107,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> DialDaemon(const std::string& end
     close(fd);
     std::vector<std::string> names;
     for (uid_t uid : trusted) names.push_back(UidText(uid));
-    return absl::PermissionDeniedError(absl::StrCat(
-        "not talking to the process listening on ", endpoint, ": it runs as ", UidText(cred.uid),
-        " (pid ", cred.pid, "), and a canceld must run as one of ", absl::StrJoin(names, ", "),
-        "; if you trust it, add --trust-uid ", cred.uid));
+    return absl::PermissionDeniedError(
+        absl::StrCat("not talking to the process listening on ", endpoint, ": it runs as ",
+                     UidText(cred.uid), " (pid ", cred.pid, "), and a canceld must run as one of ",
+                     absl::StrJoin(names, ", "), "; if you trust it, add --trust-uid ", cred.uid));
   }
   grpc::ChannelArguments copy = args;
   return grpc::CreateCustomInsecureChannelFromFd(endpoint, fd, copy);

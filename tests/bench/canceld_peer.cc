@@ -92,7 +92,7 @@ absl::StatusOr<std::unique_ptr<CanceldPeer>> CanceldPeer::Start(const Options& o
       std::vector<std::string>{options.binary, "--state-dir", options.state_dir, "--durability",
                                options.durability, "--listen",
                                absl::StrCat("unix:", options.dir, "/canceld.sock"), "--listen",
-                               "127.0.0.1:0", "--max-operations",
+                               "127.0.0.1:0", "--insecure-tcp", "--max-operations",
                                absl::StrCat(options.max_operations), "--log-level", "info"},
       options.dir + "/canceld");
   absl::StatusOr<std::string> endpoints = AwaitLogValue(

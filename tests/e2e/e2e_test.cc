@@ -337,7 +337,12 @@ TEST(E2EConfig, NamedConditionsAndAReloadThatKeepsTheRunningConfigOnAnError) {
 
 TEST(E2ETcp, TcpListeningIsOptInAndPortZeroPicksAPort) {
   TempDir dir;
-  Process daemon({CANCELD_PATH, "--state-dir", "none", "--listen", "127.0.0.1:0"},
+  // Plaintext TCP is refused unless asked for, naming the flag.
+  Result refused = RunToCompletion({CANCELD_PATH, "--state-dir", "none", "--listen", "127.0.0.1:0"},
+                                   dir.path() + "/refused");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("--insecure-tcp"));
+  Process daemon({CANCELD_PATH, "--state-dir", "none", "--listen", "127.0.0.1:0", "--insecure-tcp"},
                  dir.path() + "/tcp");
   std::string endpoint;
   ASSERT_TRUE(Eventually([&] {
