@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -211,6 +212,30 @@ int HealthCommand(Cli& cli) {
               << daemon.store_error() << "\n";
   }
   return response.status() == HealthCheckResponse::SERVING && !store_failing ? kOk : kUnavailable;
+}
+
+int CanICommand(Cli& cli, const CanIArgs& args) {
+  pb::CheckAccessRequest request;
+  request.set_verb(args.verb);
+  const bool token = args.token || absl::StartsWith(args.verb, "token-");
+  if (!args.target.empty()) {
+    if (token) {
+      request.set_token(args.target);
+    } else {
+      request.set_operation_id(args.target);
+    }
+  }
+  pb::CheckAccessResponse response;
+  grpc::Status status = cli.stub().CheckAccess(cli.Context().get(), request, &response);
+  if (!status.ok()) return cli.Fail("auth can-i", status);
+  if (cli.json()) {
+    const int printed = cli.PrintJson("auth can-i", response);
+    if (printed != kOk) return printed;
+  } else {
+    cli.out() << (response.allowed() ? "yes" : "no") << "\n"
+              << response.reason() << " (you are " << response.principal() << ")\n";
+  }
+  return response.allowed() ? kOk : kPermissionDenied;
 }
 
 int VersionCommand(Cli& cli) {

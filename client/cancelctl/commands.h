@@ -81,6 +81,13 @@ struct DeadlineArgs {
   bool none = false;
 };
 
+// cancelctl auth can-i VERB [TARGET] [--token]
+struct CanIArgs {
+  std::string verb;
+  std::string target;
+  bool token = false;  // TARGET is a token name (for deadline)
+};
+
 int ListCommand(Cli& cli, const ListArgs& args);
 // `causes_from`: the cause chain starts at this hop (GetOperationRequest.cause_offset).
 int GetCommand(Cli& cli, const std::string& id, int64_t causes_from);
@@ -98,6 +105,8 @@ int TokensLinkCommand(Cli& cli, const TokenArgs& args);
 int TokensDeleteCommand(Cli& cli, const TokenArgs& args);
 int DeadlineCommand(Cli& cli, const DeadlineArgs& args);
 int ConditionsCommand(Cli& cli);
+// "yes"/"no" and why; exit 0 for yes, 4 for no.
+int CanICommand(Cli& cli, const CanIArgs& args);
 
 // Fills `out` from the filter flags; false (with a message on err) for a bad
 // --status.

@@ -13,9 +13,9 @@
 namespace hother::cancelable::cancelctl {
 namespace {
 
-const std::vector<std::string> kCommands = {"list",   "get",      "cancel",    "cancel-all",
-                                            "watch",  "health",   "version",   "run",
-                                            "tokens", "deadline", "conditions"};
+const std::vector<std::string> kCommands = {"list",   "get",      "cancel",     "cancel-all",
+                                            "watch",  "health",   "version",    "run",
+                                            "tokens", "deadline", "conditions", "auth"};
 const std::vector<std::string> kTokenCommands = {"create", "get",  "list",
                                                  "cancel", "link", "delete"};
 // Global flags that take a value (the word after them is not a command).
@@ -246,6 +246,18 @@ std::variant<Invocation, int> ParseInvocation(const std::vector<std::string>& ar
                      Command::kVersion);
   table.emplace_back(app.add_subcommand("conditions", "Conditions polled, with their last result"),
                      Command::kConditions);
+  CLI::App* auth = app.add_subcommand("auth", "What canceld lets you do");
+  auth->require_subcommand(1);
+  CLI::App* can_i = auth->add_subcommand(
+      "can-i", "May I VERB TARGET? (cancel ID, deadline ID, token-cancel NAME, cancel-all, ...)");
+  can_i
+      ->add_option("verb", inv.can_i.verb,
+                   "cancel, deadline, cancel-all, token-create, token-cancel, token-link, "
+                   "token-delete, list, watch")
+      ->required();
+  can_i->add_option("target", inv.can_i.target, "Operation id, or token name");
+  can_i->add_flag("--token", inv.can_i.token, "TARGET is a token (for deadline)");
+  table.emplace_back(can_i, Command::kAuthCanI);
   std::vector<const char*> argv = {"cancelctl"};
   for (const std::string& arg : args) argv.push_back(arg.c_str());
   try {
@@ -298,6 +310,8 @@ int Execute(const Invocation& inv, Streams streams, Input input) {
       return DeadlineCommand(cli, inv.deadline);
     case Command::kConditions:
       return ConditionsCommand(cli);
+    case Command::kAuthCanI:
+      return CanICommand(cli, inv.can_i);
     case Command::kRun:
       break;
   }

@@ -39,6 +39,7 @@ enum class Command {
   kTokensDelete,
   kDeadline,
   kConditions,
+  kAuthCanI,
 };
 
 // Everything a command line says: the global options, which command, and
@@ -56,6 +57,7 @@ struct Invocation {
   TokenCreateArgs token_create;
   TokenArgs token;
   DeadlineArgs deadline;
+  CanIArgs can_i;
 };
 
 // The invocation, or the exit code to return at once: 0 after --help (the

@@ -441,6 +441,13 @@ absl::StatusOr<Operation> OperationGraph::Get(const std::string& id) const {
   return SnapshotLocked(*rec);
 }
 
+absl::StatusOr<std::shared_ptr<const Owner>> OperationGraph::OwnerOf(const std::string& id) const {
+  internal::MutexLock lock(&mu_);
+  Record* rec = FindLocked(id);
+  if (rec == nullptr) return NoOperation(id);
+  return rec->op.identity->owner;
+}
+
 absl::StatusOr<OperationGraph::Page> OperationGraph::List(const OperationFilter& filter,
                                                           size_t page_size,
                                                           const std::string& page_token) const {

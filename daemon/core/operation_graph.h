@@ -85,6 +85,9 @@ class OperationGraph {
                             bool dry_run, size_t list_at_most);
 
   [[nodiscard]] absl::StatusOr<Operation> Get(const std::string& id) const;
+  // Its owner (fixed at registration): what authorization needs, without a
+  // snapshot of the whole operation.
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const Owner>> OwnerOf(const std::string& id) const;
 
   struct Page {
     std::vector<Operation> operations;

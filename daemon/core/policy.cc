@@ -28,13 +28,25 @@ absl::string_view VerbName(Verb verb) {
   return "?";
 }
 
-absl::Status Policy::MayActOn(const Principal& who, Verb verb, const Operation& op) const {
+absl::StatusOr<Verb> VerbNamed(absl::string_view name) {
+  constexpr Verb kVerbs[] = {Verb::kCancel,      Verb::kCancelAll,   Verb::kDeadline,
+                             Verb::kTokenCreate, Verb::kTokenCancel, Verb::kTokenLink,
+                             Verb::kTokenDelete, Verb::kWatch,       Verb::kList};
+  std::string known;
+  for (Verb verb : kVerbs) {
+    if (VerbName(verb) == name) return verb;
+    absl::StrAppend(&known, known.empty() ? "" : ", ", VerbName(verb));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("verb: '", name, "' is not one of ", known));
+}
+
+absl::Status Policy::MayActOn(const Principal& who, Verb verb, const std::string& id,
+                              const Owner& owner) const {
   if (who.admin) return absl::OkStatus();
-  const std::string& owner = op.owner().principal;
-  if (!owner.empty() && owner == who.Key()) return absl::OkStatus();
+  if (!owner.principal.empty() && owner.principal == who.Key()) return absl::OkStatus();
   return absl::PermissionDeniedError(
-      absl::StrCat(who.Text(), " may not ", VerbName(verb), " operation ", op.id(), ", owned by ",
-                   owner.empty() ? "an unknown principal" : owner,
+      absl::StrCat(who.Text(), " may not ", VerbName(verb), " operation ", id, ", owned by ",
+                   owner.principal.empty() ? "an unknown principal" : owner.principal,
                    "; granted to its owner, root and the group ", admin_group_name_));
 }
 

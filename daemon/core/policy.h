@@ -24,6 +24,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "daemon/core/graph_types.h"
 #include "daemon/core/operation.h"
@@ -45,11 +46,14 @@ enum class Verb {
 
 // "cancel", "cancel-all", "deadline", "token-create", ...
 absl::string_view VerbName(Verb verb);
+// The verb of that name; INVALID_ARGUMENT listing the verbs otherwise.
+absl::StatusOr<Verb> VerbNamed(absl::string_view name);
 
 class Policy {
  public:
-  // May `who` do `verb` (cancel, deadline) to operation `op`?
-  absl::Status MayActOn(const Principal& who, Verb verb, const Operation& op) const;
+  // May `who` do `verb` (cancel, deadline) to operation `id`, owned by `owner`?
+  absl::Status MayActOn(const Principal& who, Verb verb, const std::string& id,
+                        const Owner& owner) const;
   // May `who` do `verb` to named token `token`?
   absl::Status MayActOnToken(const Principal& who, Verb verb, const TokenView& token) const;
   // The operations a cancel-all by `who` may reach: `filter`, narrowed to

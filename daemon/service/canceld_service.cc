@@ -89,6 +89,13 @@ std::string ActorText(const Principal& who, const std::string& stated) {
 
 }  // namespace
 
+absl::Status CanceldService::MayActOn(const Principal& who, Verb verb,
+                                      const std::string& id) const {
+  if (who.admin) return absl::OkStatus();
+  CANCELABLE_ASSIGN_OR_RETURN(std::shared_ptr<const Owner> owner, state_.graph.OwnerOf(id));
+  return state_.policy.MayActOn(who, verb, id, *owner);
+}
+
 absl::Status CanceldService::MayActOnToken(const Principal& who, Verb verb,
                                            const std::string& name) const {
   if (who.admin) return absl::OkStatus();
@@ -105,10 +112,7 @@ grpc::ServerUnaryReactor* CanceldService::Cancel(grpc::CallbackServerContext* co
         CANCELABLE_RETURN_IF_ERROR(state_.Serving());
         CANCELABLE_RETURN_IF_ERROR(ValidateCancelRequest(*request));
         const Principal who = state_.identity.Of(*context);
-        {
-          CANCELABLE_ASSIGN_OR_RETURN(Operation target, state_.graph.Get(request->id()));
-          CANCELABLE_RETURN_IF_ERROR(state_.policy.MayActOn(who, Verb::kCancel, target));
-        }
+        CANCELABLE_RETURN_IF_ERROR(MayActOn(who, Verb::kCancel, request->id()));
         const std::string actor = ActorText(who, request->actor());
         CANCELABLE_ASSIGN_OR_RETURN(
             CancelResult result,
@@ -328,8 +332,7 @@ grpc::ServerUnaryReactor* CanceldService::SetDeadline(grpc::CallbackServerContex
         if (request->target_case() == pb::SetDeadlineRequest::kToken) {
           CANCELABLE_RETURN_IF_ERROR(MayActOnToken(who, Verb::kDeadline, request->token()));
         } else {
-          CANCELABLE_ASSIGN_OR_RETURN(Operation target, state_.graph.Get(request->operation_id()));
-          CANCELABLE_RETURN_IF_ERROR(state_.policy.MayActOn(who, Verb::kDeadline, target));
+          CANCELABLE_RETURN_IF_ERROR(MayActOn(who, Verb::kDeadline, request->operation_id()));
         }
         const std::optional<absl::Time> deadline = DeadlineFromProto(*request, state_.clock.Now());
         CANCELABLE_RETURN_IF_ERROR(
@@ -369,6 +372,63 @@ grpc::ServerUnaryReactor* CanceldService::GetDaemonInfo(grpc::CallbackServerCont
         response->set_durability(state_.store.durability() == Durability::kSync ? "sync" : "batch");
         response->set_store_error(std::string(state_.store.health().message()));
         response->set_epoch(state_.graph.epoch());
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* CanceldService::CheckAccess(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* raw_request,
+                                                      grpc::ByteBuffer* raw_response) {
+  return Unary<pb::CheckAccessRequest, pb::CheckAccessResponse>(
+      context, raw_request, raw_response,
+      [&](const pb::CheckAccessRequest* request,
+          pb::CheckAccessResponse* response) -> absl::Status {
+        CANCELABLE_RETURN_IF_ERROR(ValidateCheckAccessRequest(*request));
+        const Principal who = state_.identity.Of(*context);
+        response->set_principal(who.Text());
+        CANCELABLE_ASSIGN_OR_RETURN(Verb verb, VerbNamed(request->verb()));
+        absl::Status allowed;
+        std::string grant;
+        switch (verb) {
+          case Verb::kCancel:
+          case Verb::kDeadline:
+            if (request->target_case() == pb::CheckAccessRequest::kToken &&
+                verb == Verb::kDeadline) {
+              allowed = MayActOnToken(who, verb, request->token());
+              grant = who.admin ? "an admin (root or the admin group)" : "the token's creator";
+              break;
+            }
+            if (request->operation_id().empty()) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("operation_id: required for ", request->verb()));
+            }
+            allowed = MayActOn(who, verb, request->operation_id());
+            grant = who.admin ? "an admin (root or the admin group)" : "the operation's owner";
+            break;
+          case Verb::kTokenCancel:
+          case Verb::kTokenLink:
+          case Verb::kTokenDelete:
+            if (request->token().empty()) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("token: required for ", request->verb()));
+            }
+            allowed = MayActOnToken(who, verb, request->token());
+            grant = who.admin ? "an admin (root or the admin group)" : "the token's creator";
+            break;
+          case Verb::kCancelAll:
+            grant = who.admin ? "an admin: over every operation"
+                              : "anyone, over the operations they own";
+            break;
+          case Verb::kTokenCreate:
+          case Verb::kList:
+          case Verb::kWatch:
+            grant = "anyone who can connect";
+            break;
+        }
+        if (absl::IsNotFound(allowed)) return allowed;
+        response->set_allowed(allowed.ok());
+        response->set_reason(allowed.ok() ? absl::StrCat("allowed: ", grant)
+                                          : std::string(allowed.message()));
         return absl::OkStatus();
       });
 }

@@ -30,7 +30,10 @@ using RawCanceldService = pb::Canceld::WithRawCallbackMethod_Session<
                                                 pb::Canceld::WithRawCallbackMethod_ListConditions<
                                                     pb::Canceld::
                                                         WithRawCallbackMethod_GetDaemonInfo<
-                                                            pb::Canceld::Service>>>>>>>>>>>>>>>;
+                                                            pb::Canceld::
+                                                                WithRawCallbackMethod_CheckAccess<
+                                                                    pb::Canceld::
+                                                                        Service>>>>>>>>>>>>>>>>;
 
 class CanceldService final : public RawCanceldService {
  public:
@@ -78,6 +81,9 @@ class CanceldService final : public RawCanceldService {
   grpc::ServerUnaryReactor* ListConditions(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CheckAccess(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* raw_request,
+                                        grpc::ByteBuffer* raw_response) override;
   grpc::ServerUnaryReactor* GetDaemonInfo(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override;
@@ -85,6 +91,9 @@ class CanceldService final : public RawCanceldService {
                                                     const grpc::ByteBuffer* request) override;
 
  private:
+  // OK when `who` may do `verb` to operation `id` (policy.h); NOT_FOUND when
+  // there is no such operation.
+  absl::Status MayActOn(const Principal& who, Verb verb, const std::string& id) const;
   // OK when `who` may do `verb` to the named token (policy.h); NOT_FOUND
   // when there is no such token.
   absl::Status MayActOnToken(const Principal& who, Verb verb, const std::string& name) const;

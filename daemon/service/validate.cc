@@ -256,6 +256,18 @@ absl::Status ValidateLinkTokensRequest(const pb::LinkTokensRequest& request) {
   return ValidateTokenName("target", request.target());
 }
 
+absl::Status ValidateCheckAccessRequest(const pb::CheckAccessRequest& request) {
+  constexpr size_t kMaxVerb = 32;
+  if (request.verb().size() > kMaxVerb) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("verb: ", request.verb().size(), " bytes; a verb is at most ", kMaxVerb));
+  }
+  if (request.target_case() == pb::CheckAccessRequest::kToken) {
+    return ValidateTokenName("token", request.token());
+  }
+  return ValidateId("operation_id", request.operation_id(), /*required=*/false);
+}
+
 absl::Status ValidateCancelRequest(const pb::CancelRequest& request) {
   CANCELABLE_RETURN_IF_ERROR(ValidateId("id", request.id(), true));
   CANCELABLE_RETURN_IF_ERROR(ValidateMessage("message", request.message()));

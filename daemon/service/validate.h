@@ -65,6 +65,7 @@ absl::Status ValidateListTokensRequest(const pb::ListTokensRequest& request);
 absl::Status ValidateDeleteTokenRequest(const pb::DeleteTokenRequest& request);
 absl::Status ValidateLinkTokensRequest(const pb::LinkTokensRequest& request);
 absl::Status ValidateCancelRequest(const pb::CancelRequest& request);
+absl::Status ValidateCheckAccessRequest(const pb::CheckAccessRequest& request);
 absl::Status ValidateCancelAllRequest(const pb::CancelAllRequest& request);
 absl::Status ValidateCancelTokenRequest(const pb::CancelTokenRequest& request);
 absl::Status ValidateCreateTokenRequest(const pb::CreateTokenRequest& request);

@@ -170,6 +170,30 @@ TEST_F(Authz, ACanceldOfAnotherUserIsRefusedBeforeAnythingIsSent) {
   other.Terminate(absl::Seconds(10));
 }
 
+TEST_F(Authz, CanIAnswersWithTheReasonWithoutDoingIt) {
+  auto run = RunAs(kOwnerUid, "asked");
+  const std::string id = IdOf(*run);
+  Result no = CtlAs(kOtherUid, {"auth", "can-i", "cancel", id});
+  EXPECT_EQ(no.exit_code, 4) << no.err;
+  EXPECT_THAT(no.out, HasSubstr("no\n"));
+  EXPECT_THAT(no.out, HasSubstr("owned by uid:65534"));
+  EXPECT_THAT(no.out, HasSubstr("you are uid=65533"));
+  Result yes = CtlAs(kOwnerUid, {"auth", "can-i", "cancel", id});
+  EXPECT_EQ(yes.exit_code, 0) << yes.err;
+  EXPECT_THAT(yes.out, HasSubstr("yes\nallowed: the operation's owner"));
+  Result admin = CtlAs(kOtherUid, {"auth", "can-i", "deadline", id}, kAdminGid);
+  EXPECT_EQ(admin.exit_code, 0) << admin.err;
+  EXPECT_THAT(admin.out, HasSubstr("an admin"));
+  EXPECT_THAT(CtlAs(kOtherUid, {"auth", "can-i", "cancel-all"}).out,
+              HasSubstr("over the operations they own"));
+  // Asked, not done; and a bad verb is a usage error naming the verbs.
+  EXPECT_THAT(GetJson(id), HasSubstr("\"status\":\"running\""));
+  Result bad = CtlAs(kOtherUid, {"auth", "can-i", "explode", id});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("'explode' is not one of cancel, cancel-all"));
+  EXPECT_EQ(CtlAs(kOtherUid, {"auth", "can-i", "cancel", "00000000-77"}).exit_code, 3);
+}
+
 TEST_F(Authz, AnAdminGroupThatDoesNotExistLeavesOnlyRoot) {
   StartAs("no-such-group-here");
   auto run = RunAs(kOwnerUid, "owned");
