@@ -9,6 +9,7 @@
 #include "benchmark/benchmark.h"
 #include "daemon/core/event_log.h"
 #include "daemon/core/operation_graph.h"
+#include "daemon/core/policy.h"
 #include "hother/cancelable/clock.h"
 #include "hother/cancelable/scheduler.h"
 
@@ -33,7 +34,13 @@ struct Fixture {
   std::vector<std::string> Register(int count, int sessions, const std::string& run) {
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
-      Owner owner{static_cast<uint64_t>(i % sessions + 1), "bench-service", 4242, "host"};
+      Owner owner{static_cast<uint64_t>(i % sessions + 1),
+                  "bench-service",
+                  4242,
+                  "host",
+                  "uid:1000",
+                  1000,
+                  "alice"};
       RegisterSpec spec{.name = "fan", .labels = {{"run", run}, {"team", "data"}}};
       ids.push_back(graph.Register(owner, std::move(spec))->id);
     }
@@ -76,6 +83,42 @@ void BM_GraphCancelAll(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * count);
 }
 BENCHMARK(BM_GraphCancelAll)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// Authorization of a Cancel as the daemon does it (docs/SECURITY.md): the
+// operation's owner read from the graph, then the policy's check, for a
+// caller who owns it. BM_GraphOwnerOf alone is the graph's share.
+void BM_AuthorizeCancel(benchmark::State& state) {
+  Fixture f;
+  const std::vector<std::string> ids = f.Register(1000, 10, "auth");
+  Policy policy;
+  Principal caller;
+  caller.kind = Principal::Kind::kUnix;
+  caller.uid = 1000;
+  caller.pid = 4242;
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& id = ids[i++ % ids.size()];
+    absl::StatusOr<std::shared_ptr<const Owner>> owner = f.graph.OwnerOf(id);
+    absl::Status allowed = policy.MayActOn(caller, Verb::kCancel, id, **owner);
+    benchmark::DoNotOptimize(allowed);
+  }
+}
+BENCHMARK(BM_AuthorizeCancel);
+
+// The policy's check alone (an owner already in hand).
+void BM_PolicyCheck(benchmark::State& state) {
+  Policy policy;
+  Principal caller;
+  caller.kind = Principal::Kind::kUnix;
+  caller.uid = 1000;
+  const Owner owner{1, "svc", 4242, "host", "uid:1000", 1000, "alice"};
+  const std::string id = "00000001-7";
+  for (auto _ : state) {
+    absl::Status allowed = policy.MayActOn(caller, Verb::kCancel, id, owner);
+    benchmark::DoNotOptimize(allowed);
+  }
+}
+BENCHMARK(BM_PolicyCheck);
 
 }  // namespace
 }  // namespace hother::cancelable::daemon
