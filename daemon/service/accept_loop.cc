@@ -114,13 +114,18 @@ void AcceptLoop::Run() {
       return;
     }
     if (fds[0].revents != 0) return;  // Stop
+    bool starved = false;
     for (size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents != 0) AcceptFrom(fds[i].fd);
+      if (fds[i].revents != 0) starved |= !AcceptFrom(fds[i].fd);
     }
+    // Out of descriptors with no reserve left: the backlog would wake poll
+    // at once, again and again; wait a little for descriptors to free.
+    if (starved) poll(fds.data(), 1, 100);
+    if (reserve_ < 0) reserve_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
 }
 
-void AcceptLoop::AcceptFrom(int listener) {
+bool AcceptLoop::AcceptFrom(int listener) {
   for (;;) {
     int fd = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
@@ -137,10 +142,13 @@ void AcceptLoop::AcceptFrom(int listener) {
       reserve_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
       if (fd >= 0) continue;
     }
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      Log(LogLevel::kWarning, absl::StrCat("accept: ", std::strerror(errno)));
-    }
-    return;
+    const int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) return true;
+    // Out of descriptors with the reserve spent: callers wait in the
+    // backlog until some are freed (said once per connection refused above).
+    if (error == EMFILE || error == ENFILE) return false;
+    Log(LogLevel::kWarning, absl::StrCat("accept: ", std::strerror(error)));
+    return true;
   }
 }
 

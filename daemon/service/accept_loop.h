@@ -49,7 +49,9 @@ class AcceptLoop {
  private:
   AcceptLoop() = default;
   void Run();
-  void AcceptFrom(int listener);
+  // Accepts what is waiting; false when descriptors ran out and nothing
+  // could be done about it.
+  bool AcceptFrom(int listener);
   // Hands an accepted connection over, or refuses it.
   void Serve(int fd, bool out_of_descriptors);
 
