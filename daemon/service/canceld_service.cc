@@ -387,43 +387,26 @@ grpc::ServerUnaryReactor* CanceldService::CheckAccess(grpc::CallbackServerContex
         const Principal who = state_.identity.Of(*context);
         response->set_principal(who.Text());
         CANCELABLE_ASSIGN_OR_RETURN(Verb verb, VerbNamed(request->verb()));
+        // What the verb acts on: a token, an operation, or nothing in particular.
+        const bool on_token =
+            verb == Verb::kTokenCancel || verb == Verb::kTokenLink || verb == Verb::kTokenDelete ||
+            (verb == Verb::kDeadline && request->target_case() == pb::CheckAccessRequest::kToken);
+        const bool on_operation = !on_token && (verb == Verb::kCancel || verb == Verb::kDeadline);
         absl::Status allowed;
-        std::string grant;
-        switch (verb) {
-          case Verb::kCancel:
-          case Verb::kDeadline:
-            if (request->target_case() == pb::CheckAccessRequest::kToken &&
-                verb == Verb::kDeadline) {
-              allowed = MayActOnToken(who, verb, request->token());
-              grant = who.admin ? "an admin (root or the admin group)" : "the token's creator";
-              break;
-            }
-            if (request->operation_id().empty()) {
-              return absl::InvalidArgumentError(
-                  absl::StrCat("operation_id: required for ", request->verb()));
-            }
-            allowed = MayActOn(who, verb, request->operation_id());
-            grant = who.admin ? "an admin (root or the admin group)" : "the operation's owner";
-            break;
-          case Verb::kTokenCancel:
-          case Verb::kTokenLink:
-          case Verb::kTokenDelete:
-            if (request->token().empty()) {
-              return absl::InvalidArgumentError(
-                  absl::StrCat("token: required for ", request->verb()));
-            }
-            allowed = MayActOnToken(who, verb, request->token());
-            grant = who.admin ? "an admin (root or the admin group)" : "the token's creator";
-            break;
-          case Verb::kCancelAll:
-            grant = who.admin ? "an admin: over every operation"
-                              : "anyone, over the operations they own";
-            break;
-          case Verb::kTokenCreate:
-          case Verb::kList:
-          case Verb::kWatch:
-            grant = "anyone who can connect";
-            break;
+        std::string grant = verb == Verb::kCancelAll
+                                ? (who.admin ? "an admin: over every operation"
+                                             : "anyone, over the operations they own")
+                                : "anyone who can connect";
+        if (on_token || on_operation) {
+          const std::string& target = on_token ? request->token() : request->operation_id();
+          if (target.empty()) {
+            return absl::InvalidArgumentError(absl::StrCat(on_token ? "token" : "operation_id",
+                                                           ": required for ", request->verb()));
+          }
+          allowed = on_token ? MayActOnToken(who, verb, target) : MayActOn(who, verb, target);
+          grant = who.admin  ? "an admin (root or the admin group)"
+                  : on_token ? "the token's creator"
+                             : "the operation's owner";
         }
         if (absl::IsNotFound(allowed)) return allowed;
         response->set_allowed(allowed.ok());
