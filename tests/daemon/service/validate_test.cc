@@ -67,6 +67,23 @@ TEST(Validate, ACancelRequestNeedsAnId) {
   EXPECT_TRUE(ValidateCancelRequest(request).ok());
 }
 
+TEST(Validate, ACheckAccessRequestBoundsItsVerbAndTarget) {
+  pb::CheckAccessRequest request;
+  request.set_verb(std::string(33, 'x'));
+  EXPECT_EQ(ErrorOf(ValidateCheckAccessRequest(request)), "verb: 33 bytes; a verb is at most 32");
+  request.set_verb("cancel");
+  EXPECT_TRUE(ValidateCheckAccessRequest(request).ok());
+  request.set_operation_id(std::string(3 << 20, 'a'));
+  const absl::Status long_id = ValidateCheckAccessRequest(request);
+  EXPECT_TRUE(absl::IsInvalidArgument(long_id));
+  EXPECT_EQ(ErrorOf(long_id).rfind("operation_id: ", 0), 0u) << ErrorOf(long_id);
+  EXPECT_LT(long_id.message().size(), 200u);
+  request.set_token(std::string(3 << 20, 'a'));
+  const absl::Status long_token = ValidateCheckAccessRequest(request);
+  EXPECT_EQ(ErrorOf(long_token).rfind("token: ", 0), 0u) << ErrorOf(long_token);
+  EXPECT_LT(long_token.message().size(), 200u);
+}
+
 TEST(Validate, AHelloWithAnOverlongSessionSecretIsRefused) {
   pb::Hello hello;
   hello.set_previous_session_secret(std::string(65, 'f'));
