@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/e2e/e2e_fixture.h"
@@ -30,6 +32,15 @@ class Authz : public E2E {
     StopDaemon();
     StartDaemon({"--admin-group", admin_group});
     chmod(dir_.path().c_str(), 0711);
+    // The other users run copies in the temp dir: the build tree may be in a
+    // directory only root can enter (a fresh clone in a 0700 mktemp dir).
+    mkdir((dir_.path() + "/bin").c_str(), 0755);
+    for (const auto& [from, to] :
+         {std::pair{CANCELCTL_PATH, &cancelctl_}, {CANCELD_PATH, &canceld_}}) {
+      *to = dir_.path() + "/bin/" + std::filesystem::path(from).filename().string();
+      std::filesystem::copy_file(from, *to, std::filesystem::copy_options::overwrite_existing);
+      chmod(to->c_str(), 0755);
+    }
     chmod((dir_.path() + "/canceld.sock").c_str(), 0666);
   }
   // cancelctl ARGS as `uid` (with `groups` as its supplementary groups).
@@ -41,11 +52,11 @@ class Authz : public E2E {
     } else {
       argv.push_back("--groups=" + groups);
     }
-    argv.insert(argv.end(),
-                {"/usr/bin/env", "USER=alice", CANCELCTL_PATH, "--endpoint", endpoint_});
+    argv.insert(argv.end(), {"/usr/bin/env", "USER=alice", cancelctl_, "--endpoint", endpoint_});
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
+  std::string cancelctl_, canceld_;  // copies other users can run
   Result CtlAs(const std::string& uid, std::vector<std::string> args,
                const std::string& groups = "") {
     return RunToCompletion(As(uid, std::move(args), groups),
@@ -143,8 +154,8 @@ TEST_F(Authz, ACanceldOfAnotherUserIsRefusedBeforeAnythingIsSent) {
   ASSERT_EQ(mkdir(theirs.c_str(), 0755), 0);
   ASSERT_EQ(chown(theirs.c_str(), 65533, 65533), 0);
   const std::string impostor = absl::StrCat("unix:", theirs, "/canceld.sock");
-  Process other({"/usr/bin/setpriv", "--reuid=65533", "--regid=65533", "--clear-groups",
-                 CANCELD_PATH, "--state-dir", "none", "--listen", impostor},
+  Process other({"/usr/bin/setpriv", "--reuid=65533", "--regid=65533", "--clear-groups", canceld_,
+                 "--state-dir", "none", "--listen", impostor},
                 dir_.path() + "/impostor");
   ASSERT_TRUE(Eventually([&] {
     return ReadFile(dir_.path() + "/impostor.err").find("canceld serving") != std::string::npos;
